@@ -1,0 +1,360 @@
+"""Ingest one file into its canonical dataset, in one transaction, with lineage; and undo it.
+
+The path of a file: read into a raw text table (loaders.read) -> dataset and columns detected
+(loaders.detect) -> typed and validated in SQL (loaders.validate) -> missing keys derived,
+in-file duplicate keys resolved (last row wins) -> compared with what is stored (inserted /
+updated / unchanged) -> written, with the rows it replaces kept for undo, the rejects and the
+ingestion record, between one BEGIN and one COMMIT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+from pydantic import BaseModel
+
+from loaders import store
+from loaders.detect import ColumnMapping, DatasetScore, detect
+from loaders.errors import InputError, NotFound, RollgateError
+from loaders.read import RawFile, file_sha256, read_file
+from loaders.schema import DATASETS, Dataset
+from loaders.validate import ROW_RULES, DateOrder, build_select, slash_orders
+
+REJECT_SAMPLE = 50
+
+
+class RejectRow(BaseModel):
+    """One problem of one rejected row."""
+
+    line: int | None
+    column: str | None
+    reason: str
+    raw: str | None = None
+
+
+class IngestReport(BaseModel):
+    """What happened to one file: the user reads this before (preview) and after (import)."""
+
+    file: str
+    sha256: str
+    status: Literal["stored", "preview", "skipped", "refused"]
+    message: str
+    dataset: str | None = None
+    ingestion_id: int | None = None
+    source_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    scores: list[DatasetScore] = []
+    mapping: dict[str, str] = {}
+    unused_columns: list[str] = []
+    rows_read: int = 0
+    accepted: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    blank_lines: int = 0
+    derived_keys: int = 0
+    rejects: list[RejectRow] = []
+    duplicate_lines: list[int] = []
+    notes: list[str] = []
+
+
+class IngestOptions(BaseModel):
+    """Choices the user can make for a file; none are needed for a well-formed export."""
+
+    dataset: str | None = None
+    column_map: dict[str, str] = {}
+    date_order: DateOrder | None = None
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,
+                options: IngestOptions | None = None, commit: bool = True) -> IngestReport:
+    """Validate `path` and, when `commit`, store its accepted rows in one transaction.
+
+    Returns the report; raises InputError (nothing written) when the file as a whole is
+    refused. With commit=False the report is a preview and nothing is written.
+    """
+    opts = options or IngestOptions()
+    shown = name or path.name
+    digest = file_sha256(path)
+    earlier = con.execute("select id, uploaded_at from ingestions where sha256 = ? and undone_at is null "
+                          "order by id limit 1", [digest]).fetchone()
+    if earlier:
+        return IngestReport(file=shown, sha256=digest, status="skipped",
+                            message=f"{shown}: already imported as ingestion #{earlier[0]} on "
+                                    f"{earlier[1]:%Y-%m-%d %H:%M} UTC; skipped, nothing loaded twice.")
+    raw = read_file(con, path, shown, digest)
+    try:
+        return _ingest_raw(con, raw, opts, commit)
+    finally:
+        for suffix in ("", "_typed", "_staged_all", "_staged"):
+            con.execute(f"drop table if exists {raw.table}{suffix}")
+
+
+def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool
+                ) -> IngestReport:
+    if raw.rows == 0 and not raw.structural:
+        raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again "
+                         "with its rows.")
+    mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
+    dataset = DATASETS[mapping.dataset]
+    orders = slash_orders(con, raw.table, mapping, opts.date_order, raw.name)
+    select, params = build_select(dataset, mapping, raw.table, orders, decimal_comma=raw.delimiter == ";")
+    typed = f"{raw.table}_typed"
+    con.execute(f"create temp table {typed} as {select}", params)
+    blank = _scalar(con, f"select count(*) from {typed} where blank")
+    con.execute(f"delete from {typed} where blank")
+    for ds, column, condition, reason in ROW_RULES:
+        if ds == dataset.name:
+            con.execute(f'update {typed} set "p_{column}" = coalesce("p_{column}", ?) where {condition}', [reason])
+    problem_cols = [f'"p_{c.name}"' for c in dataset.columns]
+    any_problem = " or ".join(f"{p} is not null" for p in problem_cols)
+    rejects_sql = " union all ".join(
+        f"select line, '{c.name}' as \"column\", \"p_{c.name}\" as reason, raw from {typed} "
+        f"where \"p_{c.name}\" is not null" for c in dataset.columns)
+    structural = [RejectRow(line=line, column=None, reason=reason, raw=text)
+                  for (line, reason), text in zip(raw.structural, raw.structural_raw, strict=False)]
+    rejected_rows = _scalar(con, f"select count(*) from {typed} where {any_problem}") + len(structural)
+    staged = f"{raw.table}_staged"
+    derived = _stage(con, dataset, typed, staged, any_problem)
+    dup_lines = [r[0] for r in con.execute(f"select line from {staged}_all where not _keep order by line").fetchall()]
+    _classify(con, dataset, staged)
+    counts = dict(con.execute(f"select _change, count(*) from {staged} group by _change").fetchall())
+    sample = [RejectRow(line=r[0], column=r[1], reason=r[2], raw=r[3]) for r in con.execute(
+        f"select * from ({rejects_sql}) order by line, \"column\" limit {REJECT_SAMPLE}").fetchall()]
+    report = IngestReport(
+        file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
+        source_format=raw.format, encoding=raw.encoding, delimiter=raw.delimiter, scores=mapping.scores,
+        mapping=mapping.as_names(), unused_columns=[h for h in mapping.unused if h],
+        rows_read=raw.rows + len(structural), rejected=rejected_rows,
+        accepted=raw.rows - blank - (rejected_rows - len(structural)), duplicates=len(dup_lines),
+        blank_lines=raw.blank_lines + blank, derived_keys=derived, inserted=counts.get("new", 0),
+        updated=counts.get("changed", 0), unchanged=counts.get("same", 0),
+        rejects=(structural + sample)[:REJECT_SAMPLE], duplicate_lines=dup_lines[:20],
+        notes=_notes(raw, mapping, dataset, derived, dup_lines),
+    )
+    if not commit:
+        report.message = _summary(report, preview=True)
+        return report
+    ingestion_id = _write(con, dataset, raw, mapping, report, staged, rejects_sql, structural)
+    report.status, report.ingestion_id = "stored", ingestion_id
+    report.message = _summary(report, preview=False)
+    return report
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged: str, any_problem: str) -> int:
+    """Accepted rows with their key filled in and, per key, only the file's last row kept."""
+    names = [c.name for c in dataset.columns]
+    derived = dataset.derived_key
+    cols = ", ".join(f'"{n}"' for n in names)
+    select_cols = cols
+    n_derived = 0
+    if derived is not None:
+        others = [n for n in names if n != derived.name]
+        # Nulls are encoded apart from empty text ('n' vs 'v:'), so different rows never share a hash.
+        fingerprint = " || chr(31) || ".join(f"coalesce('v:' || cast(\"{n}\" as varchar), 'n')" for n in others)
+        select_cols = ", ".join(
+            f"coalesce(\"{n}\", sha256({fingerprint})) as \"{n}\"" if n == derived.name else f'"{n}"'
+            for n in names)
+        n_derived = _scalar(con, f'select count(*) from {typed} where "{derived.name}" is null and not '
+                                 f"({any_problem})")
+    key = ", ".join(f'"{k}"' for k in dataset.key)
+    con.execute(
+        f"create temp table {staged}_all as select *, row_number() over (partition by {key} order by line desc) = 1 "
+        f"as _keep from (select {select_cols}, line from {typed} where not ({any_problem}))")
+    return n_derived
+
+
+def _classify(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str) -> None:
+    """Keep each key's last row, marked new, same (identical stored row) or changed (stored row differs)."""
+    on = " and ".join(f's."{k}" = t."{k}"' for k in dataset.key)
+    same = " and ".join(f's."{c.name}" is not distinct from t."{c.name}"' for c in dataset.columns)
+    con.execute(
+        f"create temp table {staged} as select s.*, case when t.\"{dataset.key[0]}\" is null then 'new' "
+        f"when {same} then 'same' else 'changed' end as _change from {staged}_all s "
+        f"left join {dataset.name} t on {on} where s._keep")
+
+
+def _notes(raw: RawFile, mapping: ColumnMapping, dataset: Dataset, derived: int, dup_lines: list[int]
+           ) -> list[str]:
+    notes = [n for n in raw.notes if n]
+    if not mapping.explicit_dataset:
+        best = mapping.scores[0]
+        notes.append(f"Detected as {dataset.name} ({best.describe()}).")
+    renamed = {c: s for c, s in mapping.as_names().items() if s != c}
+    if renamed:
+        notes.append("Columns read as: " + ", ".join(f"'{s}' → {c}" for c, s in renamed.items()) + ".")
+    unused = [h for h in mapping.unused if h]
+    if unused:
+        notes.append(f"Not used (no such column in {dataset.name}): " + ", ".join(repr(h) for h in unused) + ".")
+    if any(not h for h in mapping.headers):
+        notes.append("Columns without a name in the header were ignored.")
+    if derived:
+        key = dataset.derived_key.name if dataset.derived_key else "key"
+        notes.append(f"{derived} rows had no {key}; a stable one was derived from their values, so "
+                     "uploading the same rows again does not count them twice.")
+    if dup_lines:
+        notes.append(f"{len(dup_lines)} rows repeat the key of a later row in this file (lines "
+                     f"{', '.join(map(str, dup_lines[:10]))}{'…' if len(dup_lines) > 10 else ''}); "
+                     "the last one was kept.")
+    return notes
+
+
+def _summary(r: IngestReport, preview: bool) -> str:
+    verb = "would store" if preview else "stored"
+    return (f"{r.file}: {r.dataset}, {r.rows_read} rows read; {verb} {r.inserted} new, {r.updated} updated, "
+            f"{r.unchanged} unchanged; {r.rejected} rejected, {r.duplicates} duplicates.")
+
+
+# Steps of the write, in order, inside one transaction; a test may replace one to fail midway.
+WriteStep = Callable[[duckdb.DuckDBPyConnection, Dataset, str, int], None]
+
+
+def _keep_replaced(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, ingestion_id: int) -> None:
+    on = " and ".join(f's."{k}" = t."{k}"' for k in dataset.key)
+    cols = ", ".join(f't."{c.name}"' for c in dataset.columns)
+    con.execute(f"insert into {dataset.name}_replaced select {cols}, t.ingestion_id, ? from {dataset.name} t "
+                f"join {staged} s on {on} where s._change = 'changed'", [ingestion_id])
+
+
+def _delete_replaced(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, ingestion_id: int) -> None:
+    on = " and ".join(f's."{k}" = {dataset.name}."{k}"' for k in dataset.key)
+    con.execute(f"delete from {dataset.name} where exists (select 1 from {staged} s where {on} "
+                "and s._change = 'changed')")
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, ingestion_id: int) -> None:
+    cols = ", ".join(f'"{c.name}"' for c in dataset.columns)
+    con.execute(f"insert into {dataset.name} ({cols}, ingestion_id) select {cols}, ? from {staged} "
+                "where _change in ('new', 'changed') order by line", [ingestion_id])
+
+
+WRITE_STEPS: list[WriteStep] = [_keep_replaced, _delete_replaced, _insert_rows]
+
+
+def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, mapping: ColumnMapping,
+           report: IngestReport, staged: str, rejects_sql: str, structural: list[RejectRow]) -> int:
+    with store.WRITE_LOCK:
+        con.execute("begin transaction")
+        try:
+            ingestion_id = _scalar(con, "select nextval('ingestion_ids')")
+            con.execute(
+                "insert into ingestions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+                [ingestion_id, dataset.name, raw.name, raw.sha256, datetime.now(UTC).replace(tzinfo=None),
+                 report.rows_read, report.inserted, report.updated, report.unchanged, report.rejected,
+                 report.duplicates, report.blank_lines, json.dumps(report.mapping), raw.format, raw.encoding,
+                 raw.delimiter, None, json.dumps(report.notes)])
+            for step in WRITE_STEPS:
+                step(con, dataset, staged, ingestion_id)
+            con.execute(f"insert into rejects select ?, line, \"column\", reason, raw from ({rejects_sql})",
+                        [ingestion_id])
+            if structural:
+                con.executemany("insert into rejects values (?, ?, ?, ?, ?)",
+                                [[ingestion_id, r.line, r.column, r.reason, r.raw] for r in structural])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        _checkpoint(con)
+    return ingestion_id
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    # Keep the write-ahead log short after each import (crash recovery replays less).
+    # A plain CHECKPOINT fails while another connection of this process is mid-transaction;
+    # DuckDB then checkpoints later by itself.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("checkpoint")
+
+
+class UndoReport(BaseModel):
+    ingestion_id: int
+    dataset: str
+    file: str
+    removed: int
+    restored: int
+    message: str
+
+
+def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> UndoReport:
+    """Remove an ingestion's rows and bring back the rows it replaced, as if it never happened."""
+    row = con.execute("select dataset, file_name, undone_at from ingestions where id = ?", [ingestion_id]).fetchone()
+    if row is None:
+        raise NotFound(f"There is no ingestion #{ingestion_id}; list them with the Upload page's history.")
+    name, file_name, undone_at = row
+    if undone_at is not None:
+        raise InputError(f"Ingestion #{ingestion_id} ({file_name}) was already undone on {undone_at:%Y-%m-%d %H:%M}.")
+    dataset = DATASETS[name]
+    on = " and ".join(f'h."{k}" = x."{k}"' for k in dataset.key)
+    cols = ", ".join(f'"{c.name}"' for c in dataset.columns)
+    hist = f"{name}_replaced"
+    with store.WRITE_LOCK:
+        con.execute("begin transaction")
+        try:
+            # A later ingestion may have replaced this one's rows: the versions this one replaced
+            # now belong to that later ingestion's history, so undoing it later restores them.
+            con.execute(f"update {hist} h set replaced_by = x.replaced_by from {hist} x where "
+                        f"h.replaced_by = ? and x.ingestion_id = ? and {on}", [ingestion_id, ingestion_id])
+            removed = _scalar(con, f"select count(*) from {name} where ingestion_id = ?", [ingestion_id])
+            con.execute(f"delete from {name} where ingestion_id = ?", [ingestion_id])
+            restored = _scalar(con, f"select count(*) from {hist} where replaced_by = ?", [ingestion_id])
+            con.execute(f"insert into {name} ({cols}, ingestion_id) select {cols}, ingestion_id from {hist} "
+                        "where replaced_by = ?", [ingestion_id])
+            con.execute(f"delete from {hist} where replaced_by = ? or ingestion_id = ?", [ingestion_id, ingestion_id])
+            con.execute("update ingestions set undone_at = ? where id = ?",
+                        [datetime.now(UTC).replace(tzinfo=None), ingestion_id])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        _checkpoint(con)
+    return UndoReport(ingestion_id=ingestion_id, dataset=name, file=file_name, removed=removed, restored=restored,
+                      message=f"Undid ingestion #{ingestion_id} ({file_name}): removed {removed} {name} rows, "
+                              f"restored {restored} rows it had replaced.")
+
+
+def ingest_paths(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], options: IngestOptions,
+                 commit: bool = True) -> list[IngestReport]:
+    """Ingest several files, each in its own transaction; a refused file does not stop the others."""
+    reports = []
+    for path, name in files:
+        try:
+            reports.append(ingest_file(con, path, name, options, commit))
+        except RollgateError as e:
+            reports.append(IngestReport(file=name, sha256=_safe_sha(path), status="refused", message=str(e)))
+    return reports
+
+
+def _safe_sha(path: Path) -> str:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
+
+
+def history(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Every ingestion, newest first, as plain records for tables and JSON."""
+    cur = con.execute("select id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, updated, "
+                      "unchanged, rejected, duplicates, source_format, undone_at from ingestions order by id desc")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def rejects_of(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> list[RejectRow]:
+    """Every reject of one ingestion, in file order."""
+    return [RejectRow(line=r[0], column=r[1], reason=r[2], raw=r[3]) for r in con.execute(
+        'select line, "column", reason, raw from rejects where ingestion_id = ? order by line, "column"',
+        [ingestion_id]).fetchall()]

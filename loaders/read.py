@@ -1,0 +1,407 @@
+"""Read an uploaded file into a DuckDB temporary table of text columns, one row per record.
+
+The table has the source columns as `c0, c1, ...` (all text, exactly as written, nothing
+inferred) and `line`: where the record starts in the file (header = line 1). Rows that cannot
+even be split into the header's columns (ragged rows) are kept aside as structural rejects
+with their line and the reason, never truncated or padded.
+
+Reading is vectorised: DuckDB's CSV reader with an explicit dialect does the parsing, and a
+numpy scan over the bytes finds where each record starts, so line numbers survive quoted
+newlines and blank lines without a Python loop per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from loaders.errors import InputError
+
+FORMATS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".xlsx": "xlsx",
+    ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson",
+}
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+CHUNK = 1 << 26  # 64 MiB: the scan's working set stays small on multi-GB exports
+
+_table_counter = 0
+
+
+@dataclass
+class RawFile:
+    """A file read into a temporary table of text columns, with what was learnt reading it."""
+
+    name: str
+    format: str
+    headers: list[str]
+    table: str
+    rows: int
+    sha256: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    blank_lines: int = 0
+    structural: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of unsplittable rows
+    structural_raw: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of the file's bytes, read in chunks so big exports do not sit in memory."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def detect_format(path: Path, name: str) -> str:
+    """The file's format from its extension, checked against its first and last bytes."""
+    fmt = FORMATS.get(Path(name).suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"{name}: files ending in '{Path(name).suffix or '(no extension)'}' are not supported; "
+            "upload CSV, Parquet, XLSX, JSON or NDJSON."
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{name}: the file is empty; export it again with its header and rows.")
+    with path.open("rb") as f:
+        head = f.read(8)
+        f.seek(max(0, size - 4))
+        tail = f.read(4)
+    if fmt == "parquet" and not (head[:4] == b"PAR1" and tail == b"PAR1"):
+        raise InputError(f"{name}: this is not a complete Parquet file (it is corrupt, truncated or "
+                         "another format renamed .parquet); export it again.")
+    if fmt == "xlsx" and head[:4] != b"PK\x03\x04":
+        raise InputError(f"{name}: this is not an Excel workbook (.xlsx); if it is a CSV or an old .xls "
+                         "file, save it as CSV or .xlsx and upload that.")
+    if fmt in ("csv", "json", "ndjson") and (head[:4] == b"PAR1" or head[:4] == b"PK\x03\x04"):
+        kind = "a Parquet file" if head[:4] == b"PAR1" else "a spreadsheet or zip archive"
+        raise InputError(f"{name}: the file is {kind}, not text; give it the right extension.")
+    return fmt
+
+
+def _next_table() -> str:
+    global _table_counter
+    _table_counter += 1
+    return f"raw_{_table_counter}"
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None = None) -> RawFile:
+    """Read `path` (shown to the user as `name`) into a temporary table on `con`."""
+    fmt = detect_format(path, name)
+    digest = sha256 or file_sha256(path)
+    if fmt == "csv":
+        return _read_csv(con, path, name, digest)
+    if fmt == "parquet":
+        return _read_parquet(con, path, name, digest)
+    if fmt == "xlsx":
+        return _read_xlsx(con, path, name, digest)
+    return _read_json(con, path, name, digest, fmt)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a file in another encoding (Windows-1252, UTF-16), with CR-only ends fixed."""
+    text = path.read_bytes().decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    out = Path(tempfile.mkstemp(suffix=".csv", prefix="rollgate-")[1])
+    out.write_text(_fix_cr(text), encoding="utf-8", newline="")
+    return out
+
+
+def _fix_cr(text: str) -> str:
+    # Old Mac exports end lines with CR alone; every reader here splits on LF.
+    if "\n" not in text and "\r" in text:
+        return text.replace("\r", "\n")
+    return text
+
+
+@dataclass
+class _Scan:
+    newlines: np.ndarray   # byte offsets of every LF
+    record_starts: np.ndarray  # byte offsets where each data record starts (header excluded)
+    blank: np.ndarray      # per data record: the record is an empty line
+    header_end: int        # byte offset of the LF that ends the header
+    open_quote: bool       # the file ends inside a quoted field
+
+
+def _scan(path: Path) -> _Scan:
+    """Find record boundaries: LFs preceded by an even number of quote characters."""
+    newline_parts, boundary_parts = [], []
+    quotes = 0
+    offset = 0
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            buf = np.frombuffer(chunk, dtype=np.uint8)
+            nl = np.flatnonzero(buf == 10)
+            q = np.flatnonzero(buf == 34)
+            before = quotes + np.searchsorted(q, nl)
+            newline_parts.append(nl + offset)
+            boundary_parts.append(nl[before % 2 == 0] + offset)
+            quotes += len(q)
+            offset += len(chunk)
+    size = offset
+    newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
+    bounds = np.concatenate(boundary_parts) if boundary_parts else np.empty(0, np.int64)
+    header_end = int(bounds[0]) if len(bounds) else size
+    starts = bounds + 1
+    ends = np.append(bounds[1:], size)  # exclusive end (the next LF, or end of file)
+    keep = starts < size
+    starts, ends = starts[keep], ends[keep]
+    length = ends - starts
+    blank = length == 0
+    maybe_cr = length == 1
+    if maybe_cr.any():
+        with path.open("rb") as f:
+            data = np.memmap(f, dtype=np.uint8, mode="r") if size else np.empty(0, np.uint8)
+            blank |= maybe_cr & (data[np.minimum(starts, size - 1)] == 13)
+    return _Scan(newlines, starts.astype(np.int64), blank, header_end, quotes % 2 == 1)
+
+
+def _line_of(scan: _Scan, byte_offsets: np.ndarray) -> np.ndarray:
+    """1-based physical line of each byte offset."""
+    return np.searchsorted(scan.newlines, byte_offsets, side="left") + 1
+
+
+def _header_text(path: Path, header_end: int) -> str:
+    with path.open("rb") as f:
+        raw = f.read(min(header_end, 1 << 20))
+    return raw.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")
+
+
+def sniff_delimiter(header: str) -> str | None:
+    """The candidate delimiter that splits the header into the most columns (quotes respected)."""
+    best, best_count = None, 0
+    for d in DELIMITERS:
+        n = len(next(csv.reader(io.StringIO(header), delimiter=d, quotechar='"'), []))
+        if n > best_count:
+            best, best_count = d, n
+    return best if best_count > 1 else None
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
+    with path.open("rb") as f:
+        head = f.read(4)
+    encoding = "UTF-8"
+    source = path
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        source, encoding = _transcode(path, "utf-16"), "UTF-16"
+    elif head[:3] == b"\xef\xbb\xbf":
+        encoding = "UTF-8 with BOM"
+    try:
+        return _read_csv_utf8(con, source, name, digest, encoding)
+    except _NotUtf8:
+        return _read_csv_utf8(con, _transcode(path, "cp1252"), name, digest, "Windows-1252")
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str,
+                   encoding: str) -> RawFile:
+    with path.open("rb") as f:
+        probe = f.read(1 << 16)
+    if b"\n" not in probe and b"\r" in probe:
+        path = _transcode(path, "utf-8")
+    scan = _scan(path)
+    if scan.open_quote:
+        raise InputError(f"{name}: a quoted value is never closed (the file ends inside quotes); check the "
+                         "quote characters near the end of the file, or export it again.")
+    try:
+        header_line = _header_text(path, scan.header_end)
+    except UnicodeDecodeError as e:
+        if encoding.startswith("UTF-8"):
+            raise _NotUtf8 from e
+        raise
+    delim = sniff_delimiter(header_line)
+    if delim is None:
+        raise InputError(
+            f"{name}: line 1 has a single column ('{header_line[:80]}'); Rollgate reads CSV separated by "
+            "commas, semicolons, tabs or pipes. Check that line 1 is the header."
+        )
+    headers = [h.strip() for h in next(csv.reader(io.StringIO(header_line), delimiter=delim, quotechar='"'))]
+    table = _next_table()
+    rej, scans = f"{table}_rej", f"{table}_scan"
+    cols = {f"c{i}": "varchar" for i in range(len(headers))}
+    try:
+        con.execute(
+            f"create temp table {table}_body as select * from read_csv(?, header = true, all_varchar = true, "
+            "delim = ?, quote = '\"', escape = '\"', auto_detect = false, columns = ?, strict_mode = true, "
+            f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scans}', "
+            "encoding = 'utf-8', max_line_size = 16777216)",
+            [str(path), delim, cols],
+        )
+    except duckdb.Error as e:
+        raise InputError(f"{name}: the file could not be read as CSV ({_first_line(e)}).") from e
+    problems = con.execute(
+        f"select line_byte_position, error_type, error_message, csv_line from {rej} order by line_byte_position"
+    ).fetchall()
+    con.execute(f"drop table if exists {rej}; drop table if exists {scans}")
+    if any(p[1] == "INVALID ENCODING" for p in problems):
+        con.execute(f"drop table {table}_body")
+        if encoding.startswith("UTF-8"):
+            raise _NotUtf8
+        raise InputError(f"{name}: the file's text encoding could not be read; save it as CSV UTF-8.")
+    positions = np.array([p[0] for p in problems], dtype=np.int64)
+    reject_lines = _line_of(scan, positions)
+    for (_, kind, msg, _raw), line in zip(problems, reject_lines, strict=True):
+        if kind == "UNQUOTED VALUE":
+            con.execute(f"drop table {table}_body")
+            raise InputError(f"{name}: line {line}: a quoted value is never closed ({msg}); fix the quotes "
+                             "on that line or export the file again.")
+    structural = [(int(line), _ragged_reason(kind, msg)) for (_, kind, msg, _), line in
+                  zip(problems, reject_lines, strict=True)]
+    starts = scan.record_starts[~scan.blank]
+    rejected_starts = np.isin(starts, positions)
+    good_lines = _line_of(scan, starts[~rejected_starts])
+    rows = con.execute(f"select count(*) from {table}_body").fetchone()[0]  # type: ignore[index]
+    if rows != len(good_lines):
+        con.execute(f"drop table {table}_body")
+        raise InputError(_stray_quote_message(name))
+    lines = pl.DataFrame({"line": good_lines})  # noqa: F841 - read by DuckDB's replacement scan
+    con.execute(f"create temp table {table} as select b.*, l.line from {table}_body b positional join lines l")
+    con.execute(f"drop table {table}_body")
+    notes = []
+    if encoding == "Windows-1252":
+        notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
+    if delim != ",":
+        notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
+    return RawFile(name, "csv", headers, table, int(rows), digest, encoding, delim,
+                   int(scan.blank.sum()), structural, [p[3] for p in problems], notes)
+
+
+def _ragged_reason(kind: str, msg: str) -> str:
+    # DuckDB says "Expected Number of Columns: 3 Found: 4"; say it the way a manager reads it.
+    if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS") and "Found:" in msg:
+        expected = msg.split("Expected Number of Columns:")[1].split("Found:")[0].strip()
+        found = msg.split("Found:")[1].strip().split()[0]
+        more = "too many" if kind == "TOO MANY COLUMNS" else "too few"
+        return f"{more} fields: expected {expected}, found {found}"
+    return msg
+
+
+def _stray_quote_message(name: str) -> str:
+    return (f"{name}: a quote character (\") appears inside a value that is not itself in quotes, so the rows "
+            "cannot be told apart reliably. Put such values in double quotes (doubling the quote inside), or "
+            "export the file again as standard CSV.")
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0][:300]
+
+
+# --- Parquet, XLSX, JSON ----------------------------------------------------------------------
+
+def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, fmt: str, digest: str,
+                first_line: int, notes: list[str] | None = None) -> RawFile:
+    """A temp table of text columns from a polars frame, lines counted from `first_line`."""
+    headers = [str(c).strip() for c in frame.columns]
+    text = frame.select(
+        [pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)]
+    ).with_row_index("line", offset=first_line).with_columns(pl.col("line").cast(pl.Int64))
+    text = text.select([*(f"c{i}" for i in range(len(headers))), "line"])
+    table = _next_table()
+    con.register(f"{table}_src", text)
+    con.execute(f"create temp table {table} as select * from {table}_src")
+    con.unregister(f"{table}_src")
+    return RawFile(name, fmt, headers, table, text.height, digest, notes=notes or [])
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
+    table = _next_table()
+    try:
+        described = con.execute("select column_name from (describe select * from read_parquet(?))",
+                                [str(path)]).fetchall()
+        headers = [r[0] for r in described]
+        select = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as c{i}'
+                           for i, h in enumerate(headers))
+        con.execute(f"create temp table {table} as select {select}, "
+                    "cast(row_number() over () as bigint) as line from read_parquet(?)", [str(path)])
+    except duckdb.Error as e:
+        raise InputError(f"{name}: the Parquet file could not be read ({_first_line(e)}); it may be corrupt "
+                         "or incomplete — export it again.") from e
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    return RawFile(name, "parquet", [h.strip() for h in headers], table, int(rows), digest,
+                   notes=["Parquet rows are numbered from 1 in the messages below."])
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
+    try:
+        frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False,
+                              drop_empty_cols=False, raise_if_empty=False)
+    except Exception as e:  # calamine raises its own error types; all mean "not a readable workbook"
+        raise InputError(f"{name}: the workbook could not be read ({_first_line(e)}); save it again as .xlsx "
+                         "or export CSV.") from e
+    if not frame.columns:
+        raise InputError(f"{name}: the first sheet is empty; put the header in row 1 of the first sheet.")
+    return _from_frame(con, frame, name, "xlsx", digest, first_line=2,
+                       notes=["Read from the first sheet; row numbers are the sheet's rows."])
+
+
+def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, fmt: str) -> RawFile:
+    """JSON array or NDJSON of flat records; each record's keys become the columns."""
+    with path.open("rb") as f:
+        first = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    records = _next_table()
+    if first == b"[":
+        try:
+            con.execute(f"create temp table {records} as select json as j, "
+                        "cast(row_number() over () as bigint) as line "
+                        "from read_json_objects(?, format = 'array')", [str(path)])
+        except duckdb.Error as e:
+            raise InputError(f"{name}: the JSON could not be read ({_first_line(e)}).") from e
+        fmt = "json"
+    else:
+        # One record per line: read the lines as text, then parse each with DuckDB's JSON functions,
+        # so one malformed line is a reject with its line number, not a failed file.
+        scan_lines = con.execute(
+            "select j, cast(row_number() over () as bigint) as line from read_csv(?, header = false, "
+            "columns = {'j': 'varchar'}, delim = chr(0), quote = '', escape = '', auto_detect = false, "
+            "max_line_size = 16777216)", [str(path)]).pl()
+        con.register(f"{records}_src", scan_lines)
+        con.execute(f"create temp table {records} as select * from {records}_src")
+        con.unregister(f"{records}_src")
+        fmt = "ndjson"
+    keys = [r[0] for r in con.execute(
+        f"select k from (select unnest(json_keys(j)) as k, min(line) as first from {records} "
+        "where json_valid(j) and json_type(j) = 'OBJECT' group by k) order by first").fetchall()]
+    if not keys:
+        raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
+                         "objects or one object per line (NDJSON).")
+    table = _next_table()
+    cols = ", ".join(
+        f"case when ok then (case when json_type(j -> ?) in ('OBJECT', 'ARRAY') then j -> ? "
+        f"else j ->> ? end) end as c{i}" for i in range(len(keys)))
+    params: list[str] = []
+    for k in keys:
+        path_k = "$." + '"' + k.replace('"', '\\"') + '"'
+        params += [path_k, path_k, path_k]
+    con.execute(f"create temp table {table} as select {cols}, line, ok from "
+                f"(select j, line, coalesce(json_valid(j) and json_type(j) = 'OBJECT', false) as ok "
+                f"from {records} where j is not null and trim(j) <> '')", params)
+    bad = con.execute(f"select line, j from {table} join {records} using (line) where not ok order by line"
+                      ).fetchall()
+    blank = con.execute(f"select count(*) from {records} where j is null or trim(j) = ''").fetchone()[0]  # type: ignore[index]
+    con.execute(f"delete from {table} where not ok")
+    con.execute(f"alter table {table} drop column ok")
+    con.execute(f"drop table {records}")
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    structural = [(int(line), "not a valid JSON object") for line, _ in bad]
+    return RawFile(name, fmt, keys, table, int(rows), digest, blank_lines=int(blank),
+                   structural=structural, structural_raw=[str(j)[:2000] for _, j in bad],
+                   notes=["Records of the JSON array are numbered from 1."] if fmt == "json" else [])

@@ -1,0 +1,182 @@
+"""The one module that owns Rollgate's DuckDB file: where it is, its schema, and connections.
+
+Connections are short-lived (DESIGN.md §9): the app and a scheduled `cli.py ingest` share
+one file, and DuckDB lets only one process hold it, so nobody keeps it open between units of
+work. A connection that finds the file locked retries with back-off for a bounded time, then
+raises DatabaseBusy with a plain message.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from loaders.errors import DatabaseBusy
+from loaders.schema import DATASETS
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "rollgate.duckdb"
+SCHEMA_VERSION = 1
+APP_WAIT_SECONDS = 5.0
+CLI_WAIT_SECONDS = 60.0
+
+# Writes inside one process (the app's sessions are threads) go one at a time.
+WRITE_LOCK = threading.RLock()
+_schema_lock = threading.Lock()
+_schema_ready: set[str] = set()
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database file: an explicit path, else $ROLLGATE_DB, else data/rollgate.duckdb."""
+    chosen = explicit or os.environ.get("ROLLGATE_DB") or DEFAULT_DB
+    return Path(chosen)
+
+
+def _dataset_ddl(name: str) -> list[str]:
+    cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in DATASETS[name].columns)
+    return [
+        f"create table if not exists {name} ({cols}, ingestion_id bigint not null)",
+        # Rows an ingestion replaced, so undoing it can bring them back.
+        f"create table if not exists {name}_replaced ({cols}, ingestion_id bigint not null, "
+        "replaced_by bigint not null)",
+    ]
+
+
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "create table if not exists rollgate_meta (key varchar primary key, value varchar not null)",
+        "create sequence if not exists ingestion_ids start 1",
+        """create table if not exists ingestions (
+            id bigint primary key,
+            dataset varchar not null,
+            file_name varchar not null,
+            sha256 varchar not null,
+            uploaded_at timestamp not null,
+            rows_read bigint not null,
+            inserted bigint not null,
+            updated bigint not null,
+            unchanged bigint not null,
+            rejected bigint not null,
+            duplicates bigint not null,
+            blank_lines bigint not null,
+            mapping varchar not null,
+            source_format varchar not null,
+            encoding varchar,
+            delimiter varchar,
+            preset varchar,
+            notes varchar not null,
+            undone_at timestamp
+        )""",
+        """create table if not exists rejects (
+            ingestion_id bigint not null,
+            line bigint,
+            "column" varchar,
+            reason varchar not null,
+            raw varchar
+        )""",
+        *[stmt for name in DATASETS for stmt in _dataset_ddl(name)],
+    ],
+}
+
+
+def _open(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    delay = 0.05
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), config={"autoinstall_known_extensions": False,
+                                                     "TimeZone": "UTC"})
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"The database {path.name} is in use by another Rollgate process (for example a scheduled "
+                    f"import); waited {wait_seconds:g} s. Nothing was changed: try again in a moment."
+                ) from e
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def connect(path: Path | None = None, wait_seconds: float = APP_WAIT_SECONDS
+            ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the database for one unit of work; the schema is created or migrated first."""
+    target = path or db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(target, wait_seconds)
+    try:
+        ensure_schema(con, str(target.resolve()))
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, key: str = "") -> None:
+    """Create the schema, or migrate an older file to SCHEMA_VERSION, in one transaction."""
+    if key and key in _schema_ready:
+        return
+    with _schema_lock:
+        version = schema_version(con)
+        if version > SCHEMA_VERSION:
+            raise DatabaseBusy(f"The database was written by a newer Rollgate (schema {version}); "
+                               "upgrade Rollgate to open it.")
+        if version < SCHEMA_VERSION:
+            con.execute("begin transaction")
+            try:
+                for v in range(version + 1, SCHEMA_VERSION + 1):
+                    for stmt in MIGRATIONS[v]:
+                        con.execute(stmt)
+                con.execute("insert or replace into rollgate_meta values ('schema_version', ?)",
+                            [str(SCHEMA_VERSION)])
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        if key:
+            _schema_ready.add(key)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version recorded in the file; 0 for a new, empty file."""
+    exists = con.execute("select count(*) from information_schema.tables where table_name = 'rollgate_meta'"
+                         ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("select value from rollgate_meta where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def data_version(path: Path | None = None) -> tuple[int, int, int]:
+    """A value that changes with every write, read without opening (or locking) the database.
+
+    (mtime in ns, size of the file, size of its write-ahead log): caches key on it so a new
+    upload or an undo is seen at once.
+    """
+    target = path or db_path()
+    wal = target.with_name(target.name + ".wal")
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return (0, 0, 0)
+    wal_size = wal.stat().st_size if wal.exists() else 0
+    return (st.st_mtime_ns, st.st_size, wal_size)
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Stored rows per dataset."""
+    out: dict[str, int] = {}
+    for name in DATASETS:
+        row = con.execute(f"select count(*) from {name}").fetchone()
+        out[name] = int(row[0]) if row else 0
+    return out
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    return sum(row_counts(con).values()) == 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.errors import DatabaseBusy
+from loaders.errors import DatabaseBusy, RollgateError
 from loaders.schema import DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +125,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, key: str = "") -> None:
     with _schema_lock:
         version = schema_version(con)
         if version > SCHEMA_VERSION:
-            raise DatabaseBusy(f"The database was written by a newer Rollgate (schema {version}); "
+            raise RollgateError(f"The database was written by a newer Rollgate (schema {version}); "
                                "upgrade Rollgate to open it.")
         if version < SCHEMA_VERSION:
             con.execute("begin transaction")

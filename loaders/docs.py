@@ -7,8 +7,6 @@ cannot drift from the code.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from loaders.schema import DATASETS, normalise_header
 from loaders.store import ROOT
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import polars as pl
 from pydantic import BaseModel
 
 from loaders import store
@@ -24,7 +25,7 @@ from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.errors import InputError, NotFound, RollgateError
 from loaders.read import RawFile, file_sha256, read_file
 from loaders.schema import DATASETS, Dataset
-from loaders.validate import ROW_RULES, DateOrder, build_select, slash_orders
+from loaders.validate import ROW_RULES, DateOrder, build_select, raw_json, slash_orders, sql_text
 
 REJECT_SAMPLE = 50
 
@@ -85,8 +86,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
     opts = options or IngestOptions()
     shown = name or path.name
     digest = file_sha256(path)
-    earlier = con.execute("select id, uploaded_at from ingestions where sha256 = ? and undone_at is null "
-                          "order by id limit 1", [digest]).fetchone()
+    earlier = store.one(con, "select id, uploaded_at from ingestions where sha256 = ? and undone_at is null "
+                             "order by id limit 1", [digest])
     if earlier:
         return IngestReport(file=shown, sha256=digest, status="skipped",
                             message=f"{shown}: already imported as ingestion #{earlier[0]} on "
@@ -95,7 +96,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
     try:
         return _ingest_raw(con, raw, opts, commit)
     finally:
-        for suffix in ("", "_typed", "_staged_all", "_staged"):
+        for suffix in ("", "_typed", "_staged"):
             con.execute(f"drop table if exists {raw.table}{suffix}")
 
 
@@ -107,60 +108,79 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
     dataset = DATASETS[mapping.dataset]
     orders = slash_orders(con, raw.table, mapping, opts.date_order, raw.name)
-    select, params = build_select(dataset, mapping, raw.table, orders, decimal_comma=raw.delimiter == ";")
     typed = f"{raw.table}_typed"
-    con.execute(f"create temp table {typed} as {select}", params)
-    blank = _scalar(con, f"select count(*) from {typed} where blank")
-    con.execute(f"delete from {typed} where blank")
-    for ds, column, condition, reason in ROW_RULES:
-        if ds == dataset.name:
-            con.execute(f'update {typed} set "p_{column}" = coalesce("p_{column}", ?) where {condition}', [reason])
-    problem_cols = [f'"p_{c.name}"' for c in dataset.columns]
-    any_problem = " or ".join(f"{p} is not null" for p in problem_cols)
-    rejects_sql = " union all ".join(
-        f"select line, '{c.name}' as \"column\", \"p_{c.name}\" as reason, raw from {typed} "
-        f"where \"p_{c.name}\" is not null" for c in dataset.columns)
-    structural = [RejectRow(line=line, column=None, reason=reason, raw=text)
-                  for (line, reason), text in zip(raw.structural, raw.structural_raw, strict=False)]
-    rejected_rows = _scalar(con, f"select count(*) from {typed} where {any_problem}") + len(structural)
+    _validate(con, dataset, mapping, raw, orders, typed)
+    blank = raw.rows - store.scalar(con, f"select count(*) from {typed}")
+    rejects = _rejects(con, dataset, mapping, raw, typed)
+    rejected_rows = store.scalar(con, f"select count(*) from {typed} where not _ok") + len(raw.structural)
     staged = f"{raw.table}_staged"
-    derived = _stage(con, dataset, typed, staged, any_problem)
-    dup_lines = [r[0] for r in con.execute(f"select line from {staged}_all where not _keep order by line").fetchall()]
-    _classify(con, dataset, staged)
+    derived = _stage(con, dataset, typed, staged)
+    dup_lines = _drop_duplicates(con, dataset, staged, raw)
     counts = dict(con.execute(f"select _change, count(*) from {staged} group by _change").fetchall())
-    sample = [RejectRow(line=r[0], column=r[1], reason=r[2], raw=r[3]) for r in con.execute(
-        f"select * from ({rejects_sql}) order by line, \"column\" limit {REJECT_SAMPLE}").fetchall()]
+    sample = [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).drop("rid").to_dicts()]
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=raw.format, encoding=raw.encoding, delimiter=raw.delimiter, scores=mapping.scores,
         mapping=mapping.as_names(), unused_columns=[h for h in mapping.unused if h],
-        rows_read=raw.rows + len(structural), rejected=rejected_rows,
-        accepted=raw.rows - blank - (rejected_rows - len(structural)), duplicates=len(dup_lines),
+        rows_read=raw.rows + len(raw.structural), rejected=rejected_rows,
+        accepted=raw.rows - blank - (rejected_rows - len(raw.structural)), duplicates=len(dup_lines),
         blank_lines=raw.blank_lines + blank, derived_keys=derived, inserted=counts.get("new", 0),
         updated=counts.get("changed", 0), unchanged=counts.get("same", 0),
-        rejects=(structural + sample)[:REJECT_SAMPLE], duplicate_lines=dup_lines[:20],
+        rejects=sample, duplicate_lines=dup_lines[:20],
         notes=_notes(raw, mapping, dataset, derived, dup_lines),
     )
     if not commit:
         report.message = _summary(report, preview=True)
         return report
-    ingestion_id = _write(con, dataset, raw, mapping, report, staged, rejects_sql, structural)
+    ingestion_id = _write(con, dataset, raw, report, staged, rejects)
     report.status, report.ingestion_id = "stored", ingestion_id
     report.message = _summary(report, preview=False)
     return report
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
-    row = con.execute(sql, params or []).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+def _validate(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnMapping, raw: RawFile,
+              orders: dict[str, DateOrder], typed: str) -> None:
+    """Typed rows with their problems and `_ok`; rows whose every cell is empty are left out."""
+    select, params = build_select(dataset, mapping, raw.table, orders, decimal_comma=raw.delimiter == ";")
+    replaces = []
+    for ds, column, condition, reason in ROW_RULES:
+        if ds == dataset.name:
+            replaces.append(f'coalesce("p_{column}", case when {condition} then {sql_text(reason)} end) '
+                            f'as "p_{column}"')
+    star = f"* replace ({', '.join(replaces)})" if replaces else "*"
+    ok = " and ".join(f'"p_{c.name}" is null' for c in dataset.columns)
+    con.execute(f"create temp table {typed} as select *, ({ok}) as _ok from "
+                f"(select {star} from ({select}) where not blank)", params)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged: str, any_problem: str) -> int:
-    """Accepted rows with their key filled in and, per key, only the file's last row kept."""
+def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnMapping, raw: RawFile,
+             typed: str) -> pl.DataFrame:
+    """Every problem of every rejected row: rid, line, column, reason, raw (the row as written)."""
+    raw_sql, params = raw_json(mapping, "r")
+    union = " union all ".join(
+        f"select rid, '{c.name}' as \"column\", \"p_{c.name}\" as reason from {typed} "
+        f"where \"p_{c.name}\" is not null" for c in dataset.columns)
+    rel = con.sql(f"select p.rid, p.\"column\", p.reason, {raw_sql} as raw from ({union}) p "
+                  f"join {raw.table} r on r.rowid = p.rid", params=params)
+    assert rel is not None
+    found = rel.pl()
+    found = found.with_columns(line=pl.Series(raw.lines[found["rid"].to_numpy()] if found.height else [],
+                                              dtype=pl.Int64))
+    structural = pl.DataFrame(
+        {"rid": [None] * len(raw.structural), "column": [None] * len(raw.structural),
+         "reason": [r for _, r in raw.structural], "raw": raw.structural_raw[:len(raw.structural)],
+         "line": [line for line, _ in raw.structural]},
+        schema={"rid": pl.Int64, "column": pl.String, "reason": pl.String, "raw": pl.String, "line": pl.Int64})
+    both = pl.concat([structural, found.select(structural.columns).cast(structural.schema)])
+    return both.sort("line", "column", nulls_last=False).select("rid", "line", "column", "reason", "raw")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged: str) -> int:
+    """Accepted rows with their key filled in, each marked new, same (an identical row is stored)
+    or changed (the stored row with that key differs). Returns how many keys were derived."""
     names = [c.name for c in dataset.columns]
     derived = dataset.derived_key
-    cols = ", ".join(f'"{n}"' for n in names)
-    select_cols = cols
+    select_cols = ", ".join(f'"{n}"' for n in names)
     n_derived = 0
     if derived is not None:
         others = [n for n in names if n != derived.name]
@@ -169,23 +189,27 @@ def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged:
         select_cols = ", ".join(
             f"coalesce(\"{n}\", sha256({fingerprint})) as \"{n}\"" if n == derived.name else f'"{n}"'
             for n in names)
-        n_derived = _scalar(con, f'select count(*) from {typed} where "{derived.name}" is null and not '
-                                 f"({any_problem})")
-    key = ", ".join(f'"{k}"' for k in dataset.key)
-    con.execute(
-        f"create temp table {staged}_all as select *, row_number() over (partition by {key} order by line desc) = 1 "
-        f"as _keep from (select {select_cols}, line from {typed} where not ({any_problem}))")
-    return n_derived
-
-
-def _classify(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str) -> None:
-    """Keep each key's last row, marked new, same (identical stored row) or changed (stored row differs)."""
+        n_derived = store.scalar(con, f'select count(*) from {typed} where "{derived.name}" is null and _ok')
     on = " and ".join(f's."{k}" = t."{k}"' for k in dataset.key)
     same = " and ".join(f's."{c.name}" is not distinct from t."{c.name}"' for c in dataset.columns)
     con.execute(
         f"create temp table {staged} as select s.*, case when t.\"{dataset.key[0]}\" is null then 'new' "
-        f"when {same} then 'same' else 'changed' end as _change from {staged}_all s "
-        f"left join {dataset.name} t on {on} where s._keep")
+        f"when {same} then 'same' else 'changed' end as _change "
+        f"from (select {select_cols}, rid from {typed} where _ok) s left join {dataset.name} t on {on}")
+    return n_derived
+
+
+def _drop_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, raw: RawFile) -> list[int]:
+    """Rows of the file that share a key: keep the last, return the lines of the others."""
+    key = ", ".join(f'"{k}"' for k in dataset.key)
+    if not store.scalar(con, f"select count(*) - count(distinct ({key})) from {staged}"):
+        return []  # the usual case, checked cheaply before paying for a window function
+    rids = con.execute(f"select rid from {staged} qualify row_number() over (partition by {key} "
+                       "order by rid desc) > 1").fetchnumpy()["rid"]
+    con.register(f"{staged}_dups", pl.DataFrame({"rid": rids}))
+    con.execute(f"delete from {staged} where rid in (select rid from {staged}_dups)")
+    con.unregister(f"{staged}_dups")
+    return sorted(int(x) for x in raw.lines[rids])
 
 
 def _notes(raw: RawFile, mapping: ColumnMapping, dataset: Dataset, derived: int, dup_lines: list[int]
@@ -239,18 +263,19 @@ def _delete_replaced(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: s
 def _insert_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, ingestion_id: int) -> None:
     cols = ", ".join(f'"{c.name}"' for c in dataset.columns)
     con.execute(f"insert into {dataset.name} ({cols}, ingestion_id) select {cols}, ? from {staged} "
-                "where _change in ('new', 'changed') order by line", [ingestion_id])
+                "where _change in ('new', 'changed')", [ingestion_id])
 
 
 WRITE_STEPS: list[WriteStep] = [_keep_replaced, _delete_replaced, _insert_rows]
 
 
-def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, mapping: ColumnMapping,
-           report: IngestReport, staged: str, rejects_sql: str, structural: list[RejectRow]) -> int:
+def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, report: IngestReport, staged: str,
+           rejects: pl.DataFrame) -> int:
     with store.WRITE_LOCK:
+        con.register(f"{staged}_rejects", rejects)
         con.execute("begin transaction")
         try:
-            ingestion_id = _scalar(con, "select nextval('ingestion_ids')")
+            ingestion_id = store.scalar(con, "select nextval('ingestion_ids')")
             con.execute(
                 "insert into ingestions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                 [ingestion_id, dataset.name, raw.name, raw.sha256, datetime.now(UTC).replace(tzinfo=None),
@@ -259,15 +284,14 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, mappi
                  raw.delimiter, None, json.dumps(report.notes)])
             for step in WRITE_STEPS:
                 step(con, dataset, staged, ingestion_id)
-            con.execute(f"insert into rejects select ?, line, \"column\", reason, raw from ({rejects_sql})",
+            con.execute(f"insert into rejects select ?, line, \"column\", reason, raw from {staged}_rejects",
                         [ingestion_id])
-            if structural:
-                con.executemany("insert into rejects values (?, ?, ?, ?, ?)",
-                                [[ingestion_id, r.line, r.column, r.reason, r.raw] for r in structural])
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
+        finally:
+            con.unregister(f"{staged}_rejects")
         _checkpoint(con)
     return ingestion_id
 
@@ -291,7 +315,7 @@ class UndoReport(BaseModel):
 
 def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> UndoReport:
     """Remove an ingestion's rows and bring back the rows it replaced, as if it never happened."""
-    row = con.execute("select dataset, file_name, undone_at from ingestions where id = ?", [ingestion_id]).fetchone()
+    row = store.one(con, "select dataset, file_name, undone_at from ingestions where id = ?", [ingestion_id])
     if row is None:
         raise NotFound(f"There is no ingestion #{ingestion_id}; list them with the Upload page's history.")
     name, file_name, undone_at = row
@@ -308,9 +332,9 @@ def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> UndoReport:
             # now belong to that later ingestion's history, so undoing it later restores them.
             con.execute(f"update {hist} h set replaced_by = x.replaced_by from {hist} x where "
                         f"h.replaced_by = ? and x.ingestion_id = ? and {on}", [ingestion_id, ingestion_id])
-            removed = _scalar(con, f"select count(*) from {name} where ingestion_id = ?", [ingestion_id])
+            removed = store.scalar(con, f"select count(*) from {name} where ingestion_id = ?", [ingestion_id])
             con.execute(f"delete from {name} where ingestion_id = ?", [ingestion_id])
-            restored = _scalar(con, f"select count(*) from {hist} where replaced_by = ?", [ingestion_id])
+            restored = store.scalar(con, f"select count(*) from {hist} where replaced_by = ?", [ingestion_id])
             con.execute(f"insert into {name} ({cols}, ingestion_id) select {cols}, ingestion_id from {hist} "
                         "where replaced_by = ?", [ingestion_id])
             con.execute(f"delete from {hist} where replaced_by = ? or ingestion_id = ?", [ingestion_id, ingestion_id])

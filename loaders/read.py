@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from loaders.errors import InputError
+from loaders.store import scalar
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -51,6 +52,7 @@ class RawFile:
     encoding: str | None = None
     delimiter: str | None = None
     blank_lines: int = 0
+    lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # row position -> line in the file
     structural: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of unsplittable rows
     structural_raw: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -240,7 +242,7 @@ def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest
     cols = {f"c{i}": "varchar" for i in range(len(headers))}
     try:
         con.execute(
-            f"create temp table {table}_body as select * from read_csv(?, header = true, all_varchar = true, "
+            f"create temp table {table} as select * from read_csv(?, header = true, all_varchar = true, "
             "delim = ?, quote = '\"', escape = '\"', auto_detect = false, columns = ?, strict_mode = true, "
             f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scans}', "
             "encoding = 'utf-8', max_line_size = 16777216)",
@@ -253,7 +255,7 @@ def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest
     ).fetchall()
     con.execute(f"drop table if exists {rej}; drop table if exists {scans}")
     if any(p[1] == "INVALID ENCODING" for p in problems):
-        con.execute(f"drop table {table}_body")
+        con.execute(f"drop table {table}")
         if encoding.startswith("UTF-8"):
             raise _NotUtf8
         raise InputError(f"{name}: the file's text encoding could not be read; save it as CSV UTF-8.")
@@ -261,7 +263,7 @@ def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest
     reject_lines = _line_of(scan, positions)
     for (_, kind, msg, _raw), line in zip(problems, reject_lines, strict=True):
         if kind == "UNQUOTED VALUE":
-            con.execute(f"drop table {table}_body")
+            con.execute(f"drop table {table}")
             raise InputError(f"{name}: line {line}: a quoted value is never closed ({msg}); fix the quotes "
                              "on that line or export the file again.")
     structural = [(int(line), _ragged_reason(kind, msg)) for (_, kind, msg, _), line in
@@ -269,20 +271,17 @@ def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest
     starts = scan.record_starts[~scan.blank]
     rejected_starts = np.isin(starts, positions)
     good_lines = _line_of(scan, starts[~rejected_starts])
-    rows = con.execute(f"select count(*) from {table}_body").fetchone()[0]  # type: ignore[index]
+    rows = scalar(con, f"select count(*) from {table}")
     if rows != len(good_lines):
-        con.execute(f"drop table {table}_body")
+        con.execute(f"drop table {table}")
         raise InputError(_stray_quote_message(name))
-    lines = pl.DataFrame({"line": good_lines})  # noqa: F841 - read by DuckDB's replacement scan
-    con.execute(f"create temp table {table} as select b.*, l.line from {table}_body b positional join lines l")
-    con.execute(f"drop table {table}_body")
     notes = []
     if encoding == "Windows-1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
-    return RawFile(name, "csv", headers, table, int(rows), digest, encoding, delim,
-                   int(scan.blank.sum()), structural, [p[3] for p in problems], notes)
+    return RawFile(name, "csv", headers, table, int(rows), digest, encoding, delim, int(scan.blank.sum()),
+                   good_lines.astype(np.int64), structural, [p[3] for p in problems], notes)
 
 
 def _ragged_reason(kind: str, msg: str) -> str:
@@ -311,15 +310,13 @@ def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, 
                 first_line: int, notes: list[str] | None = None) -> RawFile:
     """A temp table of text columns from a polars frame, lines counted from `first_line`."""
     headers = [str(c).strip() for c in frame.columns]
-    text = frame.select(
-        [pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)]
-    ).with_row_index("line", offset=first_line).with_columns(pl.col("line").cast(pl.Int64))
-    text = text.select([*(f"c{i}" for i in range(len(headers))), "line"])
+    text = frame.select([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)])
     table = _next_table()
     con.register(f"{table}_src", text)
     con.execute(f"create temp table {table} as select * from {table}_src")
     con.unregister(f"{table}_src")
-    return RawFile(name, fmt, headers, table, text.height, digest, notes=notes or [])
+    return RawFile(name, fmt, headers, table, text.height, digest,
+                   lines=np.arange(first_line, first_line + text.height, dtype=np.int64), notes=notes or [])
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
@@ -330,13 +327,13 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest:
         headers = [r[0] for r in described]
         select = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as c{i}'
                            for i, h in enumerate(headers))
-        con.execute(f"create temp table {table} as select {select}, "
-                    "cast(row_number() over () as bigint) as line from read_parquet(?)", [str(path)])
+        con.execute(f"create temp table {table} as select {select} from read_parquet(?)", [str(path)])
     except duckdb.Error as e:
         raise InputError(f"{name}: the Parquet file could not be read ({_first_line(e)}); it may be corrupt "
                          "or incomplete — export it again.") from e
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    rows = scalar(con, f"select count(*) from {table}")
     return RawFile(name, "parquet", [h.strip() for h in headers], table, int(rows), digest,
+                   lines=np.arange(1, int(rows) + 1, dtype=np.int64),
                    notes=["Parquet rows are numbered from 1 in the messages below."])
 
 
@@ -369,13 +366,13 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
     else:
         # One record per line: read the lines as text, then parse each with DuckDB's JSON functions,
         # so one malformed line is a reject with its line number, not a failed file.
-        scan_lines = con.execute(
-            "select j, cast(row_number() over () as bigint) as line from read_csv(?, header = false, "
+        con.execute(
+            f"create temp table {records}_lines as select j from read_csv(?, header = false, "
             "columns = {'j': 'varchar'}, delim = chr(0), quote = '', escape = '', auto_detect = false, "
-            "max_line_size = 16777216)", [str(path)]).pl()
-        con.register(f"{records}_src", scan_lines)
-        con.execute(f"create temp table {records} as select * from {records}_src")
-        con.unregister(f"{records}_src")
+            "max_line_size = 16777216)", [str(path)])
+        # rowid follows the file's order, and empty lines are kept as null rows, so rowid + 1 is the line.
+        con.execute(f"create temp table {records} as select j, rowid + 1 as line from {records}_lines")
+        con.execute(f"drop table {records}_lines")
         fmt = "ndjson"
     keys = [r[0] for r in con.execute(
         f"select k from (select unnest(json_keys(j)) as k, min(line) as first from {records} "
@@ -391,17 +388,19 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
     for k in keys:
         path_k = "$." + '"' + k.replace('"', '\\"') + '"'
         params += [path_k, path_k, path_k]
-    con.execute(f"create temp table {table} as select {cols}, line, ok from "
+    con.execute(f"create temp table {table}_all as select {cols}, line, ok from "
                 f"(select j, line, coalesce(json_valid(j) and json_type(j) = 'OBJECT', false) as ok "
                 f"from {records} where j is not null and trim(j) <> '')", params)
-    bad = con.execute(f"select line, j from {table} join {records} using (line) where not ok order by line"
+    bad = con.execute(f"select line, j from {table}_all join {records} using (line) where not ok order by line"
                       ).fetchall()
-    blank = con.execute(f"select count(*) from {records} where j is null or trim(j) = ''").fetchone()[0]  # type: ignore[index]
-    con.execute(f"delete from {table} where not ok")
-    con.execute(f"alter table {table} drop column ok")
-    con.execute(f"drop table {records}")
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    blank = scalar(con, f"select count(*) from {records} where j is null or trim(j) = ''")
+    names = ", ".join(f"c{i}" for i in range(len(keys)))
+    con.execute(f"create temp table {table} as select {names} from {table}_all where ok order by line")
+    lines = con.execute(f"select line from {table}_all where ok order by line").fetchnumpy()["line"]
+    con.execute(f"drop table {table}_all; drop table {records}")
+    rows = len(lines)
     structural = [(int(line), "not a valid JSON object") for line, _ in bad]
     return RawFile(name, fmt, keys, table, int(rows), digest, blank_lines=int(blank),
-                   structural=structural, structural_raw=[str(j)[:2000] for _, j in bad],
+                   lines=np.asarray(lines, dtype=np.int64), structural=structural,
+                   structural_raw=[str(j)[:2000] for _, j in bad],
                    notes=["Records of the JSON array are numbered from 1."] if fmt == "json" else [])

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -85,6 +86,19 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple[Any, ...] | None:
+    """The first row of a query, with the result fully consumed (DuckDB 2 refuses new work on a
+    connection whose previous result was only partly fetched)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
+    """A count or other whole number; 0 when the query gives no row or null."""
+    row = one(con, sql, params)
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 def _open(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     delay = 0.05
     deadline = time.monotonic() + wait_seconds
@@ -145,11 +159,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, key: str = "") -> None:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version recorded in the file; 0 for a new, empty file."""
-    exists = con.execute("select count(*) from information_schema.tables where table_name = 'rollgate_meta'"
-                         ).fetchone()
-    if not exists or not exists[0]:
+    if not scalar(con, "select count(*) from information_schema.tables where table_name = 'rollgate_meta'"):
         return 0
-    row = con.execute("select value from rollgate_meta where key = 'schema_version'").fetchone()
+    row = one(con, "select value from rollgate_meta where key = 'schema_version'")
     return int(row[0]) if row else 0
 
 
@@ -173,8 +185,7 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Stored rows per dataset."""
     out: dict[str, int] = {}
     for name in DATASETS:
-        row = con.execute(f"select count(*) from {name}").fetchone()
-        out[name] = int(row[0]) if row else 0
+        out[name] = scalar(con, f"select count(*) from {name}")
     return out
 
 

@@ -16,10 +16,10 @@ import duckdb
 from loaders.detect import ColumnMapping
 from loaders.errors import InputError
 from loaders.schema import DATASETS, Column, Dataset
+from loaders.store import one
 
 DateOrder = Literal["dmy", "mdy"]
 
-ISO_DATE = r"^(\d{4})-(\d{2})-(\d{2})$"
 ISO_TS = (r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
           r"\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
 SLASH = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
@@ -41,8 +41,8 @@ class Plan:
         self.params.extend(params)
 
 
-def _q(text: str) -> str:
-    """A SQL string literal for our own fixed words (never for file content)."""
+def sql_text(text: str) -> str:
+    """A SQL string literal for Rollgate's own fixed words (never for file content)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -62,12 +62,13 @@ def slash_orders(con: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapp
     select = []
     params: list[object] = []
     for _, i in cols:
-        v = f"trim(c{i}, {_q(TRIM)})"
-        select += [f"count(*) filter (where regexp_matches({v}, ?))",
-                   f"max(try_cast(regexp_extract({v}, ?, 1) as int))",
-                   f"max(try_cast(regexp_extract({v}, ?, 2) as int))"]
+        v = f"trim(c{i}, {sql_text(TRIM)})"
+        # contains() first: most files have no slash dates, and the regex is the expensive part.
+        select += [f"count(*) filter (where contains(c{i}, '/') and regexp_matches({v}, ?))",
+                   f"max(case when contains(c{i}, '/') then try_cast(regexp_extract({v}, ?, 1) as int) end)",
+                   f"max(case when contains(c{i}, '/') then try_cast(regexp_extract({v}, ?, 2) as int) end)"]
         params += [SLASH, SLASH, SLASH]
-    row = con.execute(f"select {', '.join(select)} from {table}", params).fetchone()
+    row = one(con, f"select {', '.join(select)} from {table}", params)
     assert row is not None
     orders: dict[str, DateOrder] = {}
     for k, (col, _) in enumerate(cols):
@@ -96,61 +97,70 @@ def slash_orders(con: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapp
     return orders
 
 
-def _text(i: int) -> str:
-    return f"nullif(trim(c{i}, {_q(TRIM)}), '')"
-
 
 def _number(v: str, decimal_comma: bool) -> str:
     if decimal_comma:
         # semicolon-separated exports from European spreadsheets write 2,5 for 2.5
-        return f"(case when regexp_matches({v}, '^-?[0-9]+,[0-9]+$') then replace({v}, ',', '.') else {v} end)"
+        return f"(case when regexp_full_match({v}, '-?[0-9]+,[0-9]+') then replace({v}, ',', '.') else {v} end)"
     return v
 
 
-def _date_from(v: str, order: DateOrder | None) -> str:
-    """Typed date from ISO (date or timestamp text) or a settled slash date."""
-    iso = f"try_cast(regexp_extract({v}, {_q(ISO_TS)}, 1) as date)"
-    if order is None:
-        return iso
+def _slash_iso(v: str, order: DateOrder) -> str:
+    """'05/03/2026 10:00' -> '2026-03-05 10:00' (day first) as text, for the ISO cast."""
     day, month = (1, 2) if order == "dmy" else (2, 1)
-    slash = (f"try_cast(regexp_extract({v}, {_q(SLASH)}, 3) || '-' || lpad(regexp_extract({v}, {_q(SLASH)}, "
-             f"{month}), 2, '0') || '-' || lpad(regexp_extract({v}, {_q(SLASH)}, {day}), 2, '0') as date)")
-    return f"(case when regexp_matches({v}, {_q(SLASH)}) then {slash} else {iso} end)"
+
+    def part(k: int) -> str:
+        return f"regexp_extract({v}, {sql_text(SLASH)}, {k})"
+
+    return (f"({part(3)} || '-' || lpad({part(month)}, 2, '0') || '-' || lpad({part(day)}, 2, '0') || "
+            f"coalesce(' ' || nullif({part(4)}, ''), ''))")
 
 
-def _timestamp_from(v: str, order: DateOrder | None) -> str:
-    """Typed UTC timestamp: local part parsed, then the zone's offset taken off."""
-    date = _date_from(v, order)
-    time_iso = f"nullif(regexp_extract({v}, {_q(ISO_TS)}, 2), '')"
-    time_slash = f"nullif(regexp_extract({v}, {_q(SLASH)}, 4), '')"
-    time = f"coalesce({time_iso}, {time_slash}, '00:00:00')" if order else f"coalesce({time_iso}, '00:00:00')"
-    zone = f"nullif(regexp_extract({v}, {_q(ISO_TS)}, 3), '')"
-    z = f"replace({zone}, ':', '')"  # '+HH' or '+HHMM'
-    offset_min = (f"(case when {zone} is null or upper({zone}) in ('Z', 'UTC') then 0 else "
-                  f"(case when left({z}, 1) = '-' then -1 else 1 end) * (cast(substr({z}, 2, 2) as int) * 60 + "
-                  f"(case when length({z}) = 5 then cast(substr({z}, 4, 2) as int) else 0 end)) end)")
-    local = f"try_cast(cast({date} as varchar) || ' ' || {time} as timestamp)"
-    return f"({local} - to_minutes({offset_min}))"
+def _iso_text(v: str, order: DateOrder | None) -> str:
+    """The value as ISO text: itself, or a settled slash date rewritten."""
+    if order is None:
+        return v
+    return f"(case when regexp_matches({v}, {sql_text(SLASH)}) then {_slash_iso(v, order)} else {v} end)"
 
 
-def _valid_shape(v: str, col: Column, order: DateOrder | None) -> str:
+def _shape(v: str, col: Column, order: DateOrder | None) -> str:
     """True when the text has an accepted shape for a date, timestamp or month column."""
-    shapes = [f"regexp_matches({v}, {_q(ISO_TS)})"]
+    shapes = [f"regexp_matches({v}, {sql_text(ISO_TS)})"]
     if order:
-        shapes.append(f"regexp_matches({v}, {_q(SLASH)})")
+        shapes.append(f"regexp_matches({v}, {sql_text(SLASH)})")
     if col.type == "month":
-        shapes.append(f"regexp_matches({v}, {_q(MONTH)})")
+        shapes.append(f"regexp_matches({v}, {sql_text(MONTH)})")
     return "(" + " or ".join(shapes) + ")"
 
 
-def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, decimal_comma: bool
-               ) -> tuple[str, str]:
-    """(typed value, problem) expressions for one canonical column read from source column `i`."""
+def _quoted(v: str) -> str:
+    """SQL for the value in quotes, for messages: 'teleported'."""
+    return f"'''' || {v} || ''''"
+
+
+@dataclass
+class ColumnSql:
+    """How one canonical column is computed, in two layers over the trimmed text `v{i}`.
+
+    `typed` (and `shape`, for dates) are computed once per row in an inner projection; `problem`
+    reads them by name (`t_<col>`, `s_<col>`) in the outer one, so no expression is evaluated twice.
+    """
+
+    typed: str
+    problem: str
+    shape: str | None = None
+
+
+def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, decimal_comma: bool) -> ColumnSql:
+    """The typed value and the problem (a sentence, or null) for one canonical column read from source
+    column `i`; parameters of `typed` and `shape` are appended to `plan` in that order."""
     if i is None:
         default = "null" if col.default is None else repr(col.default)
-        return f"cast({default} as {col.sql_type})", "cast(null as varchar)"
-    v = _text(i)
+        return ColumnSql(f"cast({default} as {col.sql_type})", "cast(null as varchar)")
+    v, t = f"v{i}", f't_{col.name}'
     problems: list[str] = []
+    shape = None
+    invalid = f"{v} is not null and {t} is null"
     if col.type == "str":
         typed = f"(case when {v} is null then null else c{i} end)"
     elif col.type == "id":
@@ -160,55 +170,50 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
     elif col.type == "enum":
         typed = f"(case when list_contains(?, lower({v})) then lower({v}) end)"
         plan.params.append(list(col.values))
-        problems.append(f"case when {v} is not null and {typed} is null then "
-                        f"'''' || {v} || ''' is not one of {', '.join(col.values)}' end")
-        plan.params.append(list(col.values))
+        problems.append(f"case when {invalid} then {_quoted(v)} || ' is not one of {', '.join(col.values)}' end")
     elif col.type == "bool":
-        typed = (f"(case when list_contains(?, lower({v})) then true "
-                 f"when list_contains(?, lower({v})) then false end)")
+        typed = f"(case when list_contains(?, lower({v})) then true when list_contains(?, lower({v})) then false end)"
         plan.params += [TRUE_WORDS, FALSE_WORDS]
-        problems.append(f"case when {v} is not null and {typed} is null then "
-                        f"'''' || {v} || ''' is not yes/no (true/false, yes/no, 1/0, y/n)' end")
-        plan.params += [TRUE_WORDS, FALSE_WORDS]
+        problems.append(f"case when {invalid} then {_quoted(v)} || ' is not yes/no (true/false, yes/no, 1/0, y/n)' end")
     elif col.type in ("int", "float"):
         target = "bigint" if col.type == "int" else "double"
-        num = _number(v, decimal_comma and col.type == "float")
-        typed = f"try_cast({num} as {target})"
+        typed = f"try_cast({_number(v, decimal_comma and col.type == 'float')} as {target})"
         if col.type == "float":
             typed = f"(case when isfinite({typed}) then {typed} end)"
         word = "a whole number" if col.type == "int" else "a number"
-        problems.append(f"case when {v} is not null and {typed} is null then '''' || {v} || ''' is not {word}' end")
+        problems.append(f"case when {invalid} then {_quoted(v)} || ' is not {word}' end")
         if col.minimum is not None:
             m = col.minimum
             msg = "is negative; it must be 0 or more" if m == 0 else f"is below the minimum of {_fmt(m)}"
-            problems.append(f"case when {typed} < {m!r} then {v} || ' {msg}' end")
+            problems.append(f"case when {t} < {m!r} then {v} || ' {msg}' end")
         if col.maximum is not None:
-            problems.append(f"case when {typed} > {col.maximum!r} then {v} || ' is above the maximum of "
+            problems.append(f"case when {t} > {col.maximum!r} then {v} || ' is above the maximum of "
                             f"{_fmt(col.maximum)}' end")
     elif col.type in ("date", "timestamp", "month"):
+        iso = _iso_text(v, order)
         if col.type == "timestamp":
-            typed = _timestamp_from(v, order)
-            word = "a timestamp (YYYY-MM-DD HH:MM:SS, optionally with Z or ±HH:MM)"
+            # The connection's time zone is UTC (loaders.store): a value without a zone is taken as
+            # UTC, one with a zone is converted to UTC.
+            parsed = f"cast(try_cast(upper({iso}) as timestamptz) as timestamp)"
+            word, real = "a timestamp (YYYY-MM-DD HH:MM:SS, optionally with Z or ±HH:MM)", "date and time"
         elif col.type == "date":
-            typed = _date_from(v, order)
-            word = "a date (YYYY-MM-DD)"
+            parsed = f"try_cast(left({iso}, 10) as date)"
+            word, real = "a date (YYYY-MM-DD)", "date"
         else:
-            typed = (f"(case when regexp_matches({v}, {_q(MONTH)}) then try_cast({v} || '-01' as date) "
-                     f"else date_trunc('month', {_date_from(v, order)}) end)")
-            word = "a month (YYYY-MM)"
-        shape = _valid_shape(v, col, order)
-        problems.append(f"case when {v} is not null and not {shape} then '''' || {v} || ''' is not {word}' "
-                        f"when {v} is not null and {typed} is null then '''' || {v} || ''' is not a real "
-                        f"{'date' if col.type != 'month' else 'month'}' end")
-        typed = f"(case when {shape} then {typed} end)"
+            parsed = (f"(case when regexp_matches({v}, {sql_text(MONTH)}) then try_cast({v} || '-01' as date) "
+                      f"else date_trunc('month', try_cast(left({iso}, 10) as date)) end)")
+            word, real = "a month (YYYY-MM)", "month"
+        shape = _shape(v, col, order)
+        typed = f"(case when {shape} then {parsed} end)"
+        s = f"s_{col.name}"
+        problems.append(f"case when {v} is not null and not {s} then {_quoted(v)} || ' is not {word}' "
+                        f"when {invalid} then {_quoted(v)} || ' is not a real {real}' end")
     else:  # pragma: no cover - the declarations only use the types above
         raise ValueError(col.type)
-    if col.default is not None:
-        typed = f"coalesce({typed}, cast({col.default!r} as {col.sql_type}))"
-    required = f"case when {v} is null then 'is empty; a value is required' end" if col.required else None
-    all_problems = ([required] if required else []) + problems
-    problem = "coalesce(" + ", ".join([*all_problems, "cast(null as varchar)"]) + ")"
-    return typed, problem
+    if col.required:
+        problems.insert(0, f"case when {v} is null then 'is empty; a value is required' end")
+    problem = "coalesce(" + ", ".join([*problems, "cast(null as varchar)"]) + ")"
+    return ColumnSql(typed, problem, shape)
 
 
 def _fmt(x: float) -> str:
@@ -217,27 +222,49 @@ def _fmt(x: float) -> str:
 
 def build_select(dataset: Dataset, mapping: ColumnMapping, table: str, orders: dict[str, DateOrder],
                  decimal_comma: bool) -> tuple[str, list[object]]:
-    """SELECT over the raw table giving typed canonical columns, `p_<col>` problems, `line`, `raw`."""
+    """SELECT over the raw table giving, per row: typed canonical columns, `p_<col>` problems,
+    `rid` (the raw row's position, which maps to its line) and `blank` (every cell empty).
+
+    Three projections: trim each source column once; type each column once; then name the
+    problems. Defaults apply last, so an invalid value is reported, not silently defaulted.
+    """
     plan = Plan()
-    select: list[str] = []
+    n = len(mapping.headers)
+    inner = ["rowid as rid", *(f"c{i}" for i in range(n)), *(f"{_trimmed(i)} as v{i}" for i in range(n))]
+    middle = ["rid", *(f"v{i}" for i in range(n))]
+    outer = []
     for col in dataset.columns:
         i = mapping.columns.get(col.name)
-        sub = Plan()
-        typed, problem = column_sql(col, i, sub, orders.get(col.name), decimal_comma)
-        # The typed expression's parameters come first in the SQL, then the problem's.
-        n_typed = typed.count("?")
-        select.append(f"{typed} as \"{col.name}\"")
-        plan.params.extend(sub.params[:n_typed])
-        select.append(f"{problem} as \"p_{col.name}\"")
-        plan.params.extend(sub.params[n_typed:])
-    pairs = []
+        sql = column_sql(col, i, plan, orders.get(col.name), decimal_comma)
+        middle.append(f'{sql.typed} as "t_{col.name}"')
+        if sql.shape:
+            middle.append(f'{sql.shape} as "s_{col.name}"')
+        value = f'"t_{col.name}"'
+        if col.default is not None:
+            value = f"coalesce({value}, cast({col.default!r} as {col.sql_type}))"
+        outer += [f'{value} as "{col.name}"', f'{sql.problem} as "p_{col.name}"']
+    blank = " and ".join(f"v{i} is null" for i in range(n)) or "true"
+    outer += ["rid", f"({blank}) as blank"]
+    sql = (f"select {', '.join(outer)} from (select {', '.join(middle)} from "
+           f"(select {', '.join(inner)} from {table}))")
+    return sql, plan.params
+
+
+def _trimmed(i: int) -> str:
+    """The cell without surrounding whitespace, null when empty. The regex test first is cheaper
+    than trimming a set of characters on every cell, since most cells need no trimming."""
+    return (f"(case when regexp_matches(c{i}, '^\\s|\\s$') then nullif(trim(c{i}, {sql_text(TRIM)}), '') "
+            f"else nullif(c{i}, '') end)")
+
+
+def raw_json(mapping: ColumnMapping, alias: str) -> tuple[str, list[object]]:
+    """JSON of a raw row as the file had it (header -> text), for the rejects table."""
+    pairs: list[str] = []
+    params: list[object] = []
     for i, h in enumerate(mapping.headers):
-        pairs.append(f"?, c{i}")
-        plan.params.append(h or f"column {i + 1}")
-    raw = f"to_json(json_object({', '.join(pairs)}))" if pairs else "'{}'"
-    blank = " and ".join(f"{_text(i)} is null" for i in range(len(mapping.headers))) or "true"
-    select += ["line", f"{raw} as raw", f"({blank}) as blank"]
-    return f"select {', '.join(select)} from {table}", plan.params
+        pairs.append(f"?, {alias}.c{i}")
+        params.append(h or f"column {i + 1}")
+    return (f"to_json(json_object({', '.join(pairs)}))" if pairs else "'{}'"), params
 
 
 # Rules across columns of one row: (dataset, column reported, SQL condition that is a problem, reason).

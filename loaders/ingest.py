@@ -14,20 +14,22 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
-import polars as pl
 from pydantic import BaseModel
 
 from loaders import store
 from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.errors import InputError, NotFound, RollgateError
-from loaders.read import RawFile, file_sha256, read_file
+from loaders.read import RawFile, file_sha256, load, next_table, read_file
 from loaders.schema import DATASETS, Dataset
-from loaders.validate import ROW_RULES, DateOrder, build_select, raw_json, slash_orders, sql_text
+from loaders.validate import SLASH_PROBLEM, DateOrder, build_select, slash_orders
 
 REJECT_SAMPLE = 50
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class RejectRow(BaseModel):
@@ -93,31 +95,31 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
                             message=f"{shown}: already imported as ingestion #{earlier[0]} on "
                                     f"{earlier[1]:%Y-%m-%d %H:%M} UTC; skipped, nothing loaded twice.")
     raw = read_file(con, path, shown, digest)
+    typed = next_table()
+    staged = f"{typed}_staged"
     try:
-        return _ingest_raw(con, raw, opts, commit)
+        return _ingest_raw(con, raw, opts, commit, typed, staged)
     finally:
-        for suffix in ("", "_typed", "_staged"):
-            con.execute(f"drop table if exists {raw.table}{suffix}")
+        for t in [staged, *raw.temp_tables, typed]:
+            _drop(con, t)
 
 
-def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool
-                ) -> IngestReport:
+def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool, typed: str,
+                staged: str) -> IngestReport:
+    mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
+    dataset = DATASETS[mapping.dataset]
+    raw = _validate(con, dataset, mapping, raw, opts, typed)
     if raw.rows == 0 and not raw.structural:
         raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again "
                          "with its rows.")
-    mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
-    dataset = DATASETS[mapping.dataset]
-    orders = slash_orders(con, raw.table, mapping, opts.date_order, raw.name)
-    typed = f"{raw.table}_typed"
-    _validate(con, dataset, mapping, raw, orders, typed)
-    blank = raw.rows - store.scalar(con, f"select count(*) from {typed}")
-    rejects = _rejects(con, dataset, mapping, raw, typed)
-    rejected_rows = store.scalar(con, f"select count(*) from {typed} where not _ok") + len(raw.structural)
-    staged = f"{raw.table}_staged"
+    blank = store.scalar(con, f"select count(*) from {typed} where blank")
+    rejected_rows = store.scalar(con, f"select count(*) from {typed} where not _ok and not blank")
+    rejects = _rejects(con, dataset, raw, typed) if rejected_rows or raw.structural else None
+    rejected_rows += len(raw.structural)
     derived = _stage(con, dataset, typed, staged)
     dup_lines = _drop_duplicates(con, dataset, staged, raw)
     counts = dict(con.execute(f"select _change, count(*) from {staged} group by _change").fetchall())
-    sample = [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).drop("rid").to_dicts()]
+    sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=raw.format, encoding=raw.encoding, delimiter=raw.delimiter, scores=mapping.scores,
@@ -139,40 +141,46 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
 
 
 def _validate(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnMapping, raw: RawFile,
-              orders: dict[str, DateOrder], typed: str) -> None:
-    """Typed rows with their problems and `_ok`; rows whose every cell is empty are left out."""
-    select, params = build_select(dataset, mapping, raw.table, orders, decimal_comma=raw.delimiter == ";")
-    replaces = []
-    for ds, column, condition, reason in ROW_RULES:
-        if ds == dataset.name:
-            replaces.append(f'coalesce("p_{column}", case when {condition} then {sql_text(reason)} end) '
-                            f'as "p_{column}"')
-    star = f"* replace ({', '.join(replaces)})" if replaces else "*"
-    ok = " and ".join(f'"p_{c.name}" is null' for c in dataset.columns)
-    con.execute(f"create temp table {typed} as select *, ({ok}) as _ok from "
-                f"(select {star} from ({select}) where not blank)", params)
+              opts: IngestOptions, typed: str) -> RawFile:
+    """Read and type the rows into `typed` (one row per file row, in file order, so rowid maps to the
+    line). Slash dates are rare: the day/month order is only worked out when a date column has them."""
+    orders = (slash_orders(con, raw.relation, raw.params, mapping, opts.date_order, raw.name)
+              if opts.date_order else {})
+
+    def build(r: RawFile) -> tuple[str, list[object]]:
+        return build_select(dataset, mapping, r.relation, r.params, orders, decimal_comma=r.delimiter == ";")
+
+    raw = load(con, raw, typed, build)
+    date_problems = " or ".join(f"regexp_matches(\"p_{c.name}\", ?)" for c in dataset.columns
+                                if c.type in ("date", "timestamp", "month") and c.name in mapping.columns)
+    if not orders and date_problems:
+        n = date_problems.count("?")
+        if store.scalar(con, f"select count(*) from {typed} where not _ok and ({date_problems})",
+                        [SLASH_PROBLEM] * n):
+            orders = slash_orders(con, raw.relation, raw.params, mapping, None, raw.name)
+            con.execute(f"drop table {typed}")
+            raw = load(con, raw, typed, build)  # read again, now with the day/month order settled
+    return raw
 
 
-def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnMapping, raw: RawFile,
-             typed: str) -> pl.DataFrame:
-    """Every problem of every rejected row: rid, line, column, reason, raw (the row as written)."""
-    raw_sql, params = raw_json(mapping, "r")
+def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, typed: str) -> pl.DataFrame:
+    """Every problem of every rejected row: line, column, reason, raw (the row as written), in file order."""
+    import polars as pl  # only when there is something to reject
+
     union = " union all ".join(
-        f"select rid, '{c.name}' as \"column\", \"p_{c.name}\" as reason from {typed} "
-        f"where \"p_{c.name}\" is not null" for c in dataset.columns)
-    rel = con.sql(f"select p.rid, p.\"column\", p.reason, {raw_sql} as raw from ({union}) p "
-                  f"join {raw.table} r on r.rowid = p.rid", params=params)
+        f"select rowid as rid, '{c.name}' as \"column\", \"p_{c.name}\" as reason, raw from {typed} "
+        f"where \"p_{c.name}\" is not null and not blank" for c in dataset.columns)
+    rel = con.sql(union)
     assert rel is not None
     found = rel.pl()
     found = found.with_columns(line=pl.Series(raw.lines[found["rid"].to_numpy()] if found.height else [],
-                                              dtype=pl.Int64))
+                                              dtype=pl.Int64)).drop("rid")
     structural = pl.DataFrame(
-        {"rid": [None] * len(raw.structural), "column": [None] * len(raw.structural),
-         "reason": [r for _, r in raw.structural], "raw": raw.structural_raw[:len(raw.structural)],
-         "line": [line for line, _ in raw.structural]},
-        schema={"rid": pl.Int64, "column": pl.String, "reason": pl.String, "raw": pl.String, "line": pl.Int64})
+        {"line": [line for line, _ in raw.structural], "column": [None] * len(raw.structural),
+         "reason": [r for _, r in raw.structural], "raw": raw.structural_raw[:len(raw.structural)]},
+        schema={"line": pl.Int64, "column": pl.String, "reason": pl.String, "raw": pl.String})
     both = pl.concat([structural, found.select(structural.columns).cast(structural.schema)])
-    return both.sort("line", "column", nulls_last=False).select("rid", "line", "column", "reason", "raw")
+    return both.sort("line", "column", nulls_last=False)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged: str) -> int:
@@ -189,13 +197,18 @@ def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged:
         select_cols = ", ".join(
             f"coalesce(\"{n}\", sha256({fingerprint})) as \"{n}\"" if n == derived.name else f'"{n}"'
             for n in names)
-        n_derived = store.scalar(con, f'select count(*) from {typed} where "{derived.name}" is null and _ok')
+        n_derived = store.scalar(con, f'select count(*) from {typed} where "{derived.name}" is null and _ok '
+                                      "and not blank")
+    source = f"(select {select_cols}, rowid as rid from {typed} where _ok and not blank)"
+    if not store.scalar(con, f"select count(*) from (select 1 from {dataset.name} limit 1)"):
+        # Nothing stored yet (a first load): every row is new, so no copy and no join are needed.
+        con.execute(f"create temp view {staged} as select *, 'new' as _change from {source}")
+        return n_derived
     on = " and ".join(f's."{k}" = t."{k}"' for k in dataset.key)
     same = " and ".join(f's."{c.name}" is not distinct from t."{c.name}"' for c in dataset.columns)
     con.execute(
         f"create temp table {staged} as select s.*, case when t.\"{dataset.key[0]}\" is null then 'new' "
-        f"when {same} then 'same' else 'changed' end as _change "
-        f"from (select {select_cols}, rid from {typed} where _ok) s left join {dataset.name} t on {on}")
+        f"when {same} then 'same' else 'changed' end as _change from {source} s left join {dataset.name} t on {on}")
     return n_derived
 
 
@@ -204,12 +217,18 @@ def _drop_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: s
     key = ", ".join(f'"{k}"' for k in dataset.key)
     if not store.scalar(con, f"select count(*) - count(distinct ({key})) from {staged}"):
         return []  # the usual case, checked cheaply before paying for a window function
-    rids = con.execute(f"select rid from {staged} qualify row_number() over (partition by {key} "
-                       "order by rid desc) > 1").fetchnumpy()["rid"]
-    con.register(f"{staged}_dups", pl.DataFrame({"rid": rids}))
-    con.execute(f"delete from {staged} where rid in (select rid from {staged}_dups)")
-    con.unregister(f"{staged}_dups")
+    later = f"row_number() over (partition by {key} order by rid desc)"
+    rids = con.execute(f"select rid from {staged} qualify {later} > 1").fetchnumpy()["rid"]
+    con.execute(f"create temp table {staged}_kept as select * from {staged} qualify {later} = 1")
+    _drop(con, staged)
+    con.execute(f"alter table {staged}_kept rename to {staged}")
     return sorted(int(x) for x in raw.lines[rids])
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a temp table or view by name, whichever it is."""
+    kind = "view" if store.scalar(con, "select count(*) from duckdb_views() where view_name = ?", [name]) else "table"
+    con.execute(f"drop {kind} if exists {name}")
 
 
 def _notes(raw: RawFile, mapping: ColumnMapping, dataset: Dataset, derived: int, dup_lines: list[int]
@@ -270,9 +289,10 @@ WRITE_STEPS: list[WriteStep] = [_keep_replaced, _delete_replaced, _insert_rows]
 
 
 def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, report: IngestReport, staged: str,
-           rejects: pl.DataFrame) -> int:
+           rejects: pl.DataFrame | None) -> int:
     with store.WRITE_LOCK:
-        con.register(f"{staged}_rejects", rejects)
+        if rejects is not None:
+            con.register(f"{staged}_rejects", rejects)
         con.execute("begin transaction")
         try:
             ingestion_id = store.scalar(con, "select nextval('ingestion_ids')")
@@ -284,14 +304,16 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, repor
                  raw.delimiter, None, json.dumps(report.notes)])
             for step in WRITE_STEPS:
                 step(con, dataset, staged, ingestion_id)
-            con.execute(f"insert into rejects select ?, line, \"column\", reason, raw from {staged}_rejects",
-                        [ingestion_id])
+            if rejects is not None:
+                con.execute(f"insert into rejects select ?, line, \"column\", reason, raw from {staged}_rejects",
+                            [ingestion_id])
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
         finally:
-            con.unregister(f"{staged}_rejects")
+            if rejects is not None:
+                con.unregister(f"{staged}_rejects")
         _checkpoint(con)
     return ingestion_id
 

@@ -16,15 +16,19 @@ import csv
 import hashlib
 import io
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import polars as pl
 
 from loaders.errors import InputError
 from loaders.store import scalar
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -41,21 +45,30 @@ _table_counter = 0
 
 @dataclass
 class RawFile:
-    """A file read into a temporary table of text columns, with what was learnt reading it."""
+    """A file ready to be read: its columns, and the SQL relation that yields its rows as text.
+
+    For CSV the relation is DuckDB's reader itself, so the rows are parsed while they are
+    validated (no intermediate copy); `load` then settles what only the parse can tell
+    (ragged rows, encoding, line numbers). Other formats are read into a temp table first.
+    """
 
     name: str
     format: str
     headers: list[str]
-    table: str
-    rows: int
+    relation: str
+    params: list[object]
     sha256: str
+    rows: int = 0
     encoding: str | None = None
     delimiter: str | None = None
     blank_lines: int = 0
-    lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # row position -> line in the file
+    lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # row position -> line in file
     structural: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of unsplittable rows
     structural_raw: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    temp_tables: list[str] = field(default_factory=list)
+    source: Path | None = None
+    scan: _Scan | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -94,7 +107,7 @@ def detect_format(path: Path, name: str) -> str:
     return fmt
 
 
-def _next_table() -> str:
+def next_table() -> str:
     global _table_counter
     _table_counter += 1
     return f"raw_{_table_counter}"
@@ -198,24 +211,21 @@ def sniff_delimiter(header: str) -> str | None:
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
     with path.open("rb") as f:
         head = f.read(4)
-    encoding = "UTF-8"
-    source = path
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        source, encoding = _transcode(path, "utf-16"), "UTF-16"
-    elif head[:3] == b"\xef\xbb\xbf":
-        encoding = "UTF-8 with BOM"
+        return _csv_source(_transcode(path, "utf-16"), name, digest, "UTF-16")
+    encoding = "UTF-8 with BOM" if head[:3] == b"\xef\xbb\xbf" else "UTF-8"
     try:
-        return _read_csv_utf8(con, source, name, digest, encoding)
+        return _csv_source(path, name, digest, encoding)
     except _NotUtf8:
-        return _read_csv_utf8(con, _transcode(path, "cp1252"), name, digest, "Windows-1252")
+        return _csv_source(_transcode(path, "cp1252"), name, digest, "Windows-1252")
 
 
 class _NotUtf8(Exception):
     pass
 
 
-def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str,
-                   encoding: str) -> RawFile:
+def _csv_source(path: Path, name: str, digest: str, encoding: str) -> RawFile:
+    """The header, dialect and record starts of a UTF-8 CSV, and the reader call for its rows."""
     with path.open("rb") as f:
         probe = f.read(1 << 16)
     if b"\n" not in probe and b"\r" in probe:
@@ -237,51 +247,69 @@ def _read_csv_utf8(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest
             "commas, semicolons, tabs or pipes. Check that line 1 is the header."
         )
     headers = [h.strip() for h in next(csv.reader(io.StringIO(header_line), delimiter=delim, quotechar='"'))]
-    table = _next_table()
+    table = next_table()
     rej, scans = f"{table}_rej", f"{table}_scan"
     cols = {f"c{i}": "varchar" for i in range(len(headers))}
-    try:
-        con.execute(
-            f"create temp table {table} as select * from read_csv(?, header = true, all_varchar = true, "
-            "delim = ?, quote = '\"', escape = '\"', auto_detect = false, columns = ?, strict_mode = true, "
-            f"store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scans}', "
-            "encoding = 'utf-8', max_line_size = 16777216)",
-            [str(path), delim, cols],
-        )
-    except duckdb.Error as e:
-        raise InputError(f"{name}: the file could not be read as CSV ({_first_line(e)}).") from e
-    problems = con.execute(
-        f"select line_byte_position, error_type, error_message, csv_line from {rej} order by line_byte_position"
-    ).fetchall()
-    con.execute(f"drop table if exists {rej}; drop table if exists {scans}")
-    if any(p[1] == "INVALID ENCODING" for p in problems):
-        con.execute(f"drop table {table}")
-        if encoding.startswith("UTF-8"):
-            raise _NotUtf8
-        raise InputError(f"{name}: the file's text encoding could not be read; save it as CSV UTF-8.")
-    positions = np.array([p[0] for p in problems], dtype=np.int64)
-    reject_lines = _line_of(scan, positions)
-    for (_, kind, msg, _raw), line in zip(problems, reject_lines, strict=True):
-        if kind == "UNQUOTED VALUE":
-            con.execute(f"drop table {table}")
-            raise InputError(f"{name}: line {line}: a quoted value is never closed ({msg}); fix the quotes "
-                             "on that line or export the file again.")
-    structural = [(int(line), _ragged_reason(kind, msg)) for (_, kind, msg, _), line in
-                  zip(problems, reject_lines, strict=True)]
-    starts = scan.record_starts[~scan.blank]
-    rejected_starts = np.isin(starts, positions)
-    good_lines = _line_of(scan, starts[~rejected_starts])
-    rows = scalar(con, f"select count(*) from {table}")
-    if rows != len(good_lines):
-        con.execute(f"drop table {table}")
-        raise InputError(_stray_quote_message(name))
+    # The dialect is given, never sniffed (DuckDB's sniffer misreads small semicolon files); every
+    # value is text so nothing is inferred; malformed rows go to a rejects table, not an error.
+    relation = ("read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
+                f"auto_detect = false, columns = ?, strict_mode = true, store_rejects = true, "
+                f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', max_line_size = 16777216)")
     notes = []
     if encoding == "Windows-1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
-    return RawFile(name, "csv", headers, table, int(rows), digest, encoding, delim, int(scan.blank.sum()),
-                   good_lines.astype(np.int64), structural, [p[3] for p in problems], notes)
+    return RawFile(name, "csv", headers, relation, [str(path), delim, cols], digest, encoding=encoding,
+                   delimiter=delim, blank_lines=int(scan.blank.sum()), notes=notes, temp_tables=[rej, scans],
+                   source=path, scan=scan)
+
+
+Builder = Callable[[RawFile], tuple[str, list[object]]]
+
+
+def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Builder) -> RawFile:
+    """Create temp table `target` from `build(raw)` (a SELECT over raw.relation), then settle what only
+    the parse tells: ragged rows, the real encoding, each row's line. Returns the file as finally read."""
+    sql, params = build(raw)
+    try:
+        con.execute(f"create temp table {target} as {sql}", params)
+    except duckdb.Error as e:
+        raise InputError(f"{raw.name}: the file could not be read ({_first_line(e)}).") from e
+    if raw.format != "csv":
+        raw.rows = scalar(con, f"select count(*) from {target}")
+        return raw
+    assert raw.scan is not None and raw.source is not None
+    rej = raw.temp_tables[0]
+    problems = con.execute(
+        f"select line_byte_position, error_type, error_message, csv_line from {rej} order by line_byte_position"
+    ).fetchall()
+    for t in raw.temp_tables:
+        con.execute(f"drop table if exists {t}")
+    if any(p[1] == "INVALID ENCODING" for p in problems):
+        con.execute(f"drop table {target}")
+        if raw.encoding and raw.encoding.startswith("UTF-8"):
+            retry = _csv_source(_transcode(raw.source, "cp1252"), raw.name, raw.sha256, "Windows-1252")
+            return load(con, retry, target, build)
+        raise InputError(f"{raw.name}: the file's text encoding could not be read; save it as CSV UTF-8.")
+    positions = np.array([p[0] for p in problems], dtype=np.int64)
+    reject_lines = _line_of(raw.scan, positions)
+    for (_, kind, msg, _raw), line in zip(problems, reject_lines, strict=True):
+        if kind == "UNQUOTED VALUE":
+            con.execute(f"drop table {target}")
+            raise InputError(f"{raw.name}: line {line}: a quoted value is never closed ({msg}); fix the quotes "
+                             "on that line or export the file again.")
+    starts = raw.scan.record_starts[~raw.scan.blank]
+    good_lines = _line_of(raw.scan, starts[~np.isin(starts, positions)])
+    rows = scalar(con, f"select count(*) from {target}")
+    if rows != len(good_lines):
+        con.execute(f"drop table {target}")
+        raise InputError(_stray_quote_message(raw.name))
+    raw.rows, raw.lines = rows, good_lines.astype(np.int64)
+    raw.structural = [(int(line), _ragged_reason(kind, msg))
+                      for (_, kind, msg, _), line in zip(problems, reject_lines, strict=True)]
+    raw.structural_raw = [p[3] for p in problems]
+    return raw
 
 
 def _ragged_reason(kind: str, msg: str) -> str:
@@ -309,18 +337,20 @@ def _first_line(e: Exception) -> str:
 def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, fmt: str, digest: str,
                 first_line: int, notes: list[str] | None = None) -> RawFile:
     """A temp table of text columns from a polars frame, lines counted from `first_line`."""
+    import polars as pl
+
     headers = [str(c).strip() for c in frame.columns]
     text = frame.select([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)])
-    table = _next_table()
+    table = next_table()
     con.register(f"{table}_src", text)
     con.execute(f"create temp table {table} as select * from {table}_src")
     con.unregister(f"{table}_src")
-    return RawFile(name, fmt, headers, table, text.height, digest,
+    return RawFile(name, fmt, headers, table, [], digest, text.height, temp_tables=[table],
                    lines=np.arange(first_line, first_line + text.height, dtype=np.int64), notes=notes or [])
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
-    table = _next_table()
+    table = next_table()
     try:
         described = con.execute("select column_name from (describe select * from read_parquet(?))",
                                 [str(path)]).fetchall()
@@ -332,12 +362,14 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest:
         raise InputError(f"{name}: the Parquet file could not be read ({_first_line(e)}); it may be corrupt "
                          "or incomplete — export it again.") from e
     rows = scalar(con, f"select count(*) from {table}")
-    return RawFile(name, "parquet", [h.strip() for h in headers], table, int(rows), digest,
-                   lines=np.arange(1, int(rows) + 1, dtype=np.int64),
+    return RawFile(name, "parquet", [h.strip() for h in headers], table, [], digest, int(rows),
+                   lines=np.arange(1, int(rows) + 1, dtype=np.int64), temp_tables=[table],
                    notes=["Parquet rows are numbered from 1 in the messages below."])
 
 
 def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
+    import polars as pl  # only here: the CSV path stays free of polars' start-up cost
+
     try:
         frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False,
                               drop_empty_cols=False, raise_if_empty=False)
@@ -354,7 +386,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
     """JSON array or NDJSON of flat records; each record's keys become the columns."""
     with path.open("rb") as f:
         first = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    records = _next_table()
+    records = next_table()
     if first == b"[":
         try:
             con.execute(f"create temp table {records} as select json as j, "
@@ -380,7 +412,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
     if not keys:
         raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
                          "objects or one object per line (NDJSON).")
-    table = _next_table()
+    table = next_table()
     cols = ", ".join(
         f"case when ok then (case when json_type(j -> ?) in ('OBJECT', 'ARRAY') then j -> ? "
         f"else j ->> ? end) end as c{i}" for i in range(len(keys)))
@@ -400,7 +432,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
     con.execute(f"drop table {table}_all; drop table {records}")
     rows = len(lines)
     structural = [(int(line), "not a valid JSON object") for line, _ in bad]
-    return RawFile(name, fmt, keys, table, int(rows), digest, blank_lines=int(blank),
+    return RawFile(name, fmt, keys, table, [], digest, int(rows), blank_lines=int(blank), temp_tables=[table],
                    lines=np.asarray(lines, dtype=np.int64), structural=structural,
                    structural_raw=[str(j)[:2000] for _, j in bad],
                    notes=["Records of the JSON array are numbered from 1."] if fmt == "json" else [])

@@ -24,6 +24,8 @@ ISO_TS = (r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
           r"\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
 SLASH = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
 MONTH = r"^(\d{4})-(\d{2})$"
+# A date problem whose value is a slash date: the day/month order has to be settled and the file read again.
+SLASH_PROBLEM = r"^'\d{1,2}/\d{1,2}/\d{4}"
 TRUE_WORDS = ["true", "yes", "1", "y"]
 FALSE_WORDS = ["false", "no", "0", "n"]
 TRIM = " \t\r\n"
@@ -46,8 +48,8 @@ def sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def slash_orders(con: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapping,
-                 chosen: DateOrder | None, name: str) -> dict[str, DateOrder]:
+def slash_orders(con: duckdb.DuckDBPyConnection, relation: str, relation_params: list[object],
+                 mapping: ColumnMapping, chosen: DateOrder | None, name: str) -> dict[str, DateOrder]:
     """Settle day/month order per date column that holds slash dates.
 
     A column is day-first when some value's first part is above 12, month-first when some
@@ -68,7 +70,7 @@ def slash_orders(con: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapp
                    f"max(case when contains(c{i}, '/') then try_cast(regexp_extract({v}, ?, 1) as int) end)",
                    f"max(case when contains(c{i}, '/') then try_cast(regexp_extract({v}, ?, 2) as int) end)"]
         params += [SLASH, SLASH, SLASH]
-    row = one(con, f"select {', '.join(select)} from {table}", params)
+    row = one(con, f"select {', '.join(select)} from {relation}", [*params, *relation_params])
     assert row is not None
     orders: dict[str, DateOrder] = {}
     for k, (col, _) in enumerate(cols):
@@ -220,22 +222,30 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def build_select(dataset: Dataset, mapping: ColumnMapping, table: str, orders: dict[str, DateOrder],
-                 decimal_comma: bool) -> tuple[str, list[object]]:
-    """SELECT over the raw table giving, per row: typed canonical columns, `p_<col>` problems,
-    `rid` (the raw row's position, which maps to its line) and `blank` (every cell empty).
+# Rules across columns of one row: (dataset, column reported, SQL condition that is a problem, reason).
+ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("roster", "access_revoked_on", "access_revoked_on <= access_granted_on",
+     "access is revoked on or before the day it was granted"),
+)
 
-    Three projections: trim each source column once; type each column once; then name the
-    problems. Defaults apply last, so an invalid value is reported, not silently defaulted.
+
+def build_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
+                 orders: dict[str, DateOrder], decimal_comma: bool) -> tuple[str, list[object]]:
+    """SELECT over the file's rows giving, per row: typed canonical columns, a `p_<col>` problem per
+    column, `blank` (every cell empty), `_ok` (no problem) and, for rejected rows only, `raw` (the
+    row as the file had it, as JSON). Rows come out in file order.
+
+    Four projections: trim each source column once; type each column once; name the problems;
+    apply the rules across columns. Defaults apply after typing, so an invalid value is reported,
+    never silently defaulted.
     """
-    plan = Plan()
     n = len(mapping.headers)
-    inner = ["rowid as rid", *(f"c{i}" for i in range(n)), *(f"{_trimmed(i)} as v{i}" for i in range(n))]
-    middle = ["rid", *(f"v{i}" for i in range(n))]
-    outer = []
+    middle_plan = Plan()
+    inner = [*(f"c{i}" for i in range(n)), *(f"{_trimmed(i)} as v{i}" for i in range(n))]
+    middle = [*(f"c{i}" for i in range(n)), *(f"v{i}" for i in range(n))]
+    outer = [f"c{i}" for i in range(n)]
     for col in dataset.columns:
-        i = mapping.columns.get(col.name)
-        sql = column_sql(col, i, plan, orders.get(col.name), decimal_comma)
+        sql = column_sql(col, mapping.columns.get(col.name), middle_plan, orders.get(col.name), decimal_comma)
         middle.append(f'{sql.typed} as "t_{col.name}"')
         if sql.shape:
             middle.append(f'{sql.shape} as "s_{col.name}"')
@@ -244,31 +254,22 @@ def build_select(dataset: Dataset, mapping: ColumnMapping, table: str, orders: d
             value = f"coalesce({value}, cast({col.default!r} as {col.sql_type}))"
         outer += [f'{value} as "{col.name}"', f'{sql.problem} as "p_{col.name}"']
     blank = " and ".join(f"v{i} is null" for i in range(n)) or "true"
-    outer += ["rid", f"({blank}) as blank"]
-    sql = (f"select {', '.join(outer)} from (select {', '.join(middle)} from "
-           f"(select {', '.join(inner)} from {table}))")
-    return sql, plan.params
+    outer.append(f"({blank}) as blank")
+    rules = [f'coalesce("p_{column}", case when {condition} then {sql_text(reason)} end) as "p_{column}"'
+             for ds, column, condition, reason in ROW_RULES if ds == dataset.name]
+    checked = f"select * replace ({', '.join(rules)})" if rules else "select *"
+    ok = " and ".join(f'"p_{c.name}" is null' for c in dataset.columns)
+    names = ", ".join(f'"{c.name}", "p_{c.name}"' for c in dataset.columns)
+    pairs = ", ".join(f"?, c{i}" for i in range(n))
+    final_params: list[object] = [h or f"column {i + 1}" for i, h in enumerate(mapping.headers)]
+    sql = (f"select {names}, blank, ({ok}) as _ok, case when not ({ok}) then to_json(json_object({pairs})) end "
+           f"as raw from ({checked} from (select {', '.join(outer)} from (select {', '.join(middle)} from "
+           f"(select {', '.join(inner)} from {relation}))))")
+    return sql, [*final_params, *middle_plan.params, *relation_params]
 
 
 def _trimmed(i: int) -> str:
-    """The cell without surrounding whitespace, null when empty. The regex test first is cheaper
-    than trimming a set of characters on every cell, since most cells need no trimming."""
-    return (f"(case when regexp_matches(c{i}, '^\\s|\\s$') then nullif(trim(c{i}, {sql_text(TRIM)}), '') "
-            f"else nullif(c{i}, '') end)")
-
-
-def raw_json(mapping: ColumnMapping, alias: str) -> tuple[str, list[object]]:
-    """JSON of a raw row as the file had it (header -> text), for the rejects table."""
-    pairs: list[str] = []
-    params: list[object] = []
-    for i, h in enumerate(mapping.headers):
-        pairs.append(f"?, {alias}.c{i}")
-        params.append(h or f"column {i + 1}")
-    return (f"to_json(json_object({', '.join(pairs)}))" if pairs else "'{}'"), params
-
-
-# Rules across columns of one row: (dataset, column reported, SQL condition that is a problem, reason).
-ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
-    ("roster", "access_revoked_on", "access_revoked_on <= access_granted_on",
-     "access is revoked on or before the day it was granted"),
-)
+    """The cell without surrounding whitespace, null when empty. Testing the first and last
+    character first is much cheaper than trimming every cell, and most cells need no trimming."""
+    return (f"(case when ascii(c{i}) <= 32 or ascii(right(c{i}, 1)) <= 32 "
+            f"then nullif(trim(c{i}, {sql_text(TRIM)}), '') else c{i} end)")

@@ -14,6 +14,8 @@ from ui import data
 st.title("Data")
 db = str(data.current_db())
 counts = data.row_counts(db, data.version())
+if flash := st.session_state.pop("flash", None):
+    st.success(flash)
 
 if sum(counts.values()) == 0:
     st.info("No exports are loaded yet. Load the demo data to explore Rollgate, or import your own exports "
@@ -28,9 +30,6 @@ if sum(counts.values()) == 0:
             st.session_state["flash"] = f"Loaded {len(reports)} demo files."
             st.rerun()
     st.stop()
-
-if flash := st.session_state.pop("flash", None):
-    st.success(flash)
 
 st.subheader("Rows per dataset")
 cols = st.columns(4)

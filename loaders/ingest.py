@@ -173,7 +173,7 @@ def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, typ
     rel = con.sql(union)
     assert rel is not None
     found = rel.pl()
-    found = found.with_columns(line=pl.Series(raw.lines[found["rid"].to_numpy()] if found.height else [],
+    found = found.with_columns(line=pl.Series(raw.lines_of(found["rid"].to_numpy()) if found.height else [],
                                               dtype=pl.Int64)).drop("rid")
     structural = pl.DataFrame(
         {"line": [line for line, _ in raw.structural], "column": [None] * len(raw.structural),
@@ -222,7 +222,7 @@ def _drop_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: s
     con.execute(f"create temp table {staged}_kept as select * from {staged} qualify {later} = 1")
     _drop(con, staged)
     con.execute(f"alter table {staged}_kept rename to {staged}")
-    return sorted(int(x) for x in raw.lines[rids])
+    return sorted(int(x) for x in raw.lines_of(rids))
 
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:

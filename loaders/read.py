@@ -62,13 +62,25 @@ class RawFile:
     encoding: str | None = None
     delimiter: str | None = None
     blank_lines: int = 0
-    lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # row position -> line in file
+    lines: np.ndarray | None = None  # row position -> line in the file (CSV: worked out when first needed)
+    reject_positions: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     structural: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of unsplittable rows
     structural_raw: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     temp_tables: list[str] = field(default_factory=list)
     source: Path | None = None
     scan: _Scan | None = None
+
+    def lines_of(self, rows: np.ndarray) -> np.ndarray:
+        """The line in the file where each of these rows (positions in file order) starts."""
+        if self.lines is None:
+            assert self.source is not None
+            scan = self.scan if self.scan and self.scan.record_starts is not None else _scan(self.source, True)
+            self.scan = scan
+            assert scan.record_starts is not None
+            starts = scan.record_starts[~np.isin(scan.record_starts, self.reject_positions)]
+            self.lines = _line_of(scan, starts)
+        return self.lines[rows]
 
 
 def file_sha256(path: Path) -> str:
@@ -147,48 +159,67 @@ def _fix_cr(text: str) -> str:
 
 @dataclass
 class _Scan:
-    newlines: np.ndarray   # byte offsets of every LF
-    record_starts: np.ndarray  # byte offsets where each data record starts (header excluded)
-    blank: np.ndarray      # per data record: the record is an empty line
-    header_end: int        # byte offset of the LF that ends the header
-    open_quote: bool       # the file ends inside a quoted field
+    """Where the records of a CSV are. Without `positions`, only counts are kept, so a scan of a
+    multi-GB export needs a few MB; the positions are taken (by a second scan) only when a line
+    number has to be named."""
+
+    header_end: int          # byte offset of the LF that ends the header
+    records: int             # data records (header excluded), empty lines included
+    blank: int               # data records that are empty lines
+    open_quote: bool         # the file ends inside a quoted field
+    newlines: np.ndarray | None = None       # byte offsets of every LF
+    record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
 
 
-def _scan(path: Path) -> _Scan:
+def _scan(path: Path, positions: bool = False) -> _Scan:
     """Find record boundaries: LFs preceded by an even number of quote characters."""
-    newline_parts, boundary_parts = [], []
-    quotes = 0
-    offset = 0
+    newline_parts: list[np.ndarray] = []
+    starts_parts: list[np.ndarray] = []
+    quotes = offset = boundaries = blank = 0
+    first: int | None = None
+    last: int | None = None       # the previous boundary, carried across chunks
+    last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             buf = np.frombuffer(chunk, dtype=np.uint8)
             nl = np.flatnonzero(buf == 10)
             q = np.flatnonzero(buf == 34)
-            before = quotes + np.searchsorted(q, nl)
-            newline_parts.append(nl + offset)
-            boundary_parts.append(nl[before % 2 == 0] + offset)
+            local = nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
+            if len(local):
+                b = local + offset
+                first = int(b[0]) if first is None else first
+                seq = b if last is None else np.concatenate(([last], b))
+                gaps = np.diff(seq)
+                before = np.where(local > 0, buf[np.maximum(local - 1, 0)], last_byte)[-len(gaps):] \
+                    if len(gaps) else np.empty(0, np.uint8)
+                empty = (gaps == 1) | ((gaps == 2) & (before == 13))
+                blank += int(empty.sum())
+                if positions:  # the record after each boundary but the newest one
+                    starts_parts.append((seq[:-1] + 1)[~empty])
+                boundaries += len(b)
+                last = int(b[-1])
+            if positions:
+                newline_parts.append(nl + offset)
             quotes += len(q)
+            last_byte = int(buf[-1])
             offset += len(chunk)
     size = offset
-    newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
-    bounds = np.concatenate(boundary_parts) if boundary_parts else np.empty(0, np.int64)
-    header_end = int(bounds[0]) if len(bounds) else size
-    starts = bounds + 1
-    ends = np.append(bounds[1:], size)  # exclusive end (the next LF, or end of file)
-    keep = starts < size
-    starts, ends = starts[keep], ends[keep]
-    length = ends - starts
-    blank = length == 0
-    maybe_cr = length == 1
-    if maybe_cr.any():
-        with path.open("rb") as f:
-            data = np.memmap(f, dtype=np.uint8, mode="r") if size else np.empty(0, np.uint8)
-            blank |= maybe_cr & (data[np.minimum(starts, size - 1)] == 13)
-    return _Scan(newlines, starts.astype(np.int64), blank, header_end, quotes % 2 == 1)
+    header_end = first if first is not None else size
+    tail = last is not None and last + 1 < size  # a last record without a closing newline
+    if tail and positions:
+        starts_parts.append(np.array([last + 1], dtype=np.int64))  # type: ignore[operator]
+    records = max(boundaries - 1, 0) + (1 if tail else 0)
+    scan = _Scan(header_end, records, blank, quotes % 2 == 1)
+    if positions:
+        scan.newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
+        starts = np.concatenate(starts_parts) if starts_parts else np.empty(0, np.int64)
+        scan.record_starts = starts.astype(np.int64)
+    return scan
 
 
 def _line_of(scan: _Scan, byte_offsets: np.ndarray) -> np.ndarray:
-    """1-based physical line of each byte offset."""
+    """1-based physical line of each byte offset (needs a scan with positions)."""
+    assert scan.newlines is not None
     return np.searchsorted(scan.newlines, byte_offsets, side="left") + 1
 
 
@@ -261,7 +292,7 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str) -> RawFile:
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
     return RawFile(name, "csv", headers, relation, [str(path), delim, cols], digest, encoding=encoding,
-                   delimiter=delim, blank_lines=int(scan.blank.sum()), notes=notes, temp_tables=[rej, scans],
+                   delimiter=delim, blank_lines=scan.blank, notes=notes, temp_tables=[rej, scans],
                    source=path, scan=scan)
 
 
@@ -292,23 +323,23 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
             retry = _csv_source(_transcode(raw.source, "cp1252"), raw.name, raw.sha256, "Windows-1252")
             return load(con, retry, target, build)
         raise InputError(f"{raw.name}: the file's text encoding could not be read; save it as CSV UTF-8.")
-    positions = np.array([p[0] for p in problems], dtype=np.int64)
-    reject_lines = _line_of(raw.scan, positions)
-    for (_, kind, msg, _raw), line in zip(problems, reject_lines, strict=True):
-        if kind == "UNQUOTED VALUE":
-            con.execute(f"drop table {target}")
-            raise InputError(f"{raw.name}: line {line}: a quoted value is never closed ({msg}); fix the quotes "
-                             "on that line or export the file again.")
-    starts = raw.scan.record_starts[~raw.scan.blank]
-    good_lines = _line_of(raw.scan, starts[~np.isin(starts, positions)])
+    positions = np.array(sorted({p[0] for p in problems}), dtype=np.int64)
     rows = scalar(con, f"select count(*) from {target}")
-    if rows != len(good_lines):
+    if rows != raw.scan.records - raw.scan.blank - len(positions):
         con.execute(f"drop table {target}")
         raise InputError(_stray_quote_message(raw.name))
-    raw.rows, raw.lines = rows, good_lines.astype(np.int64)
-    raw.structural = [(int(line), _ragged_reason(kind, msg))
-                      for (_, kind, msg, _), line in zip(problems, reject_lines, strict=True)]
-    raw.structural_raw = [p[3] for p in problems]
+    raw.rows, raw.reject_positions = rows, positions
+    if problems:  # name each problem's line: this needs where every line starts
+        raw.scan = _scan(raw.source, positions=True)
+        lines = _line_of(raw.scan, np.array([p[0] for p in problems], dtype=np.int64))
+        for (_, kind, msg, _raw), line in zip(problems, lines, strict=True):
+            if kind == "UNQUOTED VALUE":
+                con.execute(f"drop table {target}")
+                raise InputError(f"{raw.name}: line {line}: a quoted value is never closed ({msg}); fix the "
+                                 "quotes on that line or export the file again.")
+        raw.structural = [(int(line), _ragged_reason(kind, msg))
+                          for (_, kind, msg, _), line in zip(problems, lines, strict=True)]
+        raw.structural_raw = [p[3] for p in problems]
     return raw
 
 

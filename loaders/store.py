@@ -27,6 +27,16 @@ SCHEMA_VERSION = 1
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0
 
+# One configuration for every connection (DuckDB refuses a second connection to the same file
+# with different settings). No extension downloads: the machine may be offline. UTC, so a
+# timestamp without a zone is read as UTC. A memory cap: beyond it DuckDB spills to disk, so a
+# 10-million-row import stays within a laptop's memory.
+CONFIG: dict[str, str | bool] = {
+    "autoinstall_known_extensions": False,
+    "TimeZone": "UTC",
+    "memory_limit": os.environ.get("ROLLGATE_MEMORY_LIMIT", "1GB"),
+}
+
 # Writes inside one process (the app's sessions are threads) go one at a time.
 WRITE_LOCK = threading.RLock()
 _schema_lock = threading.Lock()
@@ -104,8 +114,7 @@ def _open(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(path), config={"autoinstall_known_extensions": False,
-                                                     "TimeZone": "UTC"})
+            return duckdb.connect(str(path), config=CONFIG)
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
                 raise

@@ -78,3 +78,23 @@ def stored_rejects(con: duckdb.DuckDBPyConnection) -> Rows:
                            'order by line, "column"', [ingestion_id]).fetchall()
 
     return run
+
+
+COUNTS = ("rows_read", "accepted", "inserted", "updated", "unchanged", "rejected", "duplicates", "blank_lines")
+
+
+def counts(report: IngestReport) -> dict[str, int]:
+    """The report's row accounting, for one exact comparison."""
+    return {k: getattr(report, k) for k in COUNTS}
+
+
+def expect(rows_read: int = 0, accepted: int = 0, inserted: int = 0, updated: int = 0, unchanged: int = 0,
+           rejected: int = 0, duplicates: int = 0, blank_lines: int = 0) -> dict[str, int]:
+    """The accounting a test expects; every count not given is 0."""
+    return {"rows_read": rows_read, "accepted": accepted, "inserted": inserted, "updated": updated,
+            "unchanged": unchanged, "rejected": rejected, "duplicates": duplicates, "blank_lines": blank_lines}
+
+
+def problems(report: IngestReport) -> list[tuple[int | None, str | None, str]]:
+    """The report's rejects as (line, column, reason)."""
+    return [(r.line, r.column, r.reason) for r in report.rejects]

@@ -85,9 +85,13 @@ def _lookup(dataset: Dataset) -> dict[str, str]:
     return names
 
 
+class Ambiguous(InputError):
+    """Two source columns claim one canonical column; the user has to choose."""
+
+
 def match(headers: list[str], dataset: Dataset, user_map: dict[str, str] | None = None
           ) -> tuple[dict[str, int], list[str]]:
-    """canonical -> source index for one dataset; raises when two columns claim one name."""
+    """canonical -> source index for one dataset; raises Ambiguous when two columns claim one name."""
     normal = [normalise_header(h) for h in headers]
     lookup = _lookup(dataset)
     claims: dict[str, list[int]] = {}
@@ -115,7 +119,7 @@ def match(headers: list[str], dataset: Dataset, user_map: dict[str, str] | None 
             exact = [i for i in idx if normal[i] == canonical]
             if len(exact) != 1:
                 names = " and ".join(repr(headers[i]) for i in idx)
-                raise InputError(f"columns {names} both mean {dataset.name}.{canonical}; choose one with "
+                raise Ambiguous(f"columns {names} both mean {dataset.name}.{canonical}; choose one with "
                                  f"--map \"{headers[idx[0]]}={canonical}\" (or the column mapping on Upload).")
             idx = exact
         columns[canonical] = idx[0]
@@ -139,6 +143,16 @@ def score(headers: list[str], dataset: Dataset, user_map: dict[str, str] | None 
     )
 
 
+def _ambiguity(headers: list[str], name: str) -> InputError | None:
+    """The first dataset whose columns are all there but one is claimed twice, as an error to raise."""
+    for d in DATASETS.values():
+        try:
+            match(headers, d)
+        except Ambiguous as e:
+            return InputError(f"{name}: {e}")
+    return None
+
+
 def detect(headers: list[str], name: str, dataset: str | None = None,
            user_map: dict[str, str] | None = None) -> ColumnMapping:
     """Map a file's headers to the best-fitting (or the given) dataset.
@@ -152,13 +166,18 @@ def detect(headers: list[str], name: str, dataset: str | None = None,
                      for d in DATASETS.values()),
                     key=lambda s: (s.complete, s.score), reverse=True)
     chosen = dataset or (scores[0].dataset if scores[0].complete else None)
+    if chosen is None and (ambiguous := _ambiguity(headers, name)):
+        raise ambiguous
     if chosen is None:
         needs = "; ".join(f"{d.name} needs {', '.join(c.name for c in d.required)}" for d in DATASETS.values())
         raise InputError(
             f"{name}: no dataset matches its columns ({', '.join(repr(h) for h in headers)}). {needs}. "
             "Rename the columns, or choose the dataset and map the columns (--dataset, --map)."
         )
-    columns, unused = match(headers, DATASETS[chosen], user_map)
+    try:
+        columns, unused = match(headers, DATASETS[chosen], user_map)
+    except InputError as e:
+        raise InputError(f"{name}: {e}") from e
     missing = [c.name for c in DATASETS[chosen].required if c.name not in columns]
     if missing:
         raise InputError(
@@ -177,6 +196,11 @@ def _check_headers(headers: list[str], name: str) -> None:
         if not n:
             continue
         if n in seen:
-            raise InputError(f"{name}: columns {seen[n] + 1} and {i + 1} are both named '{h}'; rename one of "
-                             "them so every column has its own name.")
+            j = seen[n]
+            if headers[j].strip() == h.strip():
+                raise InputError(f"{name}: columns {j + 1} and {i + 1} are both named '{h.strip()}'; rename one of "
+                                 "them so every column has its own name.")
+            raise InputError(f"{name}: columns {j + 1} ('{headers[j].strip()}') and {i + 1} ('{h.strip()}') have the "
+                             "same name once case and spaces are ignored; rename one of them so every column has "
+                             "its own name.")
         seen[n] = i

@@ -102,6 +102,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
     finally:
         for t in [staged, *raw.temp_tables, typed]:
             _drop(con, t)
+        for f in raw.temp_files:
+            f.unlink(missing_ok=True)
 
 
 def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool, typed: str,

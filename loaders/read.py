@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class RawFile:
     structural_raw: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     temp_tables: list[str] = field(default_factory=list)
+    temp_files: list[Path] = field(default_factory=list)  # transcoded copies, removed after the ingest
     source: Path | None = None
     scan: _Scan | None = None
 
@@ -140,21 +142,19 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
 
 # --- CSV -------------------------------------------------------------------------------------
 
-def _transcode(path: Path, encoding: str) -> Path:
-    """A UTF-8 copy of a file in another encoding (Windows-1252, UTF-16), with CR-only ends fixed."""
-    text = path.read_bytes().decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    out = Path(tempfile.mkstemp(suffix=".csv", prefix="rollgate-")[1])
-    out.write_text(_fix_cr(text), encoding="utf-8", newline="")
+def _transcode(path: Path, encoding: str, uniform_newlines: bool = False) -> Path:
+    """A UTF-8 temporary copy of a file in another encoding (Windows-1252, UTF-16), with CR-only line
+    ends made LF and, when asked, CRLF made LF (for files that mix both, which no reader accepts)."""
+    text = path.read_bytes().decode(encoding).removeprefix("\ufeff")
+    if "\n" not in text and "\r" in text:  # old Mac exports end lines with CR alone
+        text = text.replace("\r", "\n")
+    if uniform_newlines:
+        text = text.replace("\r\n", "\n")
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="rollgate-")
+    os.close(fd)
+    out = Path(name)
+    out.write_text(text, encoding="utf-8", newline="")
     return out
-
-
-def _fix_cr(text: str) -> str:
-    # Old Mac exports end lines with CR alone; every reader here splits on LF.
-    if "\n" not in text and "\r" in text:
-        return text.replace("\r", "\n")
-    return text
 
 
 @dataclass
@@ -167,6 +167,9 @@ class _Scan:
     records: int             # data records (header excluded), empty lines included
     blank: int               # data records that are empty lines
     open_quote: bool         # the file ends inside a quoted field
+    last_quote: int = -1     # byte offset of the last quote character (the unclosed one, if open_quote)
+    crlf: int = 0            # record ends written CRLF (the others are LF)
+    ends: int = 0            # record ends (LFs outside quotes)
     newlines: np.ndarray | None = None       # byte offsets of every LF
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
 
@@ -175,7 +178,8 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
     """Find record boundaries: LFs preceded by an even number of quote characters."""
     newline_parts: list[np.ndarray] = []
     starts_parts: list[np.ndarray] = []
-    quotes = offset = boundaries = blank = 0
+    quotes = offset = boundaries = blank = crlf = 0
+    last_quote = -1
     first: int | None = None
     last: int | None = None       # the previous boundary, carried across chunks
     last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
@@ -190,8 +194,9 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
                 first = int(b[0]) if first is None else first
                 seq = b if last is None else np.concatenate(([last], b))
                 gaps = np.diff(seq)
-                before = np.where(local > 0, buf[np.maximum(local - 1, 0)], last_byte)[-len(gaps):] \
-                    if len(gaps) else np.empty(0, np.uint8)
+                before_all = np.where(local > 0, buf[np.maximum(local - 1, 0)], last_byte)
+                crlf += int((before_all == 13).sum())
+                before = before_all[len(before_all) - len(gaps):]
                 empty = (gaps == 1) | ((gaps == 2) & (before == 13))
                 blank += int(empty.sum())
                 if positions:  # the record after each boundary but the newest one
@@ -201,6 +206,8 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
             if positions:
                 newline_parts.append(nl + offset)
             quotes += len(q)
+            if len(q):
+                last_quote = int(q[-1]) + offset
             last_byte = int(buf[-1])
             offset += len(chunk)
     size = offset
@@ -209,12 +216,22 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
     if tail and positions:
         starts_parts.append(np.array([last + 1], dtype=np.int64))  # type: ignore[operator]
     records = max(boundaries - 1, 0) + (1 if tail else 0)
-    scan = _Scan(header_end, records, blank, quotes % 2 == 1)
+    scan = _Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries)
     if positions:
         scan.newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
         starts = np.concatenate(starts_parts) if starts_parts else np.empty(0, np.int64)
         scan.record_starts = starts.astype(np.int64)
     return scan
+
+
+def _count_newlines(path: Path, before: int) -> int:
+    """How many LFs come before byte offset `before` (for naming a line without a full scan)."""
+    count = offset = 0
+    with path.open("rb") as f:
+        while offset < before and (chunk := f.read(min(CHUNK, before - offset))):
+            count += chunk.count(b"\n")
+            offset += len(chunk)
+    return count
 
 
 def _line_of(scan: _Scan, byte_offsets: np.ndarray) -> np.ndarray:
@@ -243,28 +260,39 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str
     with path.open("rb") as f:
         head = f.read(4)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return _csv_source(_transcode(path, "utf-16"), name, digest, "UTF-16")
+        utf8 = _transcode(path, "utf-16")
+        return _csv_source(utf8, name, digest, "UTF-16", [utf8])
     encoding = "UTF-8 with BOM" if head[:3] == b"\xef\xbb\xbf" else "UTF-8"
     try:
         return _csv_source(path, name, digest, encoding)
     except _NotUtf8:
-        return _csv_source(_transcode(path, "cp1252"), name, digest, "Windows-1252")
+        utf8 = _transcode(path, "cp1252")
+        return _csv_source(utf8, name, digest, "Windows-1252", [utf8])
 
 
 class _NotUtf8(Exception):
     pass
 
 
-def _csv_source(path: Path, name: str, digest: str, encoding: str) -> RawFile:
+def _csv_source(path: Path, name: str, digest: str, encoding: str, temp_files: list[Path] | None = None
+                ) -> RawFile:
     """The header, dialect and record starts of a UTF-8 CSV, and the reader call for its rows."""
     with path.open("rb") as f:
         probe = f.read(1 << 16)
     if b"\n" not in probe and b"\r" in probe:
         path = _transcode(path, "utf-8")
+        temp_files = [*(temp_files or []), path]
     scan = _scan(path)
+    notes = []
+    if 0 < scan.crlf < scan.ends:
+        path = _transcode(path, "utf-8", uniform_newlines=True)
+        temp_files = [*(temp_files or []), path]
+        scan = _scan(path)
+        notes.append("Line ends were mixed (Windows CRLF and Unix LF); they were read as one kind.")
     if scan.open_quote:
-        raise InputError(f"{name}: a quoted value is never closed (the file ends inside quotes); check the "
-                         "quote characters near the end of the file, or export it again.")
+        line = _count_newlines(path, scan.last_quote) + 1
+        raise InputError(f"{name}: line {line}: a quoted value is never closed (the file ends inside quotes); "
+                         "fix the quotes on that line or export the file again.")
     try:
         header_line = _header_text(path, scan.header_end)
     except UnicodeDecodeError as e:
@@ -286,14 +314,13 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str) -> RawFile:
     relation = ("read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
                 f"auto_detect = false, columns = ?, strict_mode = true, store_rejects = true, "
                 f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', max_line_size = 16777216)")
-    notes = []
     if encoding == "Windows-1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
     return RawFile(name, "csv", headers, relation, [str(path), delim, cols], digest, encoding=encoding,
                    delimiter=delim, blank_lines=scan.blank, notes=notes, temp_tables=[rej, scans],
-                   source=path, scan=scan)
+                   temp_files=temp_files or [], source=path, scan=scan)
 
 
 Builder = Callable[[RawFile], tuple[str, list[object]]]
@@ -306,40 +333,50 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     try:
         con.execute(f"create temp table {target} as {sql}", params)
     except duckdb.Error as e:
-        raise InputError(f"{raw.name}: the file could not be read ({_first_line(e)}).") from e
+        raise InputError(f"{raw.name}: the file could not be read ({_first_line(e, raw.source, raw.name)}).") from e
     if raw.format != "csv":
         raw.rows = scalar(con, f"select count(*) from {target}")
         return raw
     assert raw.scan is not None and raw.source is not None
     rej = raw.temp_tables[0]
-    problems = con.execute(
-        f"select line_byte_position, error_type, error_message, csv_line from {rej} order by line_byte_position"
-    ).fetchall()
+    found = con.execute(f"select line_byte_position, error_type, error_message, csv_line from {rej}").fetchall()
     for t in raw.temp_tables:
         con.execute(f"drop table if exists {t}")
-    if any(p[1] == "INVALID ENCODING" for p in problems):
+    if any(p[1] == "INVALID ENCODING" for p in found):
         con.execute(f"drop table {target}")
         if raw.encoding and raw.encoding.startswith("UTF-8"):
-            retry = _csv_source(_transcode(raw.source, "cp1252"), raw.name, raw.sha256, "Windows-1252")
+            utf8 = _transcode(raw.source, "cp1252")
+            retry = _csv_source(utf8, raw.name, raw.sha256, "Windows-1252", [*raw.temp_files, utf8])
             return load(con, retry, target, build)
         raise InputError(f"{raw.name}: the file's text encoding could not be read; save it as CSV UTF-8.")
-    positions = np.array(sorted({p[0] for p in problems}), dtype=np.int64)
+    # A row short of k fields is reported k times at one position: keep its first report.
+    first: dict[int, tuple[str, str, str]] = {}
+    for pos, kind, msg, text in found:
+        first.setdefault(int(pos), (kind, msg, text))
     rows = scalar(con, f"select count(*) from {target}")
-    if rows != raw.scan.records - raw.scan.blank - len(positions):
+    if rows != raw.scan.records - raw.scan.blank - len(first):
         con.execute(f"drop table {target}")
         raise InputError(_stray_quote_message(raw.name))
-    raw.rows, raw.reject_positions = rows, positions
-    if problems:  # name each problem's line: this needs where every line starts
+    raw.rows = rows
+    if first:  # name each problem's line: this needs where every record starts
         raw.scan = _scan(raw.source, positions=True)
-        lines = _line_of(raw.scan, np.array([p[0] for p in problems], dtype=np.int64))
-        for (_, kind, msg, _raw), line in zip(problems, lines, strict=True):
+        starts = raw.scan.record_starts
+        assert starts is not None
+        # DuckDB 2.0 reports a bad row's position as its first byte or the byte after it, depending
+        # on what precedes the row; either way the row is the first record starting at or after p - 1.
+        positions = np.array(sorted(first), dtype=np.int64)
+        idx = np.minimum(np.searchsorted(starts, positions - 1, side="left"), len(starts) - 1)
+        raw.reject_positions = starts[idx]
+        lines = _line_of(raw.scan, raw.reject_positions)
+        reports = [first[int(p)] for p in positions]
+        for (kind, msg, _), line in zip(reports, lines, strict=True):
             if kind == "UNQUOTED VALUE":
                 con.execute(f"drop table {target}")
                 raise InputError(f"{raw.name}: line {line}: a quoted value is never closed ({msg}); fix the "
                                  "quotes on that line or export the file again.")
         raw.structural = [(int(line), _ragged_reason(kind, msg))
-                          for (_, kind, msg, _), line in zip(problems, lines, strict=True)]
-        raw.structural_raw = [p[3] for p in problems]
+                          for (kind, msg, _), line in zip(reports, lines, strict=True)]
+        raw.structural_raw = [text for _, _, text in reports]
     return raw
 
 
@@ -359,8 +396,10 @@ def _stray_quote_message(name: str) -> str:
             "export the file again as standard CSV.")
 
 
-def _first_line(e: Exception) -> str:
-    return str(e).strip().splitlines()[0][:300]
+def _first_line(e: Exception, path: Path | None = None, name: str = "") -> str:
+    """The first line of a library's error, without the server-side path of the upload."""
+    text = str(e).strip().splitlines()[0][:300]
+    return text.replace(str(path), name) if path is not None else text
 
 
 # --- Parquet, XLSX, JSON ----------------------------------------------------------------------
@@ -390,8 +429,8 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest:
                            for i, h in enumerate(headers))
         con.execute(f"create temp table {table} as select {select} from read_parquet(?)", [str(path)])
     except duckdb.Error as e:
-        raise InputError(f"{name}: the Parquet file could not be read ({_first_line(e)}); it may be corrupt "
-                         "or incomplete — export it again.") from e
+        raise InputError(f"{name}: the Parquet file could not be read ({_first_line(e, path, name)}); it may be "
+                         "corrupt or incomplete — export it again.") from e
     rows = scalar(con, f"select count(*) from {table}")
     return RawFile(name, "parquet", [h.strip() for h in headers], table, [], digest, int(rows),
                    lines=np.arange(1, int(rows) + 1, dtype=np.int64), temp_tables=[table],
@@ -405,8 +444,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
         frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False,
                               drop_empty_cols=False, raise_if_empty=False)
     except Exception as e:  # calamine raises its own error types; all mean "not a readable workbook"
-        raise InputError(f"{name}: the workbook could not be read ({_first_line(e)}); save it again as .xlsx "
-                         "or export CSV.") from e
+        raise InputError(f"{name}: the workbook could not be read ({_first_line(e, path, name)}); save it again "
+                         "as .xlsx or export CSV.") from e
     if not frame.columns:
         raise InputError(f"{name}: the first sheet is empty; put the header in row 1 of the first sheet.")
     return _from_frame(con, frame, name, "xlsx", digest, first_line=2,
@@ -424,7 +463,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
                         "cast(row_number() over () as bigint) as line "
                         "from read_json_objects(?, format = 'array')", [str(path)])
         except duckdb.Error as e:
-            raise InputError(f"{name}: the JSON could not be read ({_first_line(e)}).") from e
+            raise InputError(f"{name}: the JSON could not be read ({_first_line(e, path, name)}).") from e
         fmt = "json"
     else:
         # One record per line: read the lines as text, then parse each with DuckDB's JSON functions,
@@ -438,22 +477,26 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
         con.execute(f"drop table {records}_lines")
         fmt = "ndjson"
     keys = [r[0] for r in con.execute(
-        f"select k from (select unnest(json_keys(j)) as k, min(line) as first from {records} "
-        "where json_valid(j) and json_type(j) = 'OBJECT' group by k) order by first").fetchall()]
+        f"select k from (select unnest(json_keys(jv)) as k, min(line) as first from (select case when "
+        f"json_valid(j) then j end as jv, line from {records}) where json_type(jv) = 'OBJECT' group by k) "
+        "order by first").fetchall()]
     if not keys:
         raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
                          "objects or one object per line (NDJSON).")
     table = next_table()
+    # Only valid JSON reaches the extraction (jv is null otherwise), so one bad line cannot fail the
+    # file; nested values are kept as their JSON text.
     cols = ", ".join(
-        f"case when ok then (case when json_type(j -> ?) in ('OBJECT', 'ARRAY') then j -> ? "
-        f"else j ->> ? end) end as c{i}" for i in range(len(keys)))
+        f"case when ok then (case when json_type(jv -> ?) in ('OBJECT', 'ARRAY') then cast(jv -> ? as varchar) "
+        f"else jv ->> ? end) end as c{i}" for i in range(len(keys)))
     params: list[str] = []
     for k in keys:
         path_k = "$." + '"' + k.replace('"', '\\"') + '"'
         params += [path_k, path_k, path_k]
     con.execute(f"create temp table {table}_all as select {cols}, line, ok from "
-                f"(select j, line, coalesce(json_valid(j) and json_type(j) = 'OBJECT', false) as ok "
-                f"from {records} where j is not null and trim(j) <> '')", params)
+                f"(select jv, line, coalesce(json_type(jv) = 'OBJECT', false) as ok from "
+                f"(select case when json_valid(j) then j end as jv, line from {records} "
+                f"where j is not null and trim(j) <> ''))", params)
     bad = con.execute(f"select line, j from {table}_all join {records} using (line) where not ok order by line"
                       ).fetchall()
     blank = scalar(con, f"select count(*) from {records} where j is null or trim(j) = ''")

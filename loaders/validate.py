@@ -180,6 +180,10 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
     elif col.type in ("int", "float"):
         target = "bigint" if col.type == "int" else "double"
         typed = f"try_cast({_number(v, decimal_comma and col.type == 'float')} as {target})"
+        if col.type == "int":
+            # A cast to bigint would round 2.5 to 3; only whole numbers (3 or 3.0) are accepted.
+            typed = (f"(case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') "
+                     f"then try_cast(split_part({v}, '.', 1) as bigint) end)")
         if col.type == "float":
             typed = f"(case when isfinite({typed}) then {typed} end)"
         word = "a whole number" if col.type == "int" else "a number"
@@ -203,7 +207,7 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
             word, real = "a date (YYYY-MM-DD)", "date"
         else:
             parsed = (f"(case when regexp_matches({v}, {sql_text(MONTH)}) then try_cast({v} || '-01' as date) "
-                      f"else date_trunc('month', try_cast(left({iso}, 10) as date)) end)")
+                      f"else cast(date_trunc('month', try_cast(left({iso}, 10) as date)) as date) end)")
             word, real = "a month (YYYY-MM)", "month"
         shape = _shape(v, col, order)
         typed = f"(case when {shape} then {parsed} end)"

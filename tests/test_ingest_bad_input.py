@@ -65,8 +65,6 @@ def test_an_unknown_dataset_is_refused(refuse: Refuse) -> None:
         "support, feedback.")
 
 
-@pytest.mark.xfail(reason="BUG loaders/detect.py match(): the ambiguity message does not name the file, unlike "
-                          "every other refusal (errors.py: 'says ... where (file, ...)')", strict=True)
 def test_two_columns_meaning_user_id_are_refused_with_the_dataset_given(refuse: Refuse) -> None:
     message = refuse("user,email,department,access_granted_on\nann,ann@corp.com,legal,2026-03-01\n",
                      options=IngestOptions(dataset="roster"))
@@ -74,9 +72,6 @@ def test_two_columns_meaning_user_id_are_refused_with_the_dataset_given(refuse: 
                        "\"user=user_id\" (or the column mapping on Upload).")
 
 
-@pytest.mark.xfail(reason="BUG loaders/detect.py score()/detect(): the ambiguity is swallowed, so the file is "
-                          "refused as 'no dataset matches' and says roster needs user_id, which it has twice",
-                   strict=True)
 def test_two_columns_meaning_user_id_are_refused_naming_them(refuse: Refuse) -> None:
     message = refuse("user,email,department,access_granted_on\nann,ann@corp.com,legal,2026-03-01\n")
     assert message == ("upload.csv: columns 'user' and 'email' both mean roster.user_id; choose one with --map "
@@ -96,9 +91,6 @@ def test_duplicate_header_names_are_refused(refuse: Refuse) -> None:
         "upload.csv: columns 1 and 4 are both named 'user_id'; rename one of them so every column has its own name.")
 
 
-@pytest.mark.xfail(reason="UNCLEAR loaders/detect.py _check_headers: for headers that differ only in case or spaces "
-                          "the message quotes one spelling ('both named 'ROLE'') although column 4 is 'Role'",
-                   strict=True)
 def test_duplicate_header_names_differing_in_case_name_both_spellings(refuse: Refuse) -> None:
     assert refuse("user_id,department,access_granted_on, Role ,ROLE\nann,legal,2026-03-01,x,y\n") == (
         "upload.csv: columns 4 ('Role') and 5 ('ROLE') have the same name once case and spaces are ignored; "
@@ -240,9 +232,6 @@ def test_given_and_derived_keys_in_one_file(ingest: Ingest, rows: Rows) -> None:
     assert len(str(stored[0][0])) == len(str(stored[1][0])) == 64 and stored[0][0] != stored[1][0]
 
 
-@pytest.mark.xfail(reason="BUG loaders/validate.py column_sql (month): the typed month is a TIMESTAMP "
-                          "(date_trunc returns one), so the derived line_id hashes '2026-03-01 00:00:00' instead of "
-                          "the stored canonical date '2026-03-01'", strict=True)
 def test_a_derived_line_id_is_the_hash_of_the_stored_canonical_values(ingest: Ingest, rows: Rows) -> None:
     report = ingest("month,category,amount,description\n2026-03-17,other,1,n\n")
     assert counts(report) == expect(rows_read=1, accepted=1, inserted=1)

@@ -186,8 +186,6 @@ def test_a_last_line_without_a_newline_is_read(ingest: Ingest, rows: Rows) -> No
     assert rows("roster", "user_id, role") == [("ann", "x"), ("bob", "y")]
 
 
-@pytest.mark.xfail(reason="BUG loaders/read.py _read_csv_utf8: a file mixing CRLF and LF line ends is refused "
-                          "with DuckDB's 'CSV Parser state machine reached an invalid state'", strict=True)
 def test_mixed_crlf_and_lf_line_endings_are_read(ingest: Ingest, rows: Rows) -> None:
     # An export saved on Windows with rows appended on another system.
     report = ingest(ROSTER.replace("\n", "\r\n") + "ann,legal,2026-03-01,x\r\nbob,hr,bad,y\ncy,hr,2026-03-02,z\n")
@@ -238,10 +236,6 @@ def test_crlf_blank_lines_are_blank_too(ingest: Ingest, rows: Rows) -> None:
     assert rows("roster", "user_id, role") == [("ann", "x\r\ny")]
 
 
-@pytest.mark.xfail(reason="BUG loaders/read.py _read_csv_utf8: DuckDB 2.0's rejects line_byte_position is one past "
-                          "the record start, so no ragged row matches a record start and every file with a "
-                          "ragged row is refused with the stray-quote message; a row missing k fields also gets k "
-                          "rejects", strict=True)
 def test_ragged_rows_are_rejected_with_their_line_and_the_rest_stored(ingest: Ingest, rows: Rows,
                                                                       stored_rejects: Rows) -> None:
     content = ("event_id,occurred_at,user_id,use_case,interactions,output_action,minutes_saved,cost\n"
@@ -259,8 +253,6 @@ def test_ragged_rows_are_rejected_with_their_line_and_the_rest_stored(ingest: In
     assert rows("usage", "event_id, interactions") == [("e1", 1), ("e4", 2)]
 
 
-@pytest.mark.xfail(reason="BUG loaders/read.py _read_csv_utf8: an unclosed quote is refused without its line "
-                          "number and the message points at 'near the end of the file'", strict=True)
 def test_an_unterminated_quote_refuses_the_file_naming_its_line(refuse: Refuse) -> None:
     content = ROSTER + "ann,legal,2026-03-01,x\nbob,hr,2026-03-01,\"never closed\ncy,hr,2026-03-02,z\n"
     assert refuse(content) == ("upload.csv: line 3: a quoted value is never closed (the file ends inside "
@@ -366,7 +358,6 @@ JSON_BUG = ("BUG loaders/read.py _read_json: the CASE mixing `j -> ?` (JSON) wit
             "short-circuit, so a malformed NDJSON line fails the whole file with a raw DuckDB error")
 
 
-@pytest.mark.xfail(reason=JSON_BUG, strict=True)
 def test_ndjson_with_a_malformed_line_and_a_blank_line(ingest: Ingest, rows: Rows, stored_rejects: Rows) -> None:
     content = ('{"user_id": "Ann", "department": "Legal", "access_granted_on": "2026-03-01", "role": "a, b"}\n'  # 1
                '{"user_id": "bob", "department":\n'                                                           # 2
@@ -384,7 +375,6 @@ def test_ndjson_with_a_malformed_line_and_a_blank_line(ingest: Ingest, rows: Row
         ("ann", "legal", dt.date(2026, 3, 1), "a, b"), ("cy", "hr", dt.date(2026, 3, 2), None)]
 
 
-@pytest.mark.xfail(reason=JSON_BUG, strict=True)
 def test_a_json_array_of_objects_with_numbers_and_nulls(ingest: Ingest, rows: Rows) -> None:
     content = ('[{"event_id": "e1", "occurred_at": "2026-03-01T10:00:00+01:00", "user_id": "Ann", '
                '"use_case": "drafting", "interactions": 2, "minutes_saved": 1.5, "cost": null},\n'
@@ -402,8 +392,6 @@ def test_a_json_array_of_objects_with_numbers_and_nulls(ingest: Ingest, rows: Ro
     ]
 
 
-@pytest.mark.xfail(reason="BUG loaders/read.py _read_parquet: the refusal quotes DuckDB's error, which contains "
-                          "the server-side path of the uploaded file", strict=True)
 def test_a_corrupt_parquet_with_valid_magic_bytes_is_refused_without_leaking_the_server_path(refuse: Refuse) -> None:
     content = _parquet(ROSTER_FRAME)
     assert refuse(content[:-8] + b"XXXXPAR1", "r.parquet") == (
@@ -417,8 +405,6 @@ def test_json_without_objects_is_refused(refuse: Refuse) -> None:
         "per line (NDJSON).")
 
 
-@pytest.mark.xfail(reason="BUG loaders/read.py _read_json: the refusal quotes DuckDB's error, which contains the "
-                          "server-side path of the uploaded file", strict=True)
 def test_a_truncated_json_array_is_refused_without_leaking_the_server_path(refuse: Refuse) -> None:
     assert refuse('[{"user_id": "a",', "r.json") == (
         'r.json: the JSON could not be read (Invalid Input Error: Malformed JSON in file "r.json", at byte 17 in '

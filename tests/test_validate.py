@@ -42,9 +42,7 @@ TS_WORDS = "is not a timestamp (YYYY-MM-DD HH:MM:SS, optionally with Z or ±HH:M
     ("interactions", "12h", "'12h' is not a whole number"),
     ("interactions", "0", "0 is below the minimum of 1"),
     ("interactions", "-3", "-3 is below the minimum of 1"),
-    pytest.param("interactions", "2.5", "'2.5' is not a whole number", marks=pytest.mark.xfail(
-        reason="BUG loaders/validate.py column_sql: try_cast('2.5' as bigint) rounds to 3 instead of failing, "
-               "so a fractional count is stored as 3", strict=True)),
+    ("interactions", "2.5", "'2.5' is not a whole number"),
     ("output_action", "maybe", "'maybe' is not one of accepted, edited, rejected, discarded"),
     ("output_action", "accept ed", "'accept ed' is not one of accepted, edited, rejected, discarded"),
     ("minutes_saved", "-1", "-1 is negative; it must be 0 or more"),
@@ -123,9 +121,7 @@ def test_a_value_is_normalised_and_stored(ingest: Ingest, rows: Rows, column: st
     pytest.param("response_id,submitted_at,satisfaction\nr1,2026-03-01,5\nr2,2026-03-01,0\nr3,2026-03-01,1\n",
                  (3, "satisfaction", "0 is below the minimum of 1"), [("r1",), ("r3",)], id="satisfaction-0"),
     pytest.param("response_id,submitted_at,satisfaction\nr1,2026-03-01,5\nr2,2026-03-01,4.5\nr3,2026-03-01,1\n",
-                 (3, "satisfaction", "'4.5' is not a whole number"), [("r1",), ("r3",)], id="satisfaction-4.5",
-                 marks=pytest.mark.xfail(reason="BUG loaders/validate.py column_sql: int columns accept decimals "
-                                                "(try_cast('4.5' as bigint) rounds to 5)", strict=True)),
+                 (3, "satisfaction", "'4.5' is not a whole number"), [("r1",), ("r3",)], id="satisfaction-4.5"),
     pytest.param("user_id,module,completed_on,score\nann,m1,2026-03-01,100\nann,m2,2026-03-01,101\n"
                  "ann,m3,2026-03-01,0\n",
                  (3, "score", "101 is above the maximum of 100"), [("m1",), ("m3",)], id="score-101"),

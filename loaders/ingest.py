@@ -249,13 +249,18 @@ def _notes(raw: RawFile, mapping: ColumnMapping, dataset: Dataset, derived: int,
         notes.append("Columns without a name in the header were ignored.")
     if derived:
         key = dataset.derived_key.name if dataset.derived_key else "key"
-        notes.append(f"{derived} rows had no {key}; a stable one was derived from their values, so "
+        notes.append(f"{_rows(derived)} had no {key}; a stable one was derived from their values, so "
                      "uploading the same rows again does not count them twice.")
     if dup_lines:
-        notes.append(f"{len(dup_lines)} rows repeat the key of a later row in this file (lines "
-                     f"{', '.join(map(str, dup_lines[:10]))}{'…' if len(dup_lines) > 10 else ''}); "
-                     "the last one was kept.")
+        one = len(dup_lines) == 1
+        shown = ", ".join(map(str, dup_lines[:10])) + ("…" if len(dup_lines) > 10 else "")
+        notes.append(f"{_rows(len(dup_lines))} {'repeats' if one else 'repeat'} the key of a later row in this file "
+                     f"({'line' if one else 'lines'} {shown}); the last one was kept.")
     return notes
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _summary(r: IngestReport, preview: bool) -> str:

@@ -316,6 +316,8 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, temp_files: l
                 f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', max_line_size = 16777216)")
     if encoding == "Windows-1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
+    elif encoding == "UTF-16":
+        notes.append("The file is UTF-16 (Excel's \"Unicode text\"); it was read as such.")
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
     return RawFile(name, "csv", headers, relation, [str(path), delim, cols], digest, encoding=encoding,

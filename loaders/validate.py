@@ -185,7 +185,8 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
             typed = (f"(case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') "
                      f"then try_cast(split_part({v}, '.', 1) as bigint) end)")
         if col.type == "float":
-            typed = f"(case when isfinite({typed}) then {typed} end)"
+            # + 0.0 turns -0 into 0
+            typed = f"(case when isfinite({typed}) then {typed} + 0.0 end)"
         word = "a whole number" if col.type == "int" else "a number"
         problems.append(f"case when {invalid} then {_quoted(v)} || ' is not {word}' end")
         if col.minimum is not None:

@@ -110,3 +110,37 @@ def test_a_writer_waits_for_a_busy_database_and_then_stores(tmp_path: Path) -> N
     assert time.monotonic() - started >= 1.5
     with store.connect(db) as con:
         assert con.execute("select count(*) from usage").fetchone() == (1,)
+
+
+KILLED_MIDWAY = """
+import sys, time
+from pathlib import Path
+from loaders import ingest, store
+
+def pause(*_):
+    print("inside the transaction", flush=True)
+    time.sleep(60)
+
+ingest.WRITE_STEPS.insert(2, pause)  # after the replaced rows were moved, before the new ones go in
+with store.connect(Path(sys.argv[1])) as con:
+    ingest.ingest_file(con, Path(sys.argv[2]))
+"""
+
+
+def test_a_process_killed_inside_the_transaction_leaves_the_database_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    first = tmp_path / "a.csv"
+    first.write_text(USAGE + "E1,2026-03-01,a@x.org,drafting\nE2,2026-03-02,b@x.org,drafting\n")
+    with store.connect(db) as con:
+        ingest_file(con, first)
+    before = _snapshot(db)
+    second = tmp_path / "b.csv"
+    second.write_text(USAGE + "E1,2026-03-01,a@x.org,summarise\n" + "".join(
+        f"N{i},2026-03-03,c{i}@x.org,drafting\n" for i in range(5000)))
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_MIDWAY, str(db), str(second)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "inside the transaction\n", proc.stderr.read() if proc.stderr else ""
+    proc.kill()  # SIGKILL: no rollback, no cleanup; the write-ahead log is all that remains
+    proc.wait(timeout=30)
+    assert _snapshot(db) == before

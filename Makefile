@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench docs clean
+.PHONY: run test bench bench-metrics docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 
+bench-metrics: $(VENV)/.dev
+	$(PY) bench/metrics_bench.py
+
 docs: $(VENV)/.runtime
 	$(PY) -m loaders.docs
+	$(PY) -m metrics.docs
 
 clean:
 	rm -rf $(VENV) bench/data

@@ -61,6 +61,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the demo exports of data/demo into the database")
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no rows yet")
     _common(p)
+
+    p = sub.add_parser("metrics", help="compute every metric for a month or a window",
+                       description="Compute the metrics of DESIGN.md §3 for --month YYYY-MM, or --from DATE "
+                                   "--to DATE (inclusive), optionally for one department or use case.")
+    from metrics.window import add_window_arguments
+    add_window_arguments(p)
+    p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
+    _common(p)
+
+    p = sub.add_parser("evaluate", help="review a stage: gates, pause triggers, readiness and the recommendation",
+                       description="Judge stage --stage of the rollout plan on --month YYYY-MM, or --from DATE "
+                                   "--to DATE: every gate, pause trigger and readiness item, and the "
+                                   "recommendation (proceed, continue, limit, redesign or pause).")
+    p.add_argument("--stage", required=True, metavar="ID", help="the plan stage to review, e.g. pilot")
+    from metrics.window import add_window_arguments
+    add_window_arguments(p)
+    p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
+    _common(p)
+
+    p = sub.add_parser("plan", help="check a rollout plan", description="Work with rollout plan files.")
+    plan_sub = p.add_subparsers(dest="plan_command", required=True, parser_class=_Parser)
+    p = plan_sub.add_parser("check", help="validate a plan and list every problem",
+                            description="Validate a rollout plan and print every problem by its path (exit 1). "
+                                        "Departments no roster row has are warnings (exit 0).")
+    p.add_argument("path", nargs="?", metavar="PATH", help="plan file (default: $ROLLGATE_PLAN or data/plan.toml)")
+    _common(p)
     return parser
 
 
@@ -126,7 +152,85 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 1 if any(r.status == "refused" for r in reports) else 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "demo": cmd_demo}
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from metrics import compute
+    from metrics.format import metrics_table
+    from metrics.plan_context import context_from_toml, plan_path
+    from metrics.registry import REGISTRY
+    from metrics.window import WindowUsageError, window_from_args
+
+    try:
+        window = window_from_args(args)
+    except WindowUsageError as e:
+        print(f"cli.py metrics: error: {e}", file=sys.stderr)
+        return 2
+    ctx = context_from_toml(plan_path(args.plan))
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        values = compute(con, ctx, window)
+    payload = {"window": {"from": window.start.isoformat(), "to": window.end.isoformat(),
+                          "department": window.department, "use_case": window.use_case},
+               "metrics": {k: v.as_json(REGISTRY[k].unit) for k, v in values.items()}}
+    _print(args, payload, metrics_table(values, window, ctx.currency))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from gates.plan_io import load_plan
+    from gates.report import evaluation_text
+    from gates.review import evaluate
+    from metrics.window import WindowUsageError, window_from_args
+
+    try:
+        window = window_from_args(args)
+    except WindowUsageError as e:
+        print(f"cli.py evaluate: error: {e}", file=sys.stderr)
+        return 2
+    plan = load_plan(args.plan)
+    plan.stage(args.stage)  # an unknown stage is refused before the database is opened
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        review = evaluate(con, plan, args.stage, window)
+    _print(args, review.as_json(), evaluation_text(review))
+    return 0
+
+
+def _plan_warnings(args: argparse.Namespace, plan: Any) -> tuple[list[Any], str]:
+    """Warnings for departments and modules the loaded data does not have, and a note when unchecked."""
+    from gates.plan_check import loaded_references, reference_warnings
+    from loaders.errors import DatabaseBusy
+
+    db = store.db_path(args.db)
+    if not db.exists():
+        return [], "No database yet, so departments were not checked against the roster."
+    try:
+        with store.connect(db, wait_seconds=args.wait) as con:
+            departments, modules = loaded_references(con)
+    except DatabaseBusy:
+        return [], "The database is busy, so departments were not checked against the roster."
+    note = "" if departments else "No roster is loaded, so departments were not checked against it."
+    return reference_warnings(plan, departments, modules), note
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from gates.plan_check import PlanInvalid
+    from gates.plan_io import check_text, plan_path, read_plan_file
+    from gates.report import plan_check_text
+
+    path = plan_path(args.path)
+    checked = check_text(read_plan_file(path))
+    warnings, note = _plan_warnings(args, checked.plan) if checked.plan is not None else ([], "")
+    payload = {"path": str(path), "valid": checked.ok, "problems": [p.as_json() for p in checked.problems],
+               "warnings": [w.as_json() for w in warnings]}
+    if checked.plan is None:
+        if args.json:
+            print(json.dumps(payload, indent=2))
+        print(f"error: {PlanInvalid(path.name, checked.problems)}", file=sys.stderr)
+        return 1
+    _print(args, payload, plan_check_text(path, checked, warnings, note))
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "demo": cmd_demo,
+            "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,28 @@
+"""Rollgate's metrics: tables -> numbers (DESIGN.md §3).
+
+    from metrics import compute, breakdown
+    values = compute(con, ctx, window)            # {metric id: MetricValue}, registry order
+    rows = breakdown(con, ctx, window, "quality.error_rate", "month")
+"""
+
+from metrics.engine import BreakdownRow, By, breakdown, compute, compute_family, family_breakdown
+from metrics.model import MetricContext, MetricValue, StageScope, Window, wilson
+from metrics.registry import FAMILIES, METRICS, REGISTRY, MetricDef
+
+__all__ = [
+    "FAMILIES",
+    "METRICS",
+    "REGISTRY",
+    "BreakdownRow",
+    "By",
+    "MetricContext",
+    "MetricDef",
+    "MetricValue",
+    "StageScope",
+    "Window",
+    "breakdown",
+    "compute",
+    "compute_family",
+    "family_breakdown",
+    "wilson",
+]

@@ -1,0 +1,130 @@
+"""Judging one gate of a stage against its metric (DESIGN.md §4): pass, warn, fail or insufficient.
+
+The rules are tried in order and the first that holds gives the status and the sentence that
+explains it. A value exactly at the threshold (or the warn level) is on the passing side; values
+that differ only by floating-point noise count as exactly at it.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from gates.format import count_text, limit_text, measured, value_text
+from gates.plan import Gate, OnFail, Op
+from metrics.model import MetricValue
+from metrics.registry import REGISTRY, Family
+
+Status = Literal["pass", "warn", "fail", "insufficient"]
+STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "insufficient")
+
+OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
+# The end of a Wilson interval that could still cross the threshold.
+INTERVAL_END: dict[str, str] = {"<=": "high", ">=": "low"}
+# Words for each operator, for sentences.
+WORDS: dict[str, dict[str, str]] = {
+    "<=": {"bound": "limit", "within": "is within", "beyond": "is above", "side": "above", "reach": "up to"},
+    ">=": {"bound": "minimum", "within": "meets", "beyond": "is below", "side": "below", "reach": "down to"},
+}
+
+
+def holds(op: Op, value: float, limit: float) -> bool:
+    """`value op limit`, with a value equal to the limit up to float noise counting as equal."""
+    return OPS[op](value, limit) or math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12)
+
+
+class CriterionResult(BaseModel):
+    """One gate judged on one window: the evidence, the limits, the status and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    status: Status
+    value: float | None
+    n: int | None
+    low: float | None
+    high: float | None
+    threshold: float
+    warn: float | None
+    min_sample: int | None
+    on_fail: OnFail
+    explanation: str
+    op: Op
+    label: str
+    family: Family
+    rule: str  # which rule decided the status (see RULES)
+
+    def as_json(self) -> dict[str, Any]:
+        """The criterion as DESIGN.md §6 prints it (its keys first), plus label, family and op."""
+        keys = ("metric", "status", "value", "n", "low", "high", "threshold", "warn", "min_sample", "on_fail",
+                "explanation", "label", "family", "op")
+        return {k: getattr(self, k) for k in keys}
+
+
+def _interval_end(gate: Gate, mv: MetricValue) -> float | None:
+    return getattr(mv, INTERVAL_END[gate.op]) if REGISTRY[gate.metric].interval else None
+
+
+def _small_sample(gate: Gate, mv: MetricValue) -> bool:
+    return gate.min_sample is not None and mv.n is not None and mv.n < gate.min_sample
+
+
+def _past_warn(gate: Gate, mv: MetricValue) -> bool:
+    return gate.warn is not None and not holds(gate.op, _v(mv), gate.warn)
+
+
+def _interval_crosses(gate: Gate, mv: MetricValue) -> bool:
+    end = _interval_end(gate, mv)
+    return end is not None and not holds(gate.op, end, gate.threshold)
+
+
+def _v(mv: MetricValue) -> float:
+    assert mv.value is not None  # the no-data rule comes first
+    return mv.value
+
+
+# (status, rule, test) — tried in order, the first test that holds decides.
+RULES: tuple[tuple[Status, str, Callable[[Gate, MetricValue], bool]], ...] = (
+    ("insufficient", "no_data", lambda g, mv: mv.value is None),
+    ("insufficient", "small_sample", _small_sample),
+    ("fail", "beyond_threshold", lambda g, mv: not holds(g.op, _v(mv), g.threshold)),
+    ("warn", "beyond_warn", _past_warn),
+    ("warn", "interval_crosses", _interval_crosses),
+    ("pass", "within", lambda g, mv: True),
+)
+
+SENTENCES: dict[str, str] = {
+    "no_data": "{label}: no data in this window, so this gate cannot be judged yet.",
+    "small_sample": "{subject}: only {count}, fewer than the {min_sample} this gate needs to judge it.",
+    "beyond_threshold": "{subject} {beyond} the {threshold} {bound}.",
+    "beyond_warn": "{subject} {within} the {threshold} {bound} but is {side} the {warn} warn level.",
+    "interval_crosses": "{subject} {within} the {threshold} {bound}, but its 95% interval reaches {reach} "
+                        "{interval_end}, so the pass is not yet convincing.",
+    "within": "{subject} {within} the {threshold} {bound}.",
+}
+
+
+def judge(gate: Gate, mv: MetricValue, currency: str = "EUR") -> CriterionResult:
+    """Judge `gate` on its metric's value `mv` (same metric id). Pure: no database."""
+    status, rule = next((s, r) for s, r, test in RULES if test(gate, mv))
+    end = _interval_end(gate, mv)
+    words = {
+        **WORDS[gate.op],
+        "label": REGISTRY[gate.metric].label,
+        "subject": measured(mv, currency),
+        "count": count_text(mv),
+        "min_sample": f"{gate.min_sample:,}" if gate.min_sample is not None else "",
+        "threshold": limit_text(gate.metric, gate.threshold, currency),
+        "warn": limit_text(gate.metric, gate.warn, currency) if gate.warn is not None else "",
+        "interval_end": value_text(gate.metric, end, currency) if end is not None else "",
+    }
+    return CriterionResult(
+        metric=gate.metric, status=status, value=mv.value, n=mv.n, low=mv.low, high=mv.high,
+        threshold=gate.threshold, warn=gate.warn, min_sample=gate.min_sample, on_fail=gate.on_fail,
+        explanation=SENTENCES[rule].format(**words), op=gate.op, label=REGISTRY[gate.metric].label,
+        family=REGISTRY[gate.metric].family, rule=rule,
+    )

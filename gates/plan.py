@@ -1,0 +1,193 @@
+"""The rollout plan of DESIGN.md §4 as a validated, immutable pydantic model.
+
+A plan is read from TOML (gates/plan_io.py), checked as a whole (gates/plan_check.py: every
+problem by its path, at once) and then used read-only: stages and their gates, pause triggers,
+fallback options, and the MetricContext the metrics need. Departments, use cases and training
+modules are normalised like the data (trimmed, lower-cased) as the plan is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+
+from gates.suggest import unknown_metric_message
+from metrics.model import MetricContext, StageScope
+from metrics.registry import REGISTRY
+
+Op = Literal["<=", ">="]
+Mode = Literal["read_only", "approval_first", "standard"]
+OnFail = Literal["limit", "redesign", "pause"]
+Action = Literal["pause", "restrict", "extra_review", "return_to_manual"]
+# A gate review's outcomes, in increasing severity (DESIGN.md §4).
+Outcome = Literal["proceed", "continue", "limit", "redesign", "pause"]
+
+# The choices a user may write for each enumerated key, for messages and the Plan page.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "op": get_args(Op),
+    "mode": get_args(Mode),
+    "on_fail": get_args(OnFail),
+    "action": get_args(Action),
+}
+
+
+def _known_metric(value: str) -> str:
+    if value not in REGISTRY:
+        raise ValueError(unknown_metric_message(value))
+    return value
+
+
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MetricId = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_known_metric)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class UseCase(_Model):
+    """A use case the plan knows; `default_minutes_saved` applies to usage rows without minutes."""
+
+    id: Identifier
+    description: str = ""
+    default_minutes_saved: Annotated[float, Field(ge=0)] | None = None
+
+
+class Gate(_Model):
+    """One criterion of a stage: `metric op threshold` must hold, else the stage gets `on_fail`."""
+
+    metric: MetricId
+    op: Op
+    threshold: float
+    warn: float | None = None
+    min_sample: Annotated[int, Field(ge=1)] | None = None
+    on_fail: OnFail
+
+
+class Stage(_Model):
+    """One stage of the rollout: who may use what, how, from when, and the gates it must pass."""
+
+    id: Text
+    name: Text
+    starts_on: date
+    departments: tuple[Identifier, ...] = ()
+    approved_use_cases: tuple[Identifier, ...] = ()
+    mode: Mode
+    required_training: tuple[Identifier, ...] = ()
+    min_duration_days: Annotated[int, Field(ge=0)] = 0
+    monthly_budget: Annotated[float, Field(gt=0)] | None = None
+    gates: tuple[Gate, ...] = ()
+
+    def scope(self) -> StageScope:
+        """The stage as metrics see it."""
+        return StageScope(id=self.id, name=self.name, starts_on=self.starts_on, departments=self.departments,
+                          approved_use_cases=self.approved_use_cases, required_training=self.required_training,
+                          monthly_budget=self.monthly_budget)
+
+
+class PauseTrigger(_Model):
+    """Fires when `metric op value` holds over the `window_days` days ending on the window's end."""
+
+    name: Text
+    metric: MetricId
+    op: Op
+    value: float
+    window_days: Annotated[int, Field(ge=1)]
+    action: Action
+
+
+class Fallback(_Model):
+    """What the organisation falls back to when a stage is paused or limited."""
+
+    options: tuple[Text, ...] = ()
+
+
+class Plan(_Model):
+    """A whole rollout plan. Build it with gates.plan_io (load_plan, parse_plan) or
+    gates.plan_check.check_plan, which report every problem at once; validating directly also
+    refuses an inconsistent plan, but with less precise paths."""
+
+    name: Text
+    owner: Text
+    support_contact: str = ""
+    currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1)] = "EUR"
+    hourly_rate: Annotated[float, Field(ge=0)]
+    data_rules: tuple[Text, ...] = ()
+    use_cases: tuple[UseCase, ...] = ()
+    stages: tuple[Stage, ...]
+    pause_triggers: tuple[PauseTrigger, ...] = ()
+    fallback: Fallback = Fallback()
+
+    _source: bytes | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Plan:
+        # check_plan runs these checks on the raw data itself (with exact paths) and says so.
+        if not (info.context or {}).get("cross_checked"):
+            from gates.plan_check import cross_problems
+
+            found = cross_problems(self.model_dump())
+            if found:
+                raise ValueError("; ".join(str(p) for p in found))
+        return self
+
+    # -- identity ---------------------------------------------------------------------------
+    def with_source(self, content: bytes) -> Plan:
+        """This plan, remembering the exact bytes it was read from (for sha256 and snapshots)."""
+        self._source = content
+        return self
+
+    @property
+    def content(self) -> str:
+        """The plan as TOML text: the file it was read from, else the canonical dump."""
+        if self._source is not None:
+            return self._source.decode("utf-8")
+        from gates.plan_io import dumps_plan
+
+        return dumps_plan(self)
+
+    @property
+    def sha256(self) -> str:
+        """sha256 (hex) of the file content the plan was read from (of its TOML dump when built in memory)."""
+        data = self._source if self._source is not None else self.content.encode("utf-8")
+        return hashlib.sha256(data).hexdigest()
+
+    # -- lookups ----------------------------------------------------------------------------
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    def stage(self, stage_id: str) -> Stage:
+        """The stage called `stage_id`; InputError listing the plan's stages when there is none."""
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        from loaders.errors import InputError
+
+        raise InputError(f"unknown stage {stage_id!r}; this plan's stages are: {', '.join(self.stage_ids)}.")
+
+    def use_case(self, use_case_id: str) -> UseCase | None:
+        return next((u for u in self.use_cases if u.id == use_case_id), None)
+
+    def metric_context(self) -> MetricContext:
+        """What metrics need of this plan: hourly rate, default minutes per use case, stages, currency."""
+        defaults = {u.id: u.default_minutes_saved for u in self.use_cases if u.default_minutes_saved is not None}
+        return MetricContext(hourly_rate=self.hourly_rate, default_minutes=defaults,
+                             stages=tuple(s.scope() for s in self.stages), currency=self.currency)
+
+    def as_data(self) -> dict[str, Any]:
+        """The plan as plain TOML-ready data (no None values), in declaration order."""
+        return self.model_dump(mode="python", exclude_none=True)

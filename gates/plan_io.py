@@ -1,0 +1,135 @@
+"""Reading and writing rollout plans as TOML.
+
+`plan_path` says which file is the plan (--plan, else $ROLLGATE_PLAN, else data/plan.toml);
+`load_plan` reads and checks it; `dumps_plan` writes a plan back as TOML that loads to the same
+plan. The writer is small and knows only this schema (tables, arrays of tables, strings, numbers,
+booleans, dates and lists of them), laid out like data/plan.toml; comments are not kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gates.plan import Plan
+from gates.plan_check import PlanCheck, PlanInvalid, Problem, check_plan
+from loaders.errors import InputError
+from loaders.store import ROOT
+
+DEFAULT_PLAN = ROOT / "data" / "plan.toml"
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_INLINE_LIST_WIDTH = 100
+
+
+def plan_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The plan file: an explicit path, else $ROLLGATE_PLAN, else data/plan.toml of the project."""
+    return Path(explicit or os.environ.get("ROLLGATE_PLAN") or DEFAULT_PLAN)
+
+
+def check_text(content: bytes | str) -> PlanCheck:
+    """Check a plan given as TOML text (bytes are read as UTF-8, with or without a BOM)."""
+    try:
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content.removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        return PlanCheck(None, (Problem("", f"the file is not UTF-8 text ({e.reason} at byte {e.start})"),))
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        return PlanCheck(None, (Problem("", f"not valid TOML: {e}"),))
+    return check_plan(data)
+
+
+def parse_plan(content: bytes | str, source: str = "plan") -> Plan:
+    """The plan in `content` (TOML); PlanInvalid (an InputError) listing every problem otherwise."""
+    checked = check_text(content)
+    if checked.plan is None:
+        raise PlanInvalid(source, checked.problems)
+    raw = content if isinstance(content, bytes) else content.encode("utf-8")
+    return checked.plan.with_source(raw)
+
+
+def read_plan_file(path: Path) -> bytes:
+    """The bytes of a plan file; InputError when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: no such plan file; give --plan PATH or set ROLLGATE_PLAN.") from e
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the plan ({e.strerror}).") from e
+
+
+def load_plan(path: str | os.PathLike[str] | None = None) -> Plan:
+    """Read and check the plan at `path` (default: plan_path()). Plan.sha256 is that file's sha256."""
+    target = plan_path(path)
+    return parse_plan(read_plan_file(target), target.name)
+
+
+def dumps_plan(plan: Plan) -> str:
+    """The plan as TOML text; parse_plan(dumps_plan(p)) gives a plan equal to p."""
+    lines: list[str] = []
+    _table(plan.as_data(), "", lines)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
+    """Write the plan as TOML to `path` (a str or a Path) and return the path written."""
+    target = Path(path)
+    target.write_text(dumps_plan(plan), encoding="utf-8")
+    return target
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _table(data: Mapping[str, Any], prefix: str, lines: list[str]) -> None:
+    indent = "  " * prefix.count(".")
+    subtables = {k: v for k, v in data.items() if isinstance(v, Mapping) or _is_table_array(v)}
+    for key, value in data.items():
+        if key not in subtables:
+            lines.append(f"{indent}{_key(key)} = {_value(value, indent)}")
+    for key, value in subtables.items():
+        name = f"{prefix}.{_key(key)}" if prefix else _key(key)
+        child_indent = "  " * name.count(".")
+        if isinstance(value, Mapping):
+            lines += ["", f"{child_indent}[{name}]"]
+            _table(value, name, lines)
+        else:
+            for item in value:
+                lines += ["", f"{child_indent}[[{name}]]"]
+                _table(item, name, lines)
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _string(text: str) -> str:
+    # JSON's escapes are TOML's, except that TOML also wants DEL escaped.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _value(value: Any, indent: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # reads back as the same float; "0" reads better than "0.0"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        items = [_value(v, indent) for v in value]
+        inline = "[" + ", ".join(items) + "]"
+        if len(indent) + len(inline) <= _INLINE_LIST_WIDTH:
+            return inline
+        return "[\n" + "".join(f"{indent}  {item},\n" for item in items) + f"{indent}]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")

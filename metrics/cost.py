@@ -1,0 +1,52 @@
+"""Cost: did costs stay reasonable and within budget? (DESIGN.md §3)
+
+Cash cost is the cost lines of every month the window touches (a month counts whole); labour
+cost prices the window's review, rework and ticket-handling minutes at the plan's hourly rate.
+Amounts are in the plan's currency. Returns {metric id: MetricValue}.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from metrics import filters, scope
+from metrics.facts import Facts
+from metrics.model import MetricContext, MetricValue, Window
+from metrics.query import fetch_one, window_params
+from metrics.values import amount, quotient
+
+
+def cash_cost(con: duckdb.DuckDBPyConnection, window: Window) -> float:
+    """Σ amount of the cost lines whose month overlaps the window (0 when there are none)."""
+    sql = f"""
+        with cost_rows as ({filters.cost_rows(window)})
+        select coalesce(sum(amount), 0) as cash from cost_rows"""
+    return float(fetch_one(con, sql, window_params(window))["cash"])
+
+
+def months_touched(window: Window) -> int:
+    """Calendar months the window touches (March 10 – April 9 touches 2)."""
+    return (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
+
+
+def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
+            facts: Facts | None = None) -> dict[str, MetricValue]:
+    """Every cost metric for `window`. The budget is the monthly budget of the stage in force on
+    the window's end date times the months the window touches; no stage or no budget gives null."""
+    f = facts or Facts(con, ctx, window)
+    cash = cash_cost(con, window)
+    labour_minutes = f.reviews.review_minutes + f.reviews.rework_minutes + f.tickets.handling_minutes
+    labour = labour_minutes / 60 * ctx.hourly_rate
+    total = cash + labour
+    users = f.usage.active_users
+    stage = scope.stage_on(ctx, window.end)
+    budget = None if stage is None or stage.monthly_budget is None else stage.monthly_budget * months_touched(window)
+    values = [
+        amount("cost.cash_cost", cash),
+        amount("cost.labour_cost", labour),
+        amount("cost.total_cost", total),
+        quotient("cost.cost_per_active_user", total, users, n=users),
+        quotient("cost.value_to_cost_ratio", f.usage.saved_minutes / 60 * ctx.hourly_rate, total),
+        quotient("cost.budget_utilisation", cash, budget),
+    ]
+    return {v.id: v for v in values}

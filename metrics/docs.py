@@ -1,0 +1,139 @@
+"""Write docs/metrics.md, the users' guide to every metric, generated from metrics.registry.
+
+`python -m metrics.docs` rewrites the file; tests/test_metrics_docs.py fails when it differs
+from what the registry says, so the guide cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from loaders.store import ROOT
+from metrics.registry import FAMILIES, FAMILY_QUESTIONS, METRICS, MetricDef, by_family
+
+METRICS_DOC = ROOT / "docs" / "metrics.md"
+
+UNIT_WORDS: dict[str, str] = {
+    "ratio": "ratio (shown as a percentage; value to cost as a multiple)",
+    "count": "count",
+    "hours": "hours (60 minutes each)",
+    "currency": "money, in the plan's currency",
+    "minutes": "minutes",
+    "score": "score from 1 to 5",
+}
+
+RULES = """\
+## How the numbers are made
+
+- **Window.** Every metric is computed for a window of whole days, from its first to its last
+  day inclusive (a month, or any range). Each export is placed in time by one column, in UTC:
+  usage `occurred_at`, reviews `reviewed_at`, incidents `reported_at`, support `opened_at`
+  (resolution uses `closed_at`), feedback `submitted_at`. A cost line belongs to every window
+  that touches its month: a month counts whole.
+- **Interactions.** A usage row may stand for several uses (`interactions`); every usage count
+  is weighted by it.
+- **Plan values.** The plan supplies the hourly rate (labour cost per hour) and, per use case,
+  the minutes saved by default when a usage row has no `minutes_saved`. A use case the plan does
+  not list, or lists without a default, saves 0 minutes.
+- **No data is not zero.** A metric whose denominator is empty shows "no data", never 0: a
+  gate treats it as insufficient evidence. A count or a sum of nothing is 0.
+- **Sample size and interval.** Rates carry the number of observations `n` they rest on;
+  proportions also carry a 95% Wilson score interval (low, high), so a gate can tell a
+  convincing pass from a lucky one. Missing review, rework and handling minutes count as 0 in
+  sums, and the rows still count in denominators.
+
+## Stage, access and scope
+
+- **Stage on a date:** the plan stage with the latest start on or before that date; before
+  the first stage there is none.
+- **Access on a day:** the user has a roster row, access was granted on or before that day, and
+  it was not revoked on or before it. Someone absent from the roster has no access on any day.
+- **In scope:** on the day of use a stage is in force, the user has access, the user's
+  department is one the stage includes (or the stage includes every department, `*`), and the
+  use case is one the stage approves.
+
+Scope is used by scope drift only, and the access test by use without access only; every
+other metric counts all rows in the window, in scope or not. Active users are counted whether
+or not they are in the roster. Training is judged against the stage in force: for training
+completion, the stage on the window's last day (no stage, no figure); for untrained active
+users, the stage on the day of each person's first use in the window (before the first stage
+nothing is required, so nobody is counted as untrained).
+
+## Filters
+
+The department and use-case filters narrow each export along its own link; an export without
+that link is left whole (the page says so). Where a filter applies, rows whose link is empty or
+unknown are left out.
+
+| export | department filter | use-case filter |
+|---|---|---|
+| usage | the user's roster department | `use_case` |
+| reviews | department of the usage row named by `event_id` | `use_case` |
+| support | the user's roster department | not filtered |
+| feedback | the user's roster department | `use_case` |
+| costs | `department` | `use_case` |
+| incidents | not filtered | `use_case` |
+| roster, training | roster department | not filtered |
+"""
+
+
+def _sources(m: MetricDef) -> str:
+    return ", ".join(f"`{s}`" for s in m.sources)
+
+
+def _metric_section(m: MetricDef) -> list[str]:
+    sample = f"{m.n}" if m.n else "none"
+    if m.interval:
+        sample += "; with a 95% Wilson interval"
+    return [
+        f"### {m.label} — `{m.id}`",
+        "",
+        m.meaning,
+        "",
+        f"- **Formula:** {m.formula}.",
+        f"- **Unit:** {UNIT_WORDS[m.unit]}. **Better:** {m.direction}.",
+        f"- **Sample size n:** {sample}.",
+        f"- **Fed by:** {_sources(m)}.",
+        f"- **Why it matters for a gate:** {m.why}",
+        "",
+    ]
+
+
+def metrics_doc() -> str:
+    """docs/metrics.md: the rules every metric follows, a summary table, then each metric."""
+    out = [
+        "# Metrics",
+        "",
+        "Rollgate computes the metrics below for the window and filters you choose, and judges the",
+        "rollout plan's gates against them. They fall into six families, each answering one question",
+        "a gate review asks:",
+        "",
+        "| family | question |",
+        "|---|---|",
+        *[f"| {f} | {FAMILY_QUESTIONS[f]} |" for f in FAMILIES],
+        "",
+        "Generated from `metrics/registry.py` by `make docs`; a test keeps it in step with the code.",
+        "",
+        RULES,
+        "## All metrics",
+        "",
+        "| id | label | unit | better | n | interval | fed by |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| `{m.id}` | {m.label} | {m.unit} | {m.direction} | {m.n or '—'} | {'95%' if m.interval else '—'} "
+          f"| {_sources(m)} |" for m in METRICS],
+        "",
+    ]
+    for family in FAMILIES:
+        out += [f"## {family.capitalize()}", "", f"*{FAMILY_QUESTIONS[family]}*", ""]
+        for m in by_family(family):
+            out += _metric_section(m)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def main() -> int:
+    METRICS_DOC.parent.mkdir(parents=True, exist_ok=True)
+    METRICS_DOC.write_text(metrics_doc(), encoding="utf-8")
+    print(f"wrote {METRICS_DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

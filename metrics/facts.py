@@ -1,0 +1,185 @@
+"""The shared aggregates of one window: one query per dataset that several families read.
+
+Usage feeds five families, reviews three, tickets two. Each is aggregated here once per window
+(`Facts` computes each on first use and keeps it), so computing all six families scans usage
+once. Families turn these sums into metrics; their own small datasets (costs, incidents,
+roster and training, feedback) they query themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import duckdb
+
+from metrics import filters, scope
+from metrics.model import MetricContext, Window
+from metrics.query import fetch_one, window_params
+
+KEPT = "('accepted', 'edited')"
+CONFUSION = "('how_to', 'allowed_use', 'data_rules', 'review')"
+
+
+@dataclass(frozen=True)
+class UsageFacts:
+    """Usage in the window (filtered), summed. Counts are interactions unless named users."""
+
+    interactions: int
+    active_users: int
+    kept: int                 # interactions whose output was accepted or edited
+    with_action: int          # interactions with an output_action
+    saved_minutes: float      # Σ interactions × minutes saved (or the default) over kept or action-less uses
+    without_access: int       # interactions by users without active access that day
+    out_of_scope: int         # interactions not in scope
+    heavy: int                # interactions of the top ceil(10%) active users
+    activated: int            # users with access in the window who used the tool in it
+    untrained: int            # active users untrained on the day of their first use in the window
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """Reviews made in the window (filtered), counted and summed (missing minutes count as 0)."""
+
+    reviews: int
+    errors: int               # outcome corrected or rejected
+    severe: int               # error_severity major or critical
+    rejected: int
+    review_minutes: float
+    rework_minutes: float
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """Support tickets (department-filtered) as the window sees them."""
+
+    opened: int               # opened in the window
+    confusion: int            # of those, in how_to, allowed_use, data_rules or review
+    handling_minutes: float   # Σ handling_minutes of tickets opened in the window
+    closed: int               # closed in the window
+    median_hours: float | None  # median hours from opening to closing of those closed in the window
+    open_at_end: int          # opened by the end, closed_at empty or after the end
+    repeated_topics: int      # normalised topics with 3+ tickets opened in the window
+
+
+def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> UsageFacts:
+    """The window's usage summed: grain usage event → one row of sums (`totals`, where each row is
+    judged for access and scope), and usage event → user (`per_user`) for the per-user counts.
+    Two scans of the window's rows are cheaper than one pass grouping every sum by user."""
+    sql = f"""
+        with
+        {scope.STAGES_CTE},
+        {scope.STAGE_DAYS_CTE},
+        defaults as (
+            select unnest(cast($defaults as struct(use_case varchar, minutes double)[]), recursive := true)
+        ),
+        usage_rows as ({filters.usage_rows(window)}),
+        totals as (
+            select coalesce(sum(interactions), 0) as interactions,
+                   coalesce(sum(interactions) filter (where output_action in {KEPT}), 0) as kept,
+                   coalesce(sum(interactions) filter (where output_action is not null), 0) as with_action,
+                   coalesce(sum(interactions * coalesce(u.minutes_saved, d.minutes, 0))
+                            filter (where output_action is null or output_action in {KEPT}), 0) as saved_minutes,
+                   coalesce(sum(interactions) filter (where not {scope.has_access("u", "u.day")}), 0) as without_access,
+                   coalesce(sum(interactions)
+                            filter (where not {scope.in_scope("s", "u", "u.day", "u.use_case")}), 0) as out_of_scope
+            from usage_rows u
+            left join stage_days s on s.day = u.day
+            left join defaults d on d.use_case = u.use_case
+        ),
+        per_user as materialized (
+            select user_id, sum(interactions) as interactions, min(day) as first_day
+            from ({filters.usage_rows(window, roster=False)})
+            group by user_id
+        ),
+        ranked as (
+            select interactions, row_number() over (order by interactions desc) as place from per_user
+        ),
+        access_users as (
+            select r.user_id from ({filters.roster_rows(window)}) r where {scope.access_during_window("r")}
+        ),
+        needed as (
+            select p.user_id, p.first_day, unnest(list_distinct(s.required_training)) as module
+            from per_user p
+            join stage_days s on s.day = p.first_day
+        ),
+        untrained as (
+            select distinct n.user_id
+            from needed n
+            left join training t on t.user_id = n.user_id and t.module = n.module and t.completed_on <= n.first_day
+            where t.user_id is null
+        )
+        select totals.*,
+               (select count(*) from per_user) as active_users,
+               (select coalesce(sum(interactions), 0) from ranked
+                where place <= ((select count(*) from per_user) + 9) // 10) as heavy,
+               (select count(*) from access_users a semi join per_user p on p.user_id = a.user_id) as activated,
+               (select count(*) from untrained) as untrained
+        from totals"""
+    params = {**window_params(window), **scope.stage_params(ctx),
+              "defaults": [{"use_case": k, "minutes": float(v)} for k, v in ctx.default_minutes.items()]}
+    row = fetch_one(con, sql, params)
+    return UsageFacts(**{f: row[f] for f in UsageFacts.__dataclass_fields__})
+
+
+def review_facts(con: duckdb.DuckDBPyConnection, window: Window) -> ReviewFacts:
+    """One pass over the window's reviews: grain review → one row of counts and sums."""
+    sql = f"""
+        with review_rows as ({filters.review_rows(window)})
+        select count(*) as reviews,
+               count(*) filter (where outcome in ('corrected', 'rejected')) as errors,
+               count(*) filter (where error_severity in ('major', 'critical')) as severe,
+               count(*) filter (where outcome = 'rejected') as rejected,
+               coalesce(sum(review_minutes), 0) as review_minutes,
+               coalesce(sum(rework_minutes), 0) as rework_minutes
+        from review_rows"""
+    row = fetch_one(con, sql, window_params(window))
+    return ReviewFacts(**row)
+
+
+def ticket_facts(con: duckdb.DuckDBPyConnection, window: Window) -> TicketFacts:
+    """One pass over support tickets: grain ticket → one row of counts, sums and the median."""
+    sql = rf"""
+        with
+        ticket_rows as ({filters.ticket_rows(window)}),
+        opened as (select * from ticket_rows where {filters.in_window("opened_at")}),
+        closed as (
+            select date_diff('microsecond', opened_at, closed_at) / 3600e6 as hours
+            from ticket_rows where {filters.in_window("closed_at")}
+        ),
+        topics as (
+            select trim(regexp_replace(lower(topic), '\s+', ' ', 'g')) as topic from opened
+        ),
+        repeated as (
+            select topic from topics where topic <> '' group by topic having count(*) >= 3
+        )
+        select (select count(*) from opened) as opened,
+               (select count(*) from opened where category in {CONFUSION}) as confusion,
+               (select coalesce(sum(handling_minutes), 0) from opened) as handling_minutes,
+               (select count(*) from closed) as closed,
+               (select median(hours) from closed) as median_hours,
+               (select count(*) from ticket_rows
+                where opened_at < cast($stop as timestamp)
+                  and (closed_at is null or closed_at >= cast($stop as timestamp))) as open_at_end,
+               (select count(*) from repeated) as repeated_topics"""
+    row = fetch_one(con, sql, window_params(window))
+    return TicketFacts(**row)
+
+
+class Facts:
+    """The shared aggregates of one (context, window), each computed on first use and kept."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> None:
+        self.con, self.ctx, self.window = con, ctx, window
+
+    @cached_property
+    def usage(self) -> UsageFacts:
+        return usage_facts(self.con, self.ctx, self.window)
+
+    @cached_property
+    def reviews(self) -> ReviewFacts:
+        return review_facts(self.con, self.window)
+
+    @cached_property
+    def tickets(self) -> TicketFacts:
+        return ticket_facts(self.con, self.window)

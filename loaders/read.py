@@ -13,7 +13,6 @@ newlines and blank lines without a Python loop per row.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 import os
@@ -332,21 +331,14 @@ Builder = Callable[[RawFile], tuple[str, list[object]]]
 def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Builder) -> RawFile:
     """Create temp table `target` from `build(raw)` (a SELECT over raw.relation), then settle what only
     the parse tells: ragged rows, the real encoding, each row's line. Returns the file as finally read."""
-    if raw.format != "csv":
-        sql, params = build(raw)
-        con.execute(f"create temp table {target} as {sql}", params)
-        raw.rows = scalar(con, f"select count(*) from {target}")
-        return raw
-    # Parse first, then validate the parsed text: measured faster than validating inside the
-    # parse, where the reader's threads and the heavy expressions compete for the same cores.
-    parsed = f"{target}_text"
+    sql, params = build(raw)
     try:
-        con.execute(f"create temp table {parsed} as select * from {raw.relation}", raw.params)
+        con.execute(f"create temp table {target} as {sql}", params)
     except duckdb.Error as e:
         raise InputError(f"{raw.name}: the file could not be read ({_first_line(e, raw.source, raw.name)}).") from e
-    raw.temp_tables.append(parsed)
-    sql, params = build(dataclasses.replace(raw, relation=parsed, params=[]))
-    con.execute(f"create temp table {target} as {sql}", params)
+    if raw.format != "csv":
+        raw.rows = scalar(con, f"select count(*) from {target}")
+        return raw
     assert raw.scan is not None and raw.source is not None
     rej = raw.temp_tables[0]
     found = con.execute(f"select line_byte_position, error_type, error_message, csv_line from {rej}").fetchall()

@@ -1,9 +1,9 @@
 """The shared aggregates of one window: one query per dataset that several families read.
 
-Usage feeds five families, reviews three, tickets two. Each is aggregated here once per window
-(`Facts` computes each on first use and keeps it), so computing all six families scans usage
-once. Families turn these sums into metrics; their own small datasets (costs, incidents,
-roster and training, feedback) they query themselves.
+Usage feeds all six families, reviews three, tickets two. Each is aggregated here in one query
+per window (`Facts` runs each on first use and keeps the result), so computing all six families
+reads the window's usage in one query. Families turn these sums into metrics; their own small
+datasets (costs, incidents, roster and training, feedback) they query themselves.
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ class TicketFacts:
 
 
 def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> UsageFacts:
-    """The window's usage summed: grain usage event → one row of sums (`totals`, where each row is
-    judged for access and scope), and usage event → user (`per_user`) for the per-user counts.
-    Two scans of the window's rows are cheaper than one pass grouping every sum by user."""
+    """The window's usage in one query: usage event → one row of sums (`totals`, each event judged
+    for access and scope against its user's roster row and the stage of its day), and usage event
+    → user (`per_user`) for active users, the heaviest users, activation and training at first
+    use. Reading the window's rows twice is cheaper than grouping every sum by user."""
     sql = f"""
         with
         {scope.STAGES_CTE},
@@ -118,8 +119,7 @@ def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Wind
         from totals"""
     params = {**window_params(window), **scope.stage_params(ctx),
               "defaults": [{"use_case": k, "minutes": float(v)} for k, v in ctx.default_minutes.items()]}
-    row = fetch_one(con, sql, params)
-    return UsageFacts(**{f: row[f] for f in UsageFacts.__dataclass_fields__})
+    return UsageFacts(**fetch_one(con, sql, params))
 
 
 def review_facts(con: duckdb.DuckDBPyConnection, window: Window) -> ReviewFacts:

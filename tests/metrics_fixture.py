@@ -5,7 +5,8 @@ the arithmetic in the tests must be redone. The story, March 2026 unless said:
   * stages: pilot from Feb 1 (legal; draft; module intro; budget 1000/month), wide from
     Mar 16 (legal and sales; draft and summary; intro and rules; budget 2000/month);
   * ann (legal) has access throughout; bob (legal) loses access on Mar 20 (revoked mid-window);
-    cat (sales) from Mar 1; dan (sales) only from Apr 1; eve is not in the roster at all;
+    cat (sales) from Mar 1, using it on Mar 14 a day before finishing the intro module; dan
+    (sales) only from Apr 1; eve is not in the roster at all;
   * ann uses the tool in January, before the first stage; summary is approved only in the
     later stage; translate is listed without a default (saves 0 minutes); some rows have no
     minutes_saved (the plan default applies) and several have interactions > 1.
@@ -81,7 +82,7 @@ user_id,module,completed_on
 ann@x.org,intro,2026-01-20
 ann@x.org,rules,2026-03-25
 bob@x.org,intro,2026-03-05
-cat@x.org,intro,2026-03-10
+cat@x.org,intro,2026-03-15
 cat@x.org,rules,2026-03-10
 eve@x.org,intro,2026-01-01
 """,

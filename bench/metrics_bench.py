@@ -1,0 +1,187 @@
+"""Speed of the six metric families on one month of the 10M-row benchmark data, beside pandas.
+
+    python bench/metrics_bench.py [--rows 10000000] [--month 2026-06] [--repeat 3] [--write-readme]
+
+Prepares once (cached in bench/data/, git-ignored): the exports of data/generate.py, a Rollgate
+database holding all eight datasets (loaded with `cli.py ingest`), and the same tables as
+Parquet files for pandas. Then, each in a fresh process (cold: DuckDB's buffer pool and pandas'
+frames start empty; the operating system's file cache is left as it is), times:
+  * cli:    `python cli.py metrics --month M --json`, the whole process a manager would run;
+  * duckdb: metrics.compute for the month, from opening the database to the 41 results;
+  * pandas: bench/pandas_metrics.py, from reading the Parquet files (usage only for the month,
+            through the reader's row-group filter) to the 41 results; reading and computing
+            are reported apart.
+Each figure is the median of --repeat runs. The two implementations must agree on every value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loaders.schema import DATASETS  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+README = ROOT / "bench" / "README.md"
+BEGIN, END = "<!-- metrics-results:begin -->", "<!-- metrics-results:end -->"
+TARGET_SECONDS = 1.5
+
+
+def prepare(rows: int) -> tuple[Path, Path]:
+    """(database, parquet folder) for `rows` usage rows, made once and reused."""
+    from data.generate import generate  # numpy and polars: only the parent needs them
+
+    out = DATA / f"usage-{rows}"
+    if not all((out / f"{d}.csv").exists() for d in DATASETS):
+        print(f"generating {rows:,} usage rows and the other exports …", flush=True)
+        generate(out, usage_rows=rows)
+    db, parquet = out / "rollgate.duckdb", out / "parquet"
+    if not db.exists():
+        print("loading every export with cli.py ingest …", flush=True)
+        files = [str(out / f"{d}.csv") for d in DATASETS]
+        subprocess.run([sys.executable, "cli.py", "ingest", *files, "--db", str(db)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    if not (parquet / "usage.parquet").exists():
+        import duckdb
+
+        print("writing the tables as Parquet for pandas …", flush=True)
+        parquet.mkdir(exist_ok=True)
+        con = duckdb.connect(str(db), read_only=True)
+        for d in DATASETS:
+            con.execute(f"copy (select * exclude (ingestion_id) from {d}) to '{parquet / d}.parquet' "
+                        "(format parquet, row_group_size 122880)")
+        con.close()
+    return db, parquet
+
+
+def child_duckdb(db: str, month: str) -> dict[str, object]:
+    started = time.perf_counter()
+    from loaders import store
+    from metrics import compute
+    from metrics.plan_context import context_from_toml, plan_path
+    from metrics.window import month_window
+
+    window, ctx = month_window(month), context_from_toml(plan_path())
+    opened = time.perf_counter()
+    with store.connect(Path(db)) as con:
+        values = compute(con, ctx, window)
+    done = time.perf_counter()
+    return {"imports": opened - started, "compute": done - opened, "values": {k: v.value for k, v in values.items()}}
+
+
+def child_pandas(parquet: str, month: str) -> dict[str, object]:
+    started = time.perf_counter()
+    import pandas as pd
+
+    from bench import pandas_metrics
+    from metrics.plan_context import context_from_toml, plan_path
+    from metrics.window import month_window
+
+    window, ctx = month_window(month), context_from_toml(plan_path())
+    imported = time.perf_counter()
+    lo, stop = pd.Timestamp(window.start), pd.Timestamp(window.end) + pd.Timedelta(days=1)
+    frames = {d: pd.read_parquet(Path(parquet) / f"{d}.parquet") for d in DATASETS if d != "usage"}
+    frames["usage"] = pd.read_parquet(
+        Path(parquet) / "usage.parquet",
+        columns=["occurred_at", "user_id", "use_case", "interactions", "output_action", "minutes_saved"],
+        filters=[("occurred_at", ">=", lo), ("occurred_at", "<", stop)])
+    read = time.perf_counter()
+    values = pandas_metrics.compute(pandas_metrics.with_datetimes(frames), ctx, window.start, window.end)
+    done = time.perf_counter()
+    return {"imports": imported - started, "read": read - imported, "compute": done - read, "values": values}
+
+
+def run_child(args: list[str]) -> tuple[float, dict[str, Any]]:
+    """(wall seconds, the child's JSON report) of one fresh process."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return elapsed, json.loads(proc.stdout)
+
+
+def agree(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Metric ids whose values differ (beyond floating-point summation order)."""
+    def same(x: float | None, y: float | None) -> bool:
+        return (x is None and y is None) or (x is not None and y is not None
+                                             and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9))
+    return [k for k in a if not same(a[k], b.get(k))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--month", default="2026-06", help="the month to compute (default: the largest, June)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--write-readme", action="store_true", help="record the figures in bench/README.md")
+    parser.add_argument("--child", choices=["duckdb", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument("--source", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child == "duckdb":
+        print(json.dumps(child_duckdb(args.source, args.month)))
+        return 0
+    if args.child == "pandas":
+        print(json.dumps(child_pandas(args.source, args.month)))
+        return 0
+
+    import duckdb
+    import pandas
+
+    from bench.run import machine
+
+    db, parquet = prepare(args.rows)
+    me = str(Path(__file__).relative_to(ROOT))
+    con = duckdb.connect(str(db), read_only=True)
+    month_rows = con.execute("select count(*) from usage where strftime(occurred_at, '%Y-%m') = ?",
+                             [args.month]).fetchone()
+    con.close()
+    cli, duck, pand = [], [], []
+    for _ in range(args.repeat):
+        cli.append(run_child(["cli.py", "metrics", "--month", args.month, "--json", "--db", str(db)])[0])
+        duck.append(run_child([me, "--child", "duckdb", "--source", str(db), "--month", args.month]))
+        pand.append(run_child([me, "--child", "pandas", "--source", str(parquet), "--month", args.month]))
+    differ = agree(duck[-1][1]["values"], pand[-1][1]["values"])
+
+    def med(runs: list[tuple[float, dict[str, Any]]], key: str | None = None) -> float:
+        """Median wall seconds of `runs`, or of the child's own `key` timer."""
+        return statistics.median(float(r[key]) if key else t for t, r in runs)
+
+    lines = [
+        f"Measured {date.today()} on {machine()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}.",
+        f"{args.rows:,} usage rows in all; the month {args.month} holds {month_rows[0] if month_rows else 0:,} "
+        f"of them. Median of {args.repeat} cold runs, each in a fresh process.",
+        "",
+        "| all six families, one month | whole process | read data | compute 41 metrics |",
+        "|---|---|---|---|",
+        f"| `cli.py metrics --month {args.month} --json` (DuckDB) | **{statistics.median(cli):.2f} s** | — | — |",
+        f"| `metrics.compute` (DuckDB, from opening the database) | {med(duck):.2f} s | — "
+        f"| {med(duck, 'compute'):.2f} s |",
+        f"| pandas (bench/pandas_metrics.py, from Parquet) | {med(pand):.2f} s | {med(pand, 'read'):.2f} s "
+        f"| {med(pand, 'compute'):.2f} s |",
+        "",
+        f"Target: the whole `cli.py metrics` process under {TARGET_SECONDS} s. DuckDB and pandas agree on "
+        + (f"all {len(duck[-1][1]['values'])} values." if not differ else f"all but {', '.join(differ)}."),
+    ]
+    print("\n".join(lines))
+    if args.write_readme:
+        text = README.read_text(encoding="utf-8")
+        start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+        README.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+        print(f"wrote the figures into {README.relative_to(ROOT)}")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

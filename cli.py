@@ -17,7 +17,7 @@ from typing import Any
 from loaders import store
 from loaders.demo import load_demo
 from loaders.detect import parse_map_options
-from loaders.errors import RollgateError
+from loaders.errors import InputError, RollgateError
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
 
 
@@ -87,7 +87,56 @@ def build_parser() -> argparse.ArgumentParser:
                                         "Departments no roster row has are warnings (exit 0).")
     p.add_argument("path", nargs="?", metavar="PATH", help="plan file (default: $ROLLGATE_PLAN or data/plan.toml)")
     _common(p)
+
+    _snapshot_parsers(sub)
     return parser
+
+
+def _snapshot_parsers(sub: Any) -> None:
+    """snapshot, snapshots, verify, compare and export: gate-review snapshots (DESIGN.md §5)."""
+    from metrics.window import add_window_arguments
+
+    p = sub.add_parser("snapshot", help="record a gate-review decision as a snapshot and write its report",
+                       description="Review stage --stage on the window, record the decision with the exact evidence "
+                                   "as an append-only snapshot, and write its HTML report, JSON record and criteria "
+                                   "CSV. A decision other than the recommendation needs --rationale.")
+    p.add_argument("--stage", required=True, metavar="ID", help="the plan stage reviewed, e.g. pilot")
+    add_window_arguments(p)
+    p.add_argument("--decision", required=True, metavar="OUTCOME",
+                   help="the decision: proceed, continue, limit, redesign or pause")
+    p.add_argument("--by", required=True, dest="decided_by", metavar="NAME", help="who decided (name or role)")
+    p.add_argument("--rationale", default="", metavar="TEXT", help="why; required when the decision differs "
+                                                                   "from the recommendation")
+    p.add_argument("--conditions", default="", metavar="TEXT", help="conditions attached to the decision")
+    p.add_argument("--next-review", dest="next_review", metavar="DATE", help="date of the next review (YYYY-MM-DD)")
+    p.add_argument("--supersedes", metavar="ID", help="the snapshot this one corrects")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for the three files (default: snapshots/ beside the database, i.e. data/snapshots)")
+    p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
+    _common(p)
+
+    p = sub.add_parser("snapshots", help="list recorded gate reviews, newest first, each checked")
+    _common(p)
+
+    p = sub.add_parser("verify", help="check a snapshot file (or a stored snapshot) against its content_sha256",
+                       description="Recompute content_sha256 of a snapshot's JSON file and say whether the file was "
+                                   "altered (exit 1 if so). Given a snapshot id instead, check the stored snapshot.")
+    p.add_argument("target", metavar="SNAPSHOT.json|ID")
+    _common(p)
+
+    p = sub.add_parser("compare", help="compare two snapshots: rules, decision, statuses, metric values",
+                       description="Compare two snapshots, each given as a stored id or a snapshot JSON file: "
+                                   "plan and rule changes first, then the decision, criteria whose status changed, "
+                                   "triggers, readiness and every metric with its change.")
+    p.add_argument("first", metavar="ID1")
+    p.add_argument("second", metavar="ID2")
+    _common(p)
+
+    p = sub.add_parser("export", help="write a stored snapshot's HTML report, JSON record and criteria CSV again")
+    p.add_argument("snapshot_id", metavar="ID")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for the three files (default: snapshots/ beside the database, i.e. data/snapshots)")
+    _common(p)
 
 
 def _print(args: argparse.Namespace, payload: Any, text: str) -> None:
@@ -153,9 +202,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    from gates.plan_io import load_plan
     from metrics import compute
     from metrics.format import metrics_table
-    from metrics.plan_context import context_from_toml, plan_path
     from metrics.registry import REGISTRY
     from metrics.window import WindowUsageError, window_from_args
 
@@ -164,7 +213,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     except WindowUsageError as e:
         print(f"cli.py metrics: error: {e}", file=sys.stderr)
         return 2
-    ctx = context_from_toml(plan_path(args.plan))
+    ctx = load_plan(args.plan).metric_context()
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         values = compute(con, ctx, window)
     payload = {"window": {"from": window.start.isoformat(), "to": window.end.isoformat(),
@@ -229,8 +278,155 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- gate-review snapshots ------------------------------------------------------------------------
+
+def _snapshot_id(text: str, option: str) -> int:
+    """A snapshot id written 7 or #7; InputError naming the option otherwise."""
+    digits = text.strip().removeprefix("#")
+    if digits.isdigit() and int(digits) > 0:
+        return int(digits)
+    raise InputError(f"{option} {text!r} is not a snapshot id; write a number such as 3 (see `cli.py snapshots`).")
+
+
+def _snapshot_dir(args: argparse.Namespace) -> Path:
+    return args.out if args.out is not None else store.db_path(args.db).parent / "snapshots"
+
+
+def _write_snapshot_files(args: argparse.Namespace, snap: Any) -> dict[str, Path]:
+    from snapshots.exports import write_all
+
+    folder = _snapshot_dir(args)
+    try:
+        return write_all(snap, folder)
+    except OSError as e:
+        raise RollgateError(f"Snapshot #{snap.id} is recorded, but its files could not be written to {folder} "
+                            f"({e.strerror}); write them with `cli.py export {snap.id} --out DIR`.") from e
+
+
+def _files_text(files: dict[str, Path]) -> list[str]:
+    return [f"  {ext.upper():<4} {path}" for ext, path in files.items()]
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from gates.plan_io import load_plan
+    from gates.review import evaluate
+    from metrics.window import WindowUsageError, parse_day, window_from_args
+    from snapshots.build import parse_outcome, record_review
+    from snapshots.record import Decision
+
+    try:
+        window = window_from_args(args)
+    except WindowUsageError as e:
+        print(f"cli.py snapshot: error: {e}", file=sys.stderr)
+        return 2
+    outcome = parse_outcome(args.decision)
+    next_review = parse_day(args.next_review, "--next-review") if args.next_review else None
+    supersedes = _snapshot_id(args.supersedes, "--supersedes") if args.supersedes else None
+    plan = load_plan(args.plan)
+    plan.stage(args.stage)  # an unknown stage is refused before the database is opened
+    decision = Decision(outcome=outcome, decided_by=args.decided_by, rationale=args.rationale,
+                        conditions=args.conditions, next_review_on=next_review)
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        review = evaluate(con, plan, args.stage, window)
+        snap = record_review(con, plan, review, decision, supersedes=supersedes)
+    files = _write_snapshot_files(args, snap)
+    text = [f"Recorded snapshot #{snap.id}: decision {snap.decision.outcome.upper()} by {snap.decision.decided_by} "
+            f"(recommendation {snap.recommendation.outcome.upper()}) for stage '{snap.stage.id}', "
+            f"{snap.window.from_} to {snap.window.to}.",
+            f"  content_sha256 {snap.content_sha256}", *_files_text(files)]
+    _print(args, {"snapshot": snap.as_data(), "files": {k: str(v) for k, v in files.items()}}, "\n".join(text))
+    return 0
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    from snapshots.store import entries
+
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        rows = entries(con)
+    lines = []
+    for e in rows:
+        links = "".join([f"  supersedes #{e.supersedes}" if e.supersedes else "",
+                         f"  superseded by #{e.superseded_by}" if e.superseded_by else ""])
+        lines.append(f"#{e.id:<4} {e.created_at:%Y-%m-%d %H:%M}  {e.stage:<12} {e.window_from} to {e.window_to}  "
+                     f"decided {e.decision:<9} (recommended {e.recommendation}) by {e.decided_by}{links}"
+                     + ("" if e.intact else f"\n      ALTERED: {e.problem}"))
+    _print(args, {"snapshots": [e.as_json() for e in rows]}, "\n".join(lines) or "No gate reviews recorded yet.")
+    for e in rows:
+        if not e.intact:
+            print(f"warning: {e.problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from snapshots.store import get
+    from snapshots.verify import verify
+
+    target = Path(args.target)
+    if target.is_file():
+        try:
+            raw = target.read_bytes()
+        except OSError as e:
+            raise InputError(f"{target}: cannot read it ({e.strerror}).") from e
+        checked = verify(raw, str(target))
+        _print(args, checked.as_json(), checked.message)
+        if not checked.intact:
+            print(checked.message.splitlines()[0], file=sys.stderr)
+        return 0 if checked.intact else 1
+    if not args.target.strip().removeprefix("#").isdigit():
+        raise InputError(f"{args.target}: no such file; give a snapshot's .json file or a stored snapshot's id.")
+    snapshot_id = _snapshot_id(args.target, "verify")
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        snap = get(con, snapshot_id)  # SnapshotAltered (exit 1) when it no longer matches
+    message = f"snapshot #{snap.id} in the database: intact — content_sha256 {snap.content_sha256} matches its content."
+    _print(args, {"snapshot_id": snap.id, "intact": True, "computed_sha256": snap.content_sha256,
+                  "message": message}, message)
+    return 0
+
+
+def _load_snapshot(args: argparse.Namespace, ref: str, con: Any) -> Any:
+    from snapshots.store import get
+    from snapshots.verify import load_verified
+
+    path = Path(ref)
+    if path.is_file():
+        try:
+            return load_verified(path.read_bytes(), str(path))
+        except OSError as e:
+            raise InputError(f"{path}: cannot read it ({e.strerror}).") from e
+    if not ref.strip().removeprefix("#").isdigit():
+        raise InputError(f"{ref}: no such file and not a snapshot id; see `cli.py snapshots`.")
+    return get(con, _snapshot_id(ref, "compare"))
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from snapshots.compare import compare, comparison_text
+
+    refs = (args.first, args.second)
+    if all(Path(r).is_file() for r in refs):
+        a, b = (_load_snapshot(args, r, None) for r in refs)
+    else:
+        with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+            a, b = (_load_snapshot(args, r, con) for r in refs)
+    result = compare(a, b)
+    _print(args, result.as_json(), comparison_text(result))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from snapshots.store import get
+
+    snapshot_id = _snapshot_id(args.snapshot_id, "export")
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        snap = get(con, snapshot_id)
+    files = _write_snapshot_files(args, snap)
+    _print(args, {"snapshot_id": snap.id, "files": {k: str(v) for k, v in files.items()}},
+           "\n".join([f"Wrote snapshot #{snap.id} ({snap.content_sha256[:12]}…):", *_files_text(files)]))
+    return 0
+
+
 COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "demo": cmd_demo,
-            "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan}
+            "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan, "snapshot": cmd_snapshot,
+            "snapshots": cmd_snapshots, "verify": cmd_verify, "compare": cmd_compare, "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

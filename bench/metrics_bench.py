@@ -67,12 +67,12 @@ def prepare(rows: int) -> tuple[Path, Path]:
 
 def child_duckdb(db: str, month: str) -> dict[str, object]:
     started = time.perf_counter()
+    from gates.plan_io import load_plan
     from loaders import store
     from metrics import compute
-    from metrics.plan_context import context_from_toml, plan_path
     from metrics.window import month_window
 
-    window, ctx = month_window(month), context_from_toml(plan_path())
+    window, ctx = month_window(month), load_plan().metric_context()
     opened = time.perf_counter()
     with store.connect(Path(db)) as con:
         values = compute(con, ctx, window)
@@ -85,10 +85,10 @@ def child_pandas(parquet: str, month: str) -> dict[str, object]:
     import pandas as pd
 
     from bench import pandas_metrics
-    from metrics.plan_context import context_from_toml, plan_path
+    from gates.plan_io import load_plan
     from metrics.window import month_window
 
-    window, ctx = month_window(month), context_from_toml(plan_path())
+    window, ctx = month_window(month), load_plan().metric_context()
     imported = time.perf_counter()
     lo, stop = pd.Timestamp(window.start), pd.Timestamp(window.end) + pd.Timedelta(days=1)
     frames = {d: pd.read_parquet(Path(parquet) / f"{d}.parquet") for d in DATASETS if d != "usage"}

@@ -36,6 +36,7 @@ CONTEXT = MetricContext(
 # The same plan as a TOML file, written with the spelling a person might use (case, spaces).
 PLAN_TOML = """\
 name = "Oracle plan"
+owner = "Oracle owner"
 currency = "EUR"
 hourly_rate = 50
 
@@ -51,22 +52,24 @@ default_minutes_saved = 6.0
 id = "translate"
 
 [[stages]]
-id = "wide"
-name = "Wide"
-starts_on = 2026-03-16
-departments = ["Legal", " sales "]
-approved_use_cases = ["draft", "SUMMARY"]
-required_training = ["intro", "Rules"]
-monthly_budget = 2000
-
-[[stages]]
 id = "pilot"
 name = "Pilot"
 starts_on = 2026-02-01
 departments = ["legal"]
 approved_use_cases = ["draft"]
+mode = "approval_first"
 required_training = ["intro"]
 monthly_budget = 1000.0
+
+[[stages]]
+id = "wide"
+name = "Wide"
+starts_on = 2026-03-16
+departments = ["Legal", " sales "]
+approved_use_cases = ["draft", "SUMMARY"]
+mode = "standard"
+required_training = ["intro", "Rules"]
+monthly_budget = 2000
 """
 
 EXPORTS: dict[str, str] = {

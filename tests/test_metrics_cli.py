@@ -92,7 +92,7 @@ def test_bad_windows_exit_with_a_message_naming_the_option(env: dict[str, str], 
 def test_a_missing_plan_is_refused(env: dict[str, str], tmp_path: Path) -> None:
     result = cli(env, "--month", "2026-03", "--plan", str(tmp_path / "nowhere.toml"))
     assert result.returncode == 1
-    assert result.stderr == (f"error: {tmp_path / 'nowhere.toml'}: no plan file here; pass --plan PATH or set "
+    assert result.stderr == (f"error: {tmp_path / 'nowhere.toml'}: no such plan file; give --plan PATH or set "
                              "ROLLGATE_PLAN.\n")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from loaders.demo import load_demo
 from loaders.detect import parse_map_options
 from loaders.errors import InputError, RollgateError
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
+from loaders.presets import PRESETS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,6 +37,12 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="seconds to wait for a database another process is using (default 60)")
 
 
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2026-04")
+    return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cli.py", description="Rollgate: evidence-based gates for rolling out an AI tool.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -48,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read a source column as a canonical column (repeatable)")
     p.add_argument("--date-order", choices=["dmy", "mdy"],
                    help="order of slash dates such as 05/03/2026 when the file does not settle it")
+    p.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
+                   help="read the files as this export of a vendor console, when detection should not guess: "
+                        + ", ".join(PRESETS))
+    p.add_argument("--period", type=_month, metavar="YYYY-MM",
+                   help="the month of an export that has no dates (required by claude-spend)")
+    p.add_argument("--plan", help="rollout plan whose [mappings] the presets use "
+                                  "(default: $ROLLGATE_PLAN or data/plan.toml)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, store nothing")
     _common(p)
 
@@ -157,9 +172,24 @@ def _report_text(r: IngestReport) -> str:
     return "\n".join(lines)
 
 
+def _plan_mappings(explicit: str | None) -> dict[str, dict[str, str]]:
+    """The value mappings of the plan, for the import presets; none when the default plan file is absent."""
+    from gates.plan_io import load_plan, plan_path
+
+    path = plan_path(explicit)
+    if not path.exists() and not (explicit or os.environ.get("ROLLGATE_PLAN")):
+        return {}
+    try:
+        return load_plan(path).mapping_overrides()
+    except RollgateError as e:
+        raise RollgateError(f"{e}\n(ingest reads the plan for its [mappings]; fix the plan or give --plan PATH)"
+                            ) from e
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = IngestOptions(dataset=args.dataset, column_map=parse_map_options(args.map),
-                            date_order=args.date_order)
+                            date_order=args.date_order, preset=args.preset, period=args.period,
+                            mappings=_plan_mappings(args.plan))
     missing = [f for f in args.files if not f.is_file()]
     if missing:
         raise RollgateError(f"{missing[0]}: no such file; check the path.")
@@ -383,30 +413,37 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_snapshot(args: argparse.Namespace, ref: str, con: Any) -> Any:
+def _snapshot_ref(ref: str) -> Path | int:
+    """A snapshot named on the command line: a JSON file, else a stored snapshot's id."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    if not ref.strip().removeprefix("#").isdigit():
+        raise InputError(f"{ref}: no such file and not a snapshot id; see `cli.py snapshots`.")
+    return _snapshot_id(ref, "compare")
+
+
+def _load_snapshot(ref: Path | int, con: Any) -> Any:
     from snapshots.store import get
     from snapshots.verify import load_verified
 
-    path = Path(ref)
-    if path.is_file():
-        try:
-            return load_verified(path.read_bytes(), str(path))
-        except OSError as e:
-            raise InputError(f"{path}: cannot read it ({e.strerror}).") from e
-    if not ref.strip().removeprefix("#").isdigit():
-        raise InputError(f"{ref}: no such file and not a snapshot id; see `cli.py snapshots`.")
-    return get(con, _snapshot_id(ref, "compare"))
+    if isinstance(ref, int):
+        return get(con, ref)
+    try:
+        return load_verified(ref.read_bytes(), str(ref))  # an altered file is refused, not compared
+    except OSError as e:
+        raise InputError(f"{ref}: cannot read it ({e.strerror}).") from e
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from snapshots.compare import compare, comparison_text
 
-    refs = (args.first, args.second)
-    if all(Path(r).is_file() for r in refs):
-        a, b = (_load_snapshot(args, r, None) for r in refs)
+    refs = [_snapshot_ref(args.first), _snapshot_ref(args.second)]
+    if all(isinstance(r, Path) for r in refs):
+        a, b = (_load_snapshot(r, None) for r in refs)
     else:
         with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
-            a, b = (_load_snapshot(args, r, con) for r in refs)
+            a, b = (_load_snapshot(r, con) for r in refs)
     result = compare(a, b)
     _print(args, result.as_json(), comparison_text(result))
     return 0

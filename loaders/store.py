@@ -23,7 +23,7 @@ from loaders.schema import DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "rollgate.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0
 
@@ -92,6 +92,24 @@ MIGRATIONS: dict[int, list[str]] = {
             raw varchar
         )""",
         *[stmt for name in DATASETS for stmt in _dataset_ddl(name)],
+    ],
+    # Gate-review snapshots (DESIGN.md §5), append-only: snapshots/store.py appends and reads them,
+    # and checks each record against its content_sha256. `record` is the snapshot's canonical JSON.
+    2: [
+        """create table if not exists gate_reviews (
+            id bigint primary key,
+            created_at timestamp not null,
+            stage varchar not null,
+            window_from date not null,
+            window_to date not null,
+            recommendation varchar not null,
+            decision varchar not null,
+            decided_by varchar not null,
+            supersedes bigint,
+            plan_sha256 varchar not null,
+            content_sha256 varchar not null unique,
+            record varchar not null
+        )""",
     ],
 }
 

@@ -15,8 +15,9 @@ from loaders.schema import DATASETS
 def test_new_file_gets_every_table_and_the_schema_version(tmp_path: Path) -> None:
     with store.connect(tmp_path / "r.duckdb") as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-        assert store.schema_version(con) == store.SCHEMA_VERSION == 1
-    expected = {"rollgate_meta", "ingestions", "rejects", *DATASETS, *(f"{d}_replaced" for d in DATASETS)}
+        assert store.schema_version(con) == store.SCHEMA_VERSION == 2
+    expected = {"rollgate_meta", "ingestions", "rejects", "gate_reviews", *DATASETS,
+                *(f"{d}_replaced" for d in DATASETS)}
     assert tables == expected
 
 
@@ -39,7 +40,7 @@ def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None
     store._schema_ready.clear()
     with store.connect(db) as con:
         assert con.execute("select count(*) from roster").fetchone() == (1,)
-        assert store.schema_version(con) == 1
+        assert store.schema_version(con) == store.SCHEMA_VERSION
 
 
 def test_a_file_from_a_newer_rollgate_is_refused(tmp_path: Path) -> None:
@@ -79,3 +80,17 @@ def test_connections_are_closed_after_each_unit_of_work(tmp_path: Path) -> None:
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*) from ingestions").fetchone() == (0,)
     con.close()
+
+
+def test_a_version_1_file_is_migrated_without_losing_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
+    with store.connect(db) as con:
+        con.execute("insert into roster values ('a', 'legal', date '2026-01-01', null, null, 1)")
+        assert store.schema_version(con) == 1
+    monkeypatch.undo()
+    store._schema_ready.clear()
+    with store.connect(db) as con:
+        assert store.schema_version(con) == 2
+        assert con.execute("select count(*) from roster").fetchall() == [(1,)]
+        assert con.execute("select count(*) from gate_reviews").fetchall() == [(0,)]

@@ -1,0 +1,477 @@
+"""A snapshot as a self-contained HTML report for the steering meeting.
+
+One file, nothing fetched: the style sheet is inline, the trend charts are inline SVG, and there
+is no script. A print style sheet makes "Print to PDF" a clean meeting pack: the decision and
+summary first, then criteria, pause triggers, readiness, one section per family with its trend
+charts, then provenance and the hash, and the plan's full text as an appendix.
+
+The report is opened outside Streamlit, so nothing protects it but escaping: every value from
+the record goes through `esc` (names, rationale, plan text, incident-derived explanations, file
+names — everything). Markup is only ever built by `tag`, which escapes text children and
+attribute values; `Markup` marks HTML this module built itself. Renders the record; computes no
+metric.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html as _html
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from gates.format import interval_text, limit_text, sample_text, value_text
+from metrics.model import MetricValue
+from metrics.registry import FAMILIES, FAMILY_QUESTIONS, REGISTRY
+from snapshots.record import MetricRecord, Snapshot, TrendPoint
+
+STATUS_WORDS = {"pass": "Pass", "warn": "Warn", "fail": "Fail", "insufficient": "Not enough evidence"}
+OP_SIGNS = {"<=": "≤", ">=": "≥"}
+
+
+# -- escaping by construction ---------------------------------------------------------------------
+
+class Markup(str):
+    """HTML built by this module; anything else is text and is escaped."""
+
+
+def esc(value: object) -> Markup:
+    """`value` as HTML text: &, <, >, " and ' escaped; Markup passes through; None is empty."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(_html.escape("" if value is None else str(value), quote=True))
+
+
+def tag(name: str, *children: object, **attrs: object) -> Markup:
+    """<name attrs>children</name>: text children and every attribute value escaped. `class_` is
+    written `class`; an attribute whose value is None or False is left out."""
+    parts = [name]
+    for key, value in attrs.items():
+        if value is None or value is False:
+            continue
+        attr = key.rstrip("_").replace("_", "-")
+        parts.append(attr if value is True else f'{attr}="{esc(value)}"')
+    return Markup(f"<{' '.join(parts)}>{join(children)}</{name}>")
+
+
+def void(name: str, **attrs: object) -> Markup:
+    """An element without content (<circle ... />, <line ... />), attributes escaped."""
+    body = tag(name, **attrs)
+    return Markup(body[: -len(f"></{name}>")] + "/>")
+
+
+def join(items: Iterable[object]) -> Markup:
+    return Markup("".join(esc(i) for i in items))
+
+
+# -- numbers as words ------------------------------------------------------------------------------
+
+def _known(metric_id: str) -> bool:
+    return metric_id in REGISTRY
+
+
+def _value(metric_id: str, value: float | None, currency: str) -> str:
+    if not _known(metric_id):
+        return "no data" if value is None else f"{value:,.4g}"
+    return value_text(metric_id, value, currency)
+
+
+def _limit(metric_id: str, value: float | None, currency: str) -> str:
+    if value is None:
+        return ""
+    if not _known(metric_id):
+        return f"{value:,.4g}"
+    return limit_text(metric_id, value, currency)
+
+
+def _evidence(metric_id: str, m: MetricRecord | None) -> str:
+    if m is None or not _known(metric_id):
+        return ""
+    mv = MetricValue(metric_id, m.value, m.n, m.low, m.high)
+    return ", ".join(t for t in (sample_text(mv), interval_text(mv)) if t)
+
+
+def _status(status: str) -> Markup:
+    return tag("span", STATUS_WORDS.get(status, status), class_=f"status {status}")
+
+
+def _outcome(outcome: str) -> Markup:
+    return tag("span", outcome.upper(), class_=f"outcome {outcome}")
+
+
+def _text_block(text: str, empty: str = "—") -> Markup:
+    return tag("p", text or empty, class_="text" if text else "muted")
+
+
+# -- sections ---------------------------------------------------------------------------------------
+
+def _header(s: Snapshot) -> Markup:
+    filters = "; ".join(f"{k} {v}" for k, v in (("department", s.window.department),
+                                                ("use case", s.window.use_case)) if v)
+    return tag("header",
+               tag("p", "Rollgate · gate review", class_="kicker"),
+               tag("h1", f"{s.plan.name}: {s.stage.name}"),
+               tag("p",
+                   f"Gate review #{s.id} of stage '{s.stage.id}', window {s.window.from_} to {s.window.to}"
+                   + (f" ({filters})" if filters else "")
+                   + f"; the stage had run {s.stage.days_run} days (minimum {s.stage.min_duration_days}).",
+                   class_="sub"),
+               tag("p", f"Recorded {s.created_at} by Rollgate {s.app_version}. Snapshot content_sha256 "
+                        f"{s.content_sha256}.", class_="sub mono-small"))
+
+
+def _decision(s: Snapshot) -> Markup:
+    d = s.decision
+    rows = [
+        ("Decision", _outcome(d.outcome)),
+        ("Recommendation", _outcome(s.recommendation.outcome)),
+        ("Decided by", esc(d.decided_by)),
+        ("Rationale", _text_block(d.rationale)),
+        ("Conditions", _text_block(d.conditions)),
+        ("Next review", esc(d.next_review_on.isoformat() if d.next_review_on else "not set")),
+    ]
+    if s.supersedes is not None:
+        rows.append(("Supersedes", esc(f"snapshot #{s.supersedes} (this record corrects it)")))
+    note = (tag("p", f"The decision ({d.outcome}) differs from the recommendation ({s.recommendation.outcome}); "
+                     "the rationale says why.", class_="note")
+            if s.differs else tag("p", "The decision follows the recommendation.", class_="muted"))
+    table = tag("table", *(tag("tr", tag("th", k, scope="row"), tag("td", v)) for k, v in rows), class_="kv")
+    return tag("section", tag("h2", "Decision"), note, table, class_="decision", id="decision")
+
+
+def _summary(s: Snapshot) -> Markup:
+    counts = {st: sum(1 for c in s.criteria if c.status == st) for st in STATUS_WORDS}
+    met = sum(1 for r in s.readiness if r.met)
+    facts = [
+        f"{len(s.criteria)} criteria: " + ", ".join(f"{n} {STATUS_WORDS[st].lower()}" for st, n in counts.items()
+                                                    if n) if s.criteria else "This stage has no gates.",
+        f"{len(s.fired)} of {len(s.triggers)} pause triggers fired.",
+        f"{met} of {len(s.readiness)} readiness items met.",
+    ]
+    reasons = tag("ol", *(tag("li", r.text) for r in s.recommendation.reasons), class_="reasons")
+    return tag("section", tag("h2", "Summary"), tag("ul", *(tag("li", f) for f in facts)),
+               tag("h3", f"Why the recommendation is {s.recommendation.outcome}"), reasons, id="summary")
+
+
+def _rule(c_metric: str, op: str, threshold: float, warn: float | None, min_sample: int | None,
+          currency: str) -> str:
+    text = f"{OP_SIGNS.get(op, op)} {_limit(c_metric, threshold, currency)}"
+    if warn is not None:
+        text += f"; warn beyond {_limit(c_metric, warn, currency)}"
+    if min_sample is not None:
+        text += f"; at least {min_sample:,}"
+    return text
+
+
+def _criteria(s: Snapshot) -> Markup:
+    if not s.criteria:
+        return tag("section", tag("h2", "Criteria"), tag("p", "This stage has no gates.", class_="muted"))
+    head = tag("thead", tag("tr", *(tag("th", h) for h in ("Family", "Gate", "Value", "Evidence", "Rule",
+                                                            "If failed", "Status"))))
+    body = []
+    for c in s.criteria:
+        body.append(tag("tr",
+                        tag("td", c.family), tag("td", c.label), tag("td", _value(c.metric, c.value, s.currency),
+                                                                     class_="num"),
+                        tag("td", _evidence(c.metric, s.metrics.get(c.metric))),
+                        tag("td", _rule(c.metric, c.op, c.threshold, c.warn, c.min_sample, s.currency)),
+                        tag("td", c.on_fail), tag("td", _status(c.status)), class_=f"row-{c.status}"))
+        body.append(tag("tr", tag("td", c.explanation, colspan=7, class_="explain")))
+    return tag("section", tag("h2", "Criteria"), tag("table", head, tag("tbody", *body), class_="grid"),
+               id="criteria")
+
+
+def _triggers(s: Snapshot) -> Markup:
+    if not s.triggers:
+        return tag("section", tag("h2", "Pause triggers"), tag("p", "The plan has no pause triggers.",
+                                                               class_="muted"), id="triggers")
+    head = tag("thead", tag("tr", *(tag("th", h) for h in ("Trigger", "Value", "Fires when", "Days", "Action",
+                                                            "State"))))
+    body = []
+    for t in s.triggers:
+        state = tag("span", "FIRED", class_="status fail") if t.fired else tag("span", "quiet", class_="status pass")
+        body.append(tag("tr", tag("td", t.name), tag("td", _value(t.metric, t.value, s.currency), class_="num"),
+                        tag("td", f"{t.metric} {OP_SIGNS.get(t.op, t.op)} {_limit(t.metric, t.threshold, s.currency)}"),
+                        tag("td", f"{t.window_from} to {t.window_to}"), tag("td", f"{t.action} ({t.outcome})"),
+                        tag("td", state)))
+        body.append(tag("tr", tag("td", t.explanation, colspan=6, class_="explain")))
+    fallback = next((t.fallback for t in s.triggers if t.fired and t.fallback), ())
+    parts: list[object] = [tag("h2", "Pause triggers"), tag("table", head, tag("tbody", *body), class_="grid")]
+    if fallback:
+        parts += [tag("h3", "Fallback options"), tag("ul", *(tag("li", o) for o in fallback))]
+    return tag("section", *parts, id="triggers")
+
+
+def _readiness(s: Snapshot) -> Markup:
+    rows = [tag("tr", tag("td", r.item), tag("td", tag("span", "met", class_="status pass") if r.met
+                                               else tag("span", "not met", class_="status fail")),
+                tag("td", r.reason)) for r in s.readiness]
+    head = tag("thead", tag("tr", tag("th", "Item"), tag("th", "State"), tag("th", "Why")))
+    return tag("section", tag("h2", "Readiness"), tag("table", head, tag("tbody", *rows), class_="grid"),
+               id="readiness")
+
+
+def _family(s: Snapshot, family: str) -> Markup:
+    ids = [k for k, m in s.metrics.items() if m.family == family]
+    status = {c.metric: c.status for c in s.criteria}
+    head = tag("thead", tag("tr", *(tag("th", h) for h in ("Metric", "Value", "Evidence", "Gate"))))
+    rows = [tag("tr", tag("td", s.metrics[k].label, tag("div", REGISTRY[k].meaning, class_="meaning")
+                          if _known(k) else ""),
+                tag("td", _value(k, s.metrics[k].value, s.currency), class_="num"),
+                tag("td", _evidence(k, s.metrics[k])),
+                tag("td", _status(status[k]) if k in status else tag("span", "no gate", class_="muted")))
+            for k in ids]
+    gated = [c for c in s.criteria if c.family == family]
+    charts = [_chart(s, c.metric, c.label, s.trends.get(c.metric, ()), c.op, c.threshold, c.warn) for c in gated]
+    if not charts and ids:
+        charts = [_chart(s, ids[0], s.metrics[ids[0]].label, s.trends.get(ids[0], ()), None, None, None)]
+    question = next((q for f, q in FAMILY_QUESTIONS.items() if f == family), "")
+    return tag("section", tag("h2", family.capitalize()), tag("p", question, class_="question"),
+               tag("table", head, tag("tbody", *rows), class_="grid"),
+               _incidents(s) if family == "risk" else "",
+               tag("div", *charts, class_="charts"), class_="family", id=f"family-{family}")
+
+
+def _incidents(s: Snapshot) -> Markup:
+    found = s.incidents
+    title = tag("h3", "Incidents in the window")
+    if not found.total:
+        return join([title, tag("p", "No incident was reported in the window, and none was open at its end.",
+                                class_="muted")])
+    head = tag("thead", tag("tr", *(tag("th", h) for h in ("Incident", "Reported", "Severity", "Category",
+                                                            "Status", "What happened"))))
+    rows = []
+    for i in found.listed:
+        status = i.status or ("resolved" if i.resolved_at else "open")
+        if i.resolved_at:
+            status += f" {i.resolved_at[:10]}"
+        what = [tag("div", i.description or "(no description)")]
+        if i.correction:
+            what.append(tag("div", f"Correction: {i.correction}", class_="meaning"))
+        details = [f"use case {i.use_case}" if i.use_case else "",
+                   (f"{i.people_affected:,} {'person' if i.people_affected == 1 else 'people'} affected"
+                    if i.people_affected is not None else ""),
+                   "escalated" if i.escalated else ""]
+        if any(details):
+            what.append(tag("div", ", ".join(d for d in details if d), class_="meaning"))
+        rows.append(tag("tr", tag("td", i.incident_id), tag("td", i.reported_at[:10], class_="date"),
+                        tag("td", i.severity, class_=f"sev-{i.severity}"), tag("td", i.category.replace("_", " ")),
+                        tag("td", status, class_="date"), tag("td", *what)))
+    more = (tag("p", f"Showing the {len(found.listed)} most severe of {found.total} incidents.", class_="muted")
+            if found.total > len(found.listed) else "")
+    return join([title, tag("table", head, tag("tbody", *rows), class_="grid"), more])
+
+
+def _provenance(s: Snapshot) -> Markup:
+    p = s.provenance
+    head = tag("thead", tag("tr", *(tag("th", h) for h in ("#", "Dataset", "File", "sha256", "Uploaded (UTC)",
+                                                            "Rows read", "Rows in file"))))
+    rows = [tag("tr", tag("td", src.ingestion_id, class_="num"), tag("td", src.dataset), tag("td", src.file_name),
+                tag("td", src.sha256, class_="mono-small"), tag("td", src.uploaded_at),
+                tag("td", f"{src.rows:,}", class_="num"), tag("td", f"{src.rows_in_file:,}", class_="num"))
+            for src in p.sources]
+    table = (tag("table", head, tag("tbody", *rows), class_="grid") if rows
+             else tag("p", "No stored rows fell in these days.", class_="muted"))
+    return tag("section", tag("h2", "Provenance"),
+               tag("p", f"The review read the days {p.from_} to {p.to} (the window, the pause triggers' windows and "
+                        f"the trend months). These ingestions hold the rows it read:"),
+               table, id="provenance")
+
+
+def _plan(s: Snapshot) -> Markup:
+    stages = tag("ul", *(tag("li", f"{st.id} — {st.name}, from {st.starts_on}") for st in s.plan.stages))
+    return tag("section", tag("h2", "Rollout plan"),
+               tag("p", f"{s.plan.name}, owned by {s.plan.owner}. sha256 of the plan text: ",
+                   tag("span", s.plan.sha256, class_="mono-small")),
+               stages, tag("pre", s.plan.content, class_="plan"), class_="appendix", id="plan")
+
+
+def _integrity(s: Snapshot) -> Markup:
+    rows = [("Snapshot", f"#{s.id}"), ("content_sha256", tag("span", s.content_sha256, class_="mono-small")),
+            ("Follows", tag("span", s.previous_sha256 or "none (the first snapshot)", class_="mono-small")),
+            ("Plan sha256", tag("span", s.plan.sha256, class_="mono-small")),
+            ("Recorded", s.created_at), ("Rollgate", s.app_version)]
+    return tag("section", tag("h2", "Integrity"),
+               tag("table", *(tag("tr", tag("th", k, scope="row"), tag("td", v)) for k, v in rows), class_="kv"),
+               tag("p", "The JSON record of this review carries the same content_sha256; "
+                        "`python cli.py verify FILE.json` recomputes it and says whether the record was altered."),
+               id="integrity")
+
+
+# -- charts -------------------------------------------------------------------------------------------
+
+W, H = 330, 170
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 30
+
+
+def _overlaps(p: TrendPoint, start: date, end: date) -> bool:
+    return p.from_ <= end and p.to >= start
+
+
+def _chart(s: Snapshot, metric_id: str, label: str, points: Sequence[TrendPoint], op: str | None,
+           threshold: float | None, warn: float | None) -> Markup:
+    """A line chart of one metric by month (inline SVG): the reviewed months shaded, the threshold
+    dashed, the warn level dotted, stage starts as thin vertical lines."""
+    title = tag("figcaption", label)
+    values = [p.value for p in points if p.value is not None]
+    if not points or not values:
+        return tag("figure", title, tag("p", "No data in these months.", class_="muted"), class_="chart")
+    levels = [v for v in (threshold, warn) if v is not None]
+    lo, hi, ticks = _scale(min([0.0, *values, *levels]), max([*values, *levels]),
+                           whole=_known(metric_id) and REGISTRY[metric_id].unit == "count")
+    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    step = plot_w / max(1, len(points) - 1)
+
+    def x(i: float) -> float:
+        return LEFT + (plot_w / 2 if len(points) == 1 else i * step)
+
+    def y(v: float) -> float:
+        return TOP + plot_h - (v - lo) / (hi - lo) * plot_h
+
+    parts: list[Markup] = []
+    for i, p in enumerate(points):
+        if _overlaps(p, s.window.from_, s.window.to):
+            half = step / 2 if len(points) > 1 else plot_w / 2
+            parts.append(void("rect", x=f"{max(LEFT, x(i) - half):.1f}", y=TOP,
+                              width=f"{min(x(i) + half, W - RIGHT) - max(LEFT, x(i) - half):.1f}", height=plot_h,
+                              class_="window"))
+    for v in ticks:
+        parts.append(void("line", x1=LEFT, x2=W - RIGHT, y1=f"{y(v):.1f}", y2=f"{y(v):.1f}", class_="gridline"))
+        parts.append(tag("text", _value(metric_id, v, s.currency), x=LEFT - 4, y=f"{y(v) + 3:.1f}",
+                         class_="tick", text_anchor="end"))
+    months = [p.month for p in points]
+    for st in s.plan.stages:
+        key = f"{st.starts_on:%Y-%m}"
+        if key in months and months.index(key) > 0:
+            days = calendar.monthrange(st.starts_on.year, st.starts_on.month)[1]
+            xi = x(months.index(key)) - step / 2 + step * (st.starts_on.day - 1) / days
+            parts.append(void("line", x1=f"{xi:.1f}", x2=f"{xi:.1f}", y1=TOP, y2=TOP + plot_h, class_="stage"))
+            parts.append(tag("text", st.id[:16], x=f"{xi + 2:.1f}", y=TOP + 8, class_="stage-label"))
+    for level, cls, word in ((threshold, "threshold", "limit"), (warn, "warn", "warn")):
+        if level is not None:
+            parts.append(void("line", x1=LEFT, x2=W - RIGHT, y1=f"{y(level):.1f}", y2=f"{y(level):.1f}", class_=cls))
+            parts.append(tag("text", f"{word} {_limit(metric_id, level, s.currency)}", x=W - RIGHT,
+                             y=f"{y(level) - 3:.1f}", class_=f"level-label {cls}-label", text_anchor="end"))
+    segment: list[str] = []
+    for i, p in enumerate([*points, None]):
+        if p is not None and p.value is not None:
+            segment.append(f"{x(i):.1f},{y(p.value):.1f}")
+            continue
+        if len(segment) > 1:
+            parts.append(void("polyline", points=" ".join(segment), class_="series"))
+        segment = []
+    for i, p in enumerate(points):
+        if p.value is not None:
+            parts.append(tag("circle", tag("title", f"{p.month}: {_value(metric_id, p.value, s.currency)}"),
+                             cx=f"{x(i):.1f}", cy=f"{y(p.value):.1f}", r=2.6, class_="point"))
+        parts.append(tag("text", _month_label(p.month, i), x=f"{x(i):.1f}", y=H - BOTTOM + 14, class_="tick",
+                         text_anchor="middle"))
+    rule = ""
+    if threshold is not None:
+        rule = f"; gate {OP_SIGNS.get(op or '', op)} {_limit(metric_id, threshold, s.currency)}"
+    summary = f"{label} by month{rule}: " + ", ".join(f"{p.month} {_value(metric_id, p.value, s.currency)}"
+                                                      for p in points)
+    svg = tag("svg", tag("title", summary), *parts, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {W} {H}",
+              role="img", aria_label=summary, class_="trend")
+    return tag("figure", title, svg, class_="chart")
+
+
+def _scale(lo: float, hi: float, whole: bool) -> tuple[float, float, list[float]]:
+    """An axis from `lo` to `hi` on round numbers (1, 2, 2.5 or 5 × a power of ten; whole numbers
+    for counts): (bottom, top, ticks), about four ticks."""
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    raw = span / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(1.0, math.ceil(step))
+    bottom = math.floor(lo / step + 1e-9) * step
+    top = max(math.ceil(hi / step - 1e-9) * step, bottom + step)
+    count = round((top - bottom) / step)
+    return bottom, top, [bottom + i * step for i in range(count + 1)]
+
+
+def _month_label(month: str, index: int) -> str:
+    year, number = month.split("-")
+    name = calendar.month_abbr[int(number)]
+    return f"{name} {year[2:]}" if index == 0 or number == "01" else name
+
+
+# -- the page ------------------------------------------------------------------------------------------
+
+CSS = """
+:root { --ink: #1d2430; --muted: #5b6472; --line: #d9dee5; --pass: #1b7f3b; --warn: #a86400;
+        --fail: #b3261e; --na: #5b6472; --band: #eef3fb; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
+       max-width: 1000px; margin: 24px auto; padding: 0 20px; }
+h1 { font-size: 24px; margin: 4px 0 6px; } h2 { font-size: 18px; margin: 28px 0 8px;
+  border-bottom: 2px solid var(--ink); padding-bottom: 3px; } h3 { font-size: 15px; margin: 14px 0 6px; }
+.kicker { text-transform: uppercase; letter-spacing: .08em; font-size: 11px; color: var(--muted); margin: 0; }
+.sub { color: var(--muted); margin: 2px 0; } .muted { color: var(--muted); } .note { font-weight: 600; }
+.mono-small { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11px; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; }
+th, td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--line); }
+thead th { font-size: 12px; color: var(--muted); border-bottom: 1px solid var(--ink); }
+table.kv th { width: 160px; color: var(--muted); font-weight: 600; } table.kv p { margin: 0; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.explain { color: var(--muted); font-size: 12px; padding-top: 0; }
+tr.row-fail td, tr.row-warn td { font-weight: 600; }
+p.text { white-space: pre-wrap; margin: 0; }
+.status { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 700;
+          border: 1px solid currentColor; white-space: nowrap; }
+.status.pass { color: var(--pass); } .status.warn { color: var(--warn); } .status.fail { color: var(--fail); }
+.status.insufficient { color: var(--na); }
+.outcome { font-weight: 800; letter-spacing: .04em; }
+.outcome.proceed { color: var(--pass); } .outcome.continue { color: var(--ink); }
+.outcome.limit, .outcome.redesign { color: var(--warn); } .outcome.pause { color: var(--fail); }
+section.decision { border: 2px solid var(--ink); padding: 4px 14px 8px; margin-top: 18px; }
+section.decision h2 { border: 0; margin-top: 8px; }
+.question { color: var(--muted); font-style: italic; margin: 0 0 4px; }
+.meaning { color: var(--muted); font-size: 12px; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px 18px; }
+figure.chart { margin: 0; } figcaption { font-weight: 600; font-size: 13px; }
+svg.trend { width: 100%; height: auto; display: block; }
+svg .gridline { stroke: var(--line); stroke-width: 1; } svg .tick { font-size: 9px; fill: var(--muted); }
+svg .window { fill: var(--band); } svg .series { fill: none; stroke: #1f4e9c; stroke-width: 2; }
+svg .point { fill: #1f4e9c; } svg .threshold { stroke: var(--fail); stroke-dasharray: 5 3; stroke-width: 1.3; }
+svg .warn { stroke: var(--warn); stroke-dasharray: 2 2; stroke-width: 1.2; }
+svg .stage { stroke: #8a93a0; stroke-width: 1; } svg .stage-label { font-size: 8px; fill: #8a93a0; }
+svg .level-label { font-size: 8px; } svg .threshold-label { fill: var(--fail); } svg .warn-label { fill: var(--warn); }
+td.date { white-space: nowrap; }
+td.sev-high, td.sev-critical { color: var(--fail); font-weight: 700; }
+pre.plan { white-space: pre-wrap; font-size: 11px; background: #f6f7f9; padding: 10px; border: 1px solid var(--line); }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { font-size: 10pt; margin: 0; max-width: none; padding: 0; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2, h3, figcaption { break-after: avoid; page-break-after: avoid; }
+  tr, figure.chart, section.decision, table.kv { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  .families, section.appendix { break-before: page; page-break-before: always; }
+  section.family h2 { margin-top: 16px; }
+  .charts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  pre.plan { columns: 2; column-gap: 8mm; font-size: 7pt; background: none; border: 0; padding: 0; }
+}
+"""
+
+
+def report(s: Snapshot) -> str:
+    """The whole report as one HTML document (UTF-8 text)."""
+    families = [f for f in FAMILIES if any(m.family == f for m in s.metrics.values())]
+    families += sorted({m.family for m in s.metrics.values()} - set(families))
+    body = join([
+        _header(s), _decision(s), _summary(s), _criteria(s), _triggers(s), _readiness(s),
+        tag("div", *(_family(s, f) for f in families), class_="families"),
+        _provenance(s), _integrity(s), _plan(s),
+    ])
+    head = join([
+        Markup('<meta charset="utf-8">'),
+        Markup('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        # No script, no fetch: the report is read offline and outside Streamlit.
+        Markup("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+               "style-src 'unsafe-inline'; img-src data:\">"),
+        tag("title", f"{s.title} — {s.plan.name}"),
+        tag("style", Markup(CSS)),
+    ])
+    return f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>{head}</head>\n<body>{body}</body>\n</html>\n"

@@ -34,6 +34,7 @@ bench-metrics: $(VENV)/.dev
 
 docs: $(VENV)/.runtime
 	$(PY) -m loaders.docs
+	$(PY) -m loaders.presets.docs
 	$(PY) -m metrics.docs
 
 clean:

@@ -9,6 +9,7 @@ modules are normalised like the data (trimmed, lower-cased) as the plan is loade
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
@@ -20,6 +21,8 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     ValidationInfo,
+    field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -33,6 +36,8 @@ OnFail = Literal["limit", "redesign", "pause"]
 Action = Literal["pause", "restrict", "extra_review", "return_to_manual"]
 # A gate review's outcomes, in increasing severity (DESIGN.md §4).
 Outcome = Literal["proceed", "continue", "limit", "redesign", "pause"]
+# One value mapping of the import presets: (export value, canonical value) pairs, in the plan's order.
+MappingEntries = tuple[tuple[str, str], ...]
 
 # The choices a user may write for each enumerated key, for messages and the Plan page.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -130,8 +135,24 @@ class Plan(_Model):
     stages: tuple[Stage, ...]
     pause_triggers: tuple[PauseTrigger, ...] = ()
     fallback: Fallback = Fallback()
+    # [mappings.<table>] "export value" = "canonical value": entries over the import presets' defaults
+    # (loaders/presets/defaults.toml). Held as pairs so the plan stays hashable; written back as tables.
+    mappings: tuple[tuple[str, MappingEntries], ...] = ()
 
     _source: bytes | None = PrivateAttr(default=None)
+
+    @field_validator("mappings", mode="before")
+    @classmethod
+    def _mappings_from_tables(cls, value: Any) -> Any:
+        # Only well-formed entries are kept here; plan_check reports every malformed one by its path.
+        if not isinstance(value, Mapping):
+            return ()
+        return tuple((str(name), tuple((str(k), v) for k, v in entries.items() if isinstance(v, str)))
+                     for name, entries in value.items() if isinstance(entries, Mapping))
+
+    @field_serializer("mappings")
+    def _mappings_as_tables(self, value: tuple[tuple[str, MappingEntries], ...]) -> dict[str, dict[str, str]]:
+        return {name: dict(entries) for name, entries in value}
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Plan:
@@ -181,6 +202,10 @@ class Plan(_Model):
 
     def use_case(self, use_case_id: str) -> UseCase | None:
         return next((u for u in self.use_cases if u.id == use_case_id), None)
+
+    def mapping_overrides(self) -> dict[str, dict[str, str]]:
+        """The plan's value mappings, {table: {export value: canonical value}}, for IngestOptions.mappings."""
+        return {name: dict(entries) for name, entries in self.mappings}
 
     def metric_context(self) -> MetricContext:
         """What metrics need of this plan: hourly rate, default minutes per use case, stages, currency."""

@@ -9,6 +9,8 @@ are not declared in the plan, so a department no roster row has is only a warnin
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +26,7 @@ from loaders.errors import InputError
 from metrics.registry import REGISTRY
 
 Level = Literal["error", "warning"]
+_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 Loc = tuple[str | int, ...]
 
 # The model a key belongs to, by the key of the table (or array of tables) that holds it.
@@ -218,6 +221,8 @@ def _duplicates(items: list[tuple[int, Mapping[str, Any]]], prefix: str, key: st
 
 
 def _cross(data: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
+    if "mappings" in data:
+        yield from _mapping_problems(data["mappings"])
     use_cases = _tables(data.get("use_cases"))
     stages = _tables(data.get("stages"))
     yield from _duplicates(use_cases, "use_cases", "id", "use case", _ident)
@@ -237,6 +242,17 @@ def _cross(data: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
                                f"use case {uc!r} is not declared under [[use_cases]]{did_you_mean(uc, declared)}"))
         for k, gate in _tables(stage.get("gates")):
             yield from _gate_problems(i, k, gate)
+
+
+def _mapping_problems(value: Any) -> Iterator[tuple[Loc, Problem]]:
+    """[mappings]: known tables of "export value" = "canonical value", each value one the column accepts."""
+    from loaders.presets.mappings import problems
+
+    for parts, message in problems(value):
+        loc: Loc = ("mappings", *parts)
+        path = "mappings" + "".join(f".{p}" if _BARE.match(p) else f".{json.dumps(p, ensure_ascii=False)}"
+                                    for p in parts)
+        yield loc, Problem(path, message)
 
 
 def _stage_order(stages: list[tuple[int, Mapping[str, Any]]]) -> Iterator[tuple[Loc, Problem]]:

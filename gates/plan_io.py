@@ -73,7 +73,10 @@ def load_plan(path: str | os.PathLike[str] | None = None) -> Plan:
 def dumps_plan(plan: Plan) -> str:
     """The plan as TOML text; parse_plan(dumps_plan(p)) gives a plan equal to p."""
     lines: list[str] = []
-    _table(plan.as_data(), "", lines)
+    data = plan.as_data()
+    if not data.get("mappings"):
+        data.pop("mappings", None)
+    _table(data, "", lines)
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -98,7 +101,8 @@ def _table(data: Mapping[str, Any], prefix: str, lines: list[str]) -> None:
         name = f"{prefix}.{_key(key)}" if prefix else _key(key)
         child_indent = "  " * name.count(".")
         if isinstance(value, Mapping):
-            lines += ["", f"{child_indent}[{name}]"]
+            if not value or not all(isinstance(v, Mapping) for v in value.values()):
+                lines += ["", f"{child_indent}[{name}]"]  # a table of tables only needs its children's headers
             _table(value, name, lines)
         else:
             for item in value:

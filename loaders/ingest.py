@@ -1,6 +1,7 @@
 """Ingest one file into its canonical dataset, in one transaction, with lineage; and undo it.
 
-The path of a file: read into a raw text table (loaders.read) -> dataset and columns detected
+The path of a file: read into a raw text table (loaders.read; an export of a vendor console is
+first reshaped into canonical columns by its preset, loaders.presets) -> dataset and columns detected
 (loaders.detect) -> typed and validated in SQL (loaders.validate) -> missing keys derived,
 in-file duplicate keys resolved (last row wins) -> compared with what is stored (inserted /
 updated / unchanged) -> written, with the rows it replaces kept for undo, the rejects and the
@@ -22,7 +23,8 @@ from pydantic import BaseModel
 from loaders import store
 from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.errors import InputError, NotFound, RollgateError
-from loaders.read import RawFile, file_sha256, load, next_table, read_file
+from loaders.presets import Prepared, PresetScore, prepare
+from loaders.read import RawFile, file_sha256, load, next_table
 from loaders.schema import DATASETS, Dataset
 from loaders.validate import SLASH_PROBLEM, DateOrder, build_select, slash_orders
 
@@ -54,6 +56,8 @@ class IngestReport(BaseModel):
     encoding: str | None = None
     delimiter: str | None = None
     scores: list[DatasetScore] = []
+    preset: str | None = None
+    preset_scores: list[PresetScore] = []
     mapping: dict[str, str] = {}
     unused_columns: list[str] = []
     rows_read: int = 0
@@ -76,6 +80,9 @@ class IngestOptions(BaseModel):
     dataset: str | None = None
     column_map: dict[str, str] = {}
     date_order: DateOrder | None = None
+    preset: str | None = None       # an import preset (loaders.presets); detected when not given
+    period: str | None = None       # YYYY-MM, for exports without dates (the claude-spend preset)
+    mappings: dict[str, dict[str, str]] = {}  # the plan's [mappings]: entries over the presets' defaults
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,
@@ -94,11 +101,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
         return IngestReport(file=shown, sha256=digest, status="skipped",
                             message=f"{shown}: already imported as ingestion #{earlier[0]} on "
                                     f"{earlier[1]:%Y-%m-%d %H:%M} UTC; skipped, nothing loaded twice.")
-    raw = read_file(con, path, shown, digest)
+    prepared = prepare(con, path, shown, digest, opts)
+    raw = prepared.raw
+    if prepared.preset is not None:  # the preset wrote canonical columns: validate them as that dataset
+        opts = opts.model_copy(update={"dataset": prepared.preset.dataset, "column_map": {}})
     typed = next_table()
     staged = f"{typed}_staged"
     try:
-        return _ingest_raw(con, raw, opts, commit, typed, staged)
+        return _ingest_raw(con, raw, opts, commit, typed, staged, prepared)
     finally:
         for t in [staged, *raw.temp_tables, typed]:
             _drop(con, t)
@@ -107,7 +117,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
 
 
 def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool, typed: str,
-                staged: str) -> IngestReport:
+                staged: str, prepared: Prepared) -> IngestReport:
     mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
     dataset = DATASETS[mapping.dataset]
     raw = _validate(con, dataset, mapping, raw, opts, typed)
@@ -124,8 +134,10 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
-        source_format=raw.format, encoding=raw.encoding, delimiter=raw.delimiter, scores=mapping.scores,
-        mapping=mapping.as_names(), unused_columns=[h for h in mapping.unused if h],
+        source_format=prepared.source_format, encoding=raw.encoding, delimiter=raw.delimiter,
+        scores=prepared.dataset_scores or mapping.scores, preset=prepared.preset.name if prepared.preset else None,
+        preset_scores=prepared.preset_scores, mapping=prepared.mapping or mapping.as_names(),
+        unused_columns=[h for h in mapping.unused if h],
         rows_read=raw.rows + len(raw.structural), rejected=rejected_rows,
         accepted=raw.rows - blank - (rejected_rows - len(raw.structural)), duplicates=len(dup_lines),
         blank_lines=raw.blank_lines + blank, derived_keys=derived, inserted=counts.get("new", 0),
@@ -307,8 +319,8 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, repor
                 "insert into ingestions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                 [ingestion_id, dataset.name, raw.name, raw.sha256, datetime.now(UTC).replace(tzinfo=None),
                  report.rows_read, report.inserted, report.updated, report.unchanged, report.rejected,
-                 report.duplicates, report.blank_lines, json.dumps(report.mapping), raw.format, raw.encoding,
-                 raw.delimiter, None, json.dumps(report.notes)])
+                 report.duplicates, report.blank_lines, json.dumps(report.mapping), report.source_format,
+                 raw.encoding, raw.delimiter, report.preset, json.dumps(report.notes)])
             for step in WRITE_STEPS:
                 step(con, dataset, staged, ingestion_id)
             if rejects is not None:

@@ -1,16 +1,36 @@
-"""Rollgate: the Streamlit entry point. A router over pages/ with the shared sidebar."""
+"""Rollgate: the Streamlit entry point. A router over pages/ with the shared sidebar (DESIGN.md §7)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui import data, session
+
 st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
 
 PAGES = {
-    "Data": [
-        st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data", default=True),
+    "Decide": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/gate_review.py", title="Gate review", icon=":material/fact_check:", url_path="gate-review"),
+        st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
+    ],
+    "Signals": [
+        st.Page("pages/quality.py", title="Quality", icon=":material/verified:", url_path="quality"),
+        st.Page("pages/value.py", title="Value", icon=":material/savings:", url_path="value"),
+        st.Page("pages/cost.py", title="Cost", icon=":material/payments:", url_path="cost"),
+        st.Page("pages/risk.py", title="Risk", icon=":material/health_and_safety:", url_path="risk"),
+        st.Page("pages/adoption.py", title="Adoption", icon=":material/group:", url_path="adoption"),
+        st.Page("pages/support.py", title="Support", icon=":material/support_agent:", url_path="support"),
+    ],
+    "Set up": [
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+        st.Page("pages/plan.py", title="Plan", icon=":material/edit_note:", url_path="plan"),
     ],
 }
 
-st.sidebar.markdown("**Rollgate** · evidence for each rollout gate")
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+try:
+    session.start()
+    page.run()
+finally:
+    data.release()  # reads share one connection per run; the file is given back when the run ends

@@ -1,0 +1,5 @@
+"""Adoption — Did the right, trained people use it, within the approved use cases?"""
+
+from ui.family import render
+
+render("adoption")

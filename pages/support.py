@@ -1,0 +1,5 @@
+"""Support — Did support requests reveal confusion, and are users satisfied?"""
+
+from ui.family import render
+
+render("support")

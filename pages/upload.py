@@ -1,0 +1,73 @@
+"""Upload: drop the month's exports, check what Rollgate reads in each (dataset, columns, first rows,
+validation report) before anything is stored, import them, and manage what was imported before."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from loaders.schema import DATASETS
+from ui import data, empty, session, state, upload
+from ui.fmt import escape_md
+
+st.title("Upload")
+st.caption("The month's exports: usage, human reviews, costs, incidents, support tickets, training, the access "
+           "roster and feedback — CSV, Parquet, Excel (.xlsx), JSON or NDJSON.")
+empty.show_flash()
+s = session.get()
+
+# -- what is loaded -------------------------------------------------------------------------------
+counts = data.row_counts(s.db, s.version) if s.version != (0, 0, 0) else dict.fromkeys(DATASETS, 0)
+if sum(counts.values()) == 0:
+    st.info("No exports are loaded yet. Upload your own below, or load the demo data to explore Rollgate.",
+            icon=":material/upload_file:")
+    empty.demo_button()
+else:
+    st.subheader("Rows per dataset")
+    cols = st.columns(4)
+    for i, (name, n) in enumerate(counts.items()):
+        cols[i % 4].metric(name.capitalize(), f"{n:,}", help=DATASETS[name].meaning)
+
+if done := st.session_state.get(state.LAST_IMPORT):
+    st.subheader("Last import")
+    upload.last_import(done)
+
+# -- new files: choices, preview and validation, then import ------------------------------------------
+st.subheader("Add exports")
+files = st.file_uploader("Exports", type=upload.ACCEPTED_TYPES, accept_multiple_files=True,
+                         key=f"upload_files_{st.session_state[state.UPLOAD_ROUND]}",
+                         help="Several files at once; each is checked on its own and nothing is stored until you "
+                              "import.")
+ready = []
+for f in files or []:
+    with st.expander(f"{escape_md(f.name)} · {f.size / 1024:,.1f} KB", expanded=True,
+                     icon=":material/description:"):
+        peeked = upload.peek(f)
+        options = upload.options_of(f, peeked.headers)
+        report = upload.preview(f, options)
+        upload.choices(f, report)
+        if peeked.rows is not None:
+            st.markdown(f"**First rows as written** ({len(peeked.headers)} columns)")
+            st.dataframe(peeked.rows, hide_index=True, placeholder="—", width="stretch", key=f"upload_peek_{f.file_id}")
+        upload.mapping_editor(f, peeked.headers, report, options)
+        upload.validation(report)
+        if report.status == "preview":
+            ready.append((f, options))
+
+if files:
+    waiting = len(files) - len(ready)
+    note = f" ({waiting} cannot be imported as they are)" if waiting else ""
+    if st.button(f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}{note}", type="primary",
+                 key="upload_import", disabled=not ready, icon=":material/upload:"):
+        reports = upload.import_files(ready)
+        stored = [r for r in reports if r.status == "stored"]
+        st.session_state[state.LAST_IMPORT] = upload.serialise(reports)
+        st.session_state[state.FLASH] = (f"Imported {len(stored)} of {len(reports)} files: "
+                                         f"{sum(r.inserted for r in stored):,} new rows, "
+                                         f"{sum(r.updated for r in stored):,} updated.")
+        st.session_state[state.UPLOAD_ROUND] += 1  # a new uploader key empties the list
+        st.session_state[state.UPLOAD_PREVIEWS] = {}
+        st.rerun()
+
+# -- what was imported before ---------------------------------------------------------------------------
+st.subheader("Ingestion history")
+upload.history(s.db, s.version)

@@ -1,0 +1,146 @@
+"""The six family pages (AppTest): every metric with the engine's value, its gate status and meaning;
+the monthly trends with limits and stages; breakdowns by department and use case; the numbers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts, use_demo
+from streamlit.testing.v1 import AppTest
+
+import metrics
+from gates.format import count_text, interval_text, value_text
+from loaders import store
+from metrics.model import Window
+from metrics.registry import FAMILIES, by_family
+from ui.style import STATUS, worst
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return use_demo(tmp_path, monkeypatch)
+
+
+def _page(family: str, view: str | None = None, **state: object) -> AppTest:
+    at = app()
+    for key, value in state.items():
+        at.session_state[key] = value
+    if view is not None:
+        at.session_state[f"{family}_view"] = view
+    at.switch_page(f"pages/{family}.py")
+    return run(at)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_metric_shows_the_engines_value_sample_interval_status_and_meaning(demo_db: Path, family: str) -> None:
+    at = _page(family)
+    ev = engine_review(demo_db, "extra-review")
+    shown = {m.label: m.value for m in at.metric}
+    assert list(shown) == [d.label for d in by_family(family)]
+    markdown, captions = texts(at.markdown), texts(at.caption)
+    for d in by_family(family):
+        mv = ev.metrics[d.id]
+        assert shown[d.label] == value_text(d.id, mv.value)
+        assert d.meaning in captions
+        if count_text(mv):
+            assert f"n = {count_text(mv)}" in captions
+        if interval_text(mv):
+            assert interval_text(mv) in captions
+        crits = [c for c in ev.criteria if c.metric == d.id]
+        style = STATUS[worst(c.status for c in crits)]
+        assert f":{style.badge}-badge[{style.icon} {style.label}]" in markdown
+
+
+def test_gate_statuses_follow_the_window(demo_db: Path) -> None:
+    at = _page("adoption", filter_months=("2026-05", "2026-05"))
+    # May: scope drift failed the department stage's 10% limit (DESIGN.md §8's story).
+    assert {m.label: m.value for m in at.metric}["Scope drift"] == "25.4%"
+    assert ":red-badge[:material/cancel: Fail] limit ≤ 10% · warn ≤ 7%" in texts(at.markdown)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_trend_view_draws_one_chart_per_metric_with_stages_and_limits(demo_db: Path, family: str) -> None:
+    at = _page(family)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert [c["layout"]["title"]["text"] for c in charts] == [d.label for d in by_family(family)]
+    for chart in charts:
+        stages = [s["name"] for s in chart["layout"]["shapes"] if s["name"].startswith("stage:")]
+        assert stages == ["stage:pilot", "stage:department", "stage:extra-review"]
+        assert any(s["name"] == "window" for s in chart["layout"]["shapes"])
+    gated = {g.metric for s in plan().stages for g in s.gates}
+    for d, chart in zip(by_family(family), charts, strict=True):
+        names = [t.get("name") for t in chart["data"]]
+        assert ("Gate limit" in names) == (d.id in gated), d.id
+
+
+def test_the_error_rate_trend_has_each_months_engine_value(demo_db: Path) -> None:
+    at = _page("quality")
+    chart = json.loads(at.get("plotly_chart")[1].proto.spec)
+    series = next(t for t in chart["data"] if t["name"] == "Error rate")
+    with store.connect(demo_db) as con:
+        ctx = plan().metric_context()
+        expected = [metrics.compute(con, ctx, Window(date(2026, m, 1), _month_end(m)))["quality.error_rate"].value
+                    for m in range(1, 10)]
+    assert series["y"] == pytest.approx(expected)
+    limit = next(t for t in chart["data"] if t["name"] == "Gate limit")
+    assert [y for y in limit["y"] if y is not None] == [0.10] * 6  # pilot, department, extra-review
+
+
+def _month_end(month: int) -> date:
+    following = date(2026, month + 1, 1) if month < 12 else date(2027, 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+@pytest.mark.parametrize(("view", "by"), [("By department", "department"), ("By use case", "use_case")])
+def test_breakdowns_show_the_engines_value_for_every_group(demo_db: Path, view: str, by: str) -> None:
+    at = _page("quality", view)
+    table = at.dataframe[0].value
+    with store.connect(demo_db) as con:
+        rows = metrics.family_breakdown(con, plan().metric_context(), SEPTEMBER, "quality", by)
+    groups = list(dict.fromkeys(r.key for r in rows))
+    assert list(table["Group"]) == groups
+    expected = [value_text("quality.error_rate", r.value.value) for r in rows if r.metric_id == "quality.error_rate"]
+    assert list(table["Error rate"]) == expected
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["title"]["text"] == f"Error rate by {'department' if by == 'department' else 'use case'}"
+    assert [s["line"]["dash"] for s in chart["layout"]["shapes"]] == ["solid", "dash"]  # limit 10%, warn 7%
+
+
+def test_the_breakdown_metric_can_be_chosen(demo_db: Path) -> None:
+    at = _page("adoption", "By use case")
+    at.selectbox(key="adoption_use_case_metric").set_value("adoption.active_users")
+    run(at)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["title"]["text"] == "Active users by use case"
+
+
+def test_the_numbers_view_lists_the_window_and_every_month_for_download(demo_db: Path) -> None:
+    at = _page("cost", "Numbers")
+    window, monthly = at.dataframe[0].value, at.dataframe[1].value
+    ev = engine_review(demo_db, "extra-review")
+    assert list(window["label"]) == [d.label for d in by_family("cost")]
+    assert list(window["value"]) == pytest.approx([ev.metrics[d.id].value for d in by_family("cost")])
+    assert len(monthly) == 9 * len(by_family("cost"))
+    assert [b.label for b in at.get("download_button")] == ["Download this window (CSV)",
+                                                            "Download month by month (CSV)"]
+
+
+def test_a_filter_changes_the_numbers_and_the_page_names_what_it_does_not_narrow(demo_db: Path) -> None:
+    at = _page("risk", filter_department="legal")
+    legal = engine_review(demo_db, "extra-review", Window(SEPTEMBER.start, SEPTEMBER.end, "legal"))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Use without access"] == value_text("risk.unauthorised_use_share",
+                                                     legal.metrics["risk.unauthorised_use_share"].value)
+    assert ("The department filter does not narrow incidents (they carry no department), so Incidents, "
+            "High-severity incidents, Data exposure incidents, Complaints, Incidents per 1,000 uses, Open "
+            "high-severity incidents still count those rows for every department.") in texts(at.caption)
+
+
+def test_the_use_case_filter_note_on_support(demo_db: Path) -> None:
+    at = _page("support", filter_use_case="drafting")
+    assert ("The use-case filter does not narrow support (they carry no use case), so Tickets, Tickets per 100 users, "
+            "Confusion share, Median resolution time, Open tickets, Repeated topics still count those rows for every "
+            "use case.") in texts(at.caption)

@@ -1,0 +1,134 @@
+"""Rendering the records of a gate review (gates.review.Evaluation): the recommendation and its reasons,
+criteria, pause triggers and readiness. Shared by Overview and Gate review; renders, never recomputes.
+
+Text that may come from a file or a plan (names, departments, explanations quoting them) is escaped
+for Streamlit markdown or shown in st.dataframe; nothing here uses HTML.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from gates.criteria import CriterionResult
+from gates.format import interval_text, limit_text, value_text
+from gates.recommend import PREFIX
+from gates.review import Evaluation
+from gates.triggers import ACTION_WORDS
+from metrics.model import MetricValue
+from metrics.registry import FAMILIES
+from ui.fmt import OP_SYMBOLS, day_label, escape_md, rule_text, window_text
+from ui.style import OUTCOME, STATUS, badge_markdown, worst
+
+FAMILY_TITLES = {"quality": "Quality", "value": "Value", "cost": "Cost", "risk": "Risk", "adoption": "Adoption",
+                 "support": "Support"}
+
+
+def recommendation(ev: Evaluation) -> None:
+    """The outcome as a coloured heading with icon and word, where it was judged, and every reason."""
+    style = OUTCOME[ev.recommendation.outcome]
+    with st.container(border=True):
+        st.markdown(f"### :{style.badge}[{style.icon} Recommendation: {style.label}]")
+        st.caption(f"Stage {escape_md(ev.stage_name)} ({escape_md(ev.stage)}), {escape_md(window_text(ev.window))}; "
+                   f"the stage has run {ev.days_run} days.")
+        lines = []
+        for r in ev.recommendation.reasons:
+            lines.append(f"- {badge_markdown(OUTCOME[r.outcome])} {escape_md(PREFIX[r.kind])}: {escape_md(r.detail)}")
+        st.markdown("\n".join(lines))
+
+
+def family_statuses(ev: Evaluation) -> dict[str, str]:
+    """The light of each family: the worst status of its criteria in this review ('none' without gates)."""
+    return {f: worst(c.status for c in ev.criteria if c.family == f) for f in FAMILIES}
+
+
+def criteria_by_metric(ev: Evaluation | None) -> dict[str, list[CriterionResult]]:
+    out: dict[str, list[CriterionResult]] = {}
+    for c in ev.criteria if ev else ():
+        out.setdefault(c.metric, []).append(c)
+    return out
+
+
+def _mv(c: CriterionResult) -> MetricValue:
+    return MetricValue(c.metric, c.value, c.n, c.low, c.high)
+
+
+def criteria_frame(ev: Evaluation) -> pl.DataFrame:
+    """One row per criterion, every piece of evidence as text: status, value, n, interval, limits, why."""
+    rows = [{
+        "Status": STATUS[c.status].text(),
+        "Family": FAMILY_TITLES[c.family],
+        "Metric": c.label,
+        "Value": value_text(c.metric, c.value, ev.currency),
+        "n": c.n,
+        "95% interval": interval_text(_mv(c)).removeprefix("95% CI "),
+        "Limit": rule_text(c.metric, c.op, c.threshold, ev.currency),
+        "Warn": rule_text(c.metric, c.op, c.warn, ev.currency),
+        "Min sample": c.min_sample,
+        "If it fails": c.on_fail,
+        "Explanation": c.explanation,
+    } for c in ev.criteria]
+    schema = {"Status": pl.String, "Family": pl.String, "Metric": pl.String, "Value": pl.String, "n": pl.Int64,
+              "95% interval": pl.String, "Limit": pl.String, "Warn": pl.String, "Min sample": pl.Int64,
+              "If it fails": pl.String, "Explanation": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def criteria_table(ev: Evaluation, key: str) -> None:
+    if not ev.criteria:
+        st.info(f"Stage {ev.stage} has no gates, so nothing is judged.", icon=":material/info:")
+        return
+    st.dataframe(criteria_frame(ev), hide_index=True, placeholder="—", key=key, width="stretch", height="content",
+                 column_config={"Explanation": st.column_config.TextColumn(width="large"),
+                                "n": st.column_config.NumberColumn(format="localized"),
+                                "Min sample": st.column_config.NumberColumn(format="localized")})
+
+
+def fired_triggers(ev: Evaluation) -> None:
+    """Each fired pause trigger with its action, then the plan's fallback options; or that none fired."""
+    fired = ev.fired
+    if not fired:
+        st.markdown(f":green[:material/check_circle:] No pause trigger fired ({len(ev.triggers)} checked, each over "
+                    f"its own days up to {day_label(ev.end)}).")
+        return
+    for t in fired:
+        style = OUTCOME[t.outcome]
+        st.markdown(f":{style.badge}[{style.icon} **{escape_md(t.name)}**] — action: "
+                    f"**{escape_md(ACTION_WORDS[t.action])}** ({style.label.lower()}).  \n{escape_md(t.explanation)}")
+    options = next((t.fallback for t in fired if t.fallback), ())
+    if options:
+        st.markdown("**Fallback options in the plan:**\n" + "\n".join(f"- {escape_md(o)}" for o in options))
+
+
+def triggers_frame(ev: Evaluation) -> pl.DataFrame:
+    rows = [{
+        "Fired": "✖ Fired" if t.fired else "✔ Quiet",
+        "Trigger": t.name,
+        "Value": value_text(t.metric, t.value, ev.currency),
+        "Days": f"{t.window_from} – {t.window_to}",
+        "Fires when": f"{OP_SYMBOLS[t.op]} {limit_text(t.metric, t.threshold, ev.currency)}",
+        "Action": ACTION_WORDS[t.action],
+        "Explanation": t.explanation,
+    } for t in ev.triggers]
+    return pl.DataFrame(rows, schema={k: pl.String for k in ("Fired", "Trigger", "Value", "Days", "Fires when",
+                                                               "Action", "Explanation")})
+
+
+def readiness(ev: Evaluation) -> None:
+    """The checklist: each item met or not, with icon, word and reason."""
+    lines = []
+    for r in ev.readiness:
+        mark = ":green[:material/check_circle: Met]" if r.met else ":red[:material/cancel: Not met]"
+        lines.append(f"- {mark} **{escape_md(r.item)}** — {escape_md(r.reason)}")
+    st.markdown("\n".join(lines))
+
+
+# The one metric each family shows on the Overview (a choice of presentation, not a gate).
+KEY_METRICS: dict[str, str] = {
+    "quality": "quality.error_rate",
+    "value": "value.net_hours_saved",
+    "cost": "cost.total_cost",
+    "risk": "risk.incidents",
+    "adoption": "adoption.active_users",
+    "support": "support.satisfaction",
+}

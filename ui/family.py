@@ -1,0 +1,250 @@
+"""One page per signal family (DESIGN.md §7): every metric of the family for the window with its value,
+sample, interval, gate status and meaning; then, one view at a time, the monthly trend with the plan's
+stages and gates drawn, breakdowns by department and by use case, and the numbers for download.
+
+Numbers come from the engine (through ui.session's cached calls) and verdicts from gates.criteria;
+this module only arranges them into records for ui.charts and tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from gates.criteria import CriterionResult, judge
+from gates.format import count_text, interval_text, value_text
+from gates.plan import Gate, Plan, Stage
+from metrics.engine import BreakdownRow
+from metrics.model import MetricValue
+from metrics.registry import FAMILY_QUESTIONS, REGISTRY, Family, MetricDef, by_family
+from ui import empty, session
+from ui.charts import Breakdown, Point, StageBand, Trend, breakdown_figure, trend_figure
+from ui.data import month_bounds
+from ui.evidence import FAMILY_TITLES, criteria_by_metric
+from ui.export import safe_csv
+from ui.fmt import escape_md, month_label, rule_text, window_text
+from ui.session import Session
+from ui.style import NO_GATE, STATUS, badge_markdown, worst
+
+# Which filter narrows which dataset (DESIGN.md §3): (department filter applies, use-case filter applies).
+FILTER_LINKS: dict[str, tuple[bool, bool]] = {
+    "usage": (True, True), "reviews": (True, True), "support": (True, False), "feedback": (True, True),
+    "costs": (True, True), "incidents": (False, True), "roster": (True, False), "training": (True, False),
+}
+VIEWS = ("Monthly trend", "By department", "By use case", "Numbers")
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def gate_on(stage: Stage | None, metric_id: str) -> Gate | None:
+    """The stage's gate on a metric (the first, if a stage lists two), or None."""
+    if stage is None:
+        return None
+    return next((g for g in stage.gates if g.metric == metric_id), None)
+
+
+def filter_notes(family: Family, department: str | None, use_case: str | None) -> list[str]:
+    """Sentences naming the datasets of this family that an active filter leaves alone, and the metrics
+    that therefore count every department or use case."""
+    metrics = by_family(family)
+    sources = sorted({d for m in metrics for d in m.sources})
+    notes = []
+    for chosen, i, name, noun in ((department, 0, "department", "department"), (use_case, 1, "use-case", "use case")):
+        if chosen is None:
+            continue
+        loose = [d for d in sources if not FILTER_LINKS[d][i]]
+        if loose:
+            hit = [m.label for m in metrics if set(m.sources) & set(loose)]
+            notes.append(f"The {name} filter does not narrow {', '.join(loose)} (they carry no {noun}), so "
+                         f"{', '.join(hit)} still count those rows for every {noun}.")
+    return notes
+
+
+def stage_periods(plan: Plan, first: date, last: date) -> list[tuple[Stage, date, date]]:
+    """Each stage's period clipped to [first, last]: (stage, start, end) with end inclusive."""
+    out = []
+    for i, stage in enumerate(plan.stages):
+        following = plan.stages[i + 1].starts_on if i + 1 < len(plan.stages) else last + timedelta(days=1)
+        start, end = max(stage.starts_on, first), min(following - timedelta(days=1), last)
+        if start <= end:
+            out.append((stage, start, end))
+    return out
+
+
+def trend_record(s: Session, defn: MetricDef, monthly: dict[str, dict[str, MetricValue]]) -> Trend:
+    """The metric month by month, each month judged by the gate of the stage in force on its last day."""
+    plan = s.plan
+    assert plan is not None and s.window is not None
+    months = s.extent.months
+    points = []
+    for key in months:
+        mv = monthly[key][defn.id]
+        gate = gate_on(s.stage_in_force(month_bounds(key)[1]), defn.id)
+        points.append(Point.of(key, mv, judge(gate, mv, plan.currency).status if gate else None))
+    bands = []
+    for stage, start, end in stage_periods(plan, month_bounds(months[0])[0], month_bounds(months[-1])[1]):
+        gate = gate_on(stage, defn.id)
+        bands.append(StageBand(stage.id, stage.name, start, end, gate.op if gate else None,
+                               gate.threshold if gate else None, gate.warn if gate else None))
+    return Trend(defn.id, tuple(points), tuple(bands), (s.window.start, s.window.end), plan.currency)
+
+
+# Building a plotly figure costs ~15 ms; the same record always gives the same figure, so an unchanged
+# rerun reuses it. Figures are only read after building (st.plotly_chart copies them), so sharing is safe.
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _trend_chart(trend: Trend) -> go.Figure:
+    return trend_figure(trend)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _breakdown_chart(bd: Breakdown) -> go.Figure:
+    return breakdown_figure(bd)
+
+
+def _card(defn: MetricDef, mv: MetricValue, crits: list[CriterionResult], stage: Stage | None,
+          currency: str) -> None:
+    with st.container(border=True):
+        st.metric(defn.label, value_text(defn.id, mv.value, currency), help=f"How it is computed: {defn.formula}.")
+        status = worst(c.status for c in crits)
+        if crits:
+            c = crits[0]
+            limits = " · ".join(t for t in (f"limit {rule_text(c.metric, c.op, c.threshold, currency)}",
+                                            f"warn {rule_text(c.metric, c.op, c.warn, currency)}" if c.warn is not None
+                                            else "") if t)
+            st.markdown(f"{badge_markdown(STATUS[status])} {escape_md(limits)}")
+        else:
+            where = f"stage {stage.id}" if stage else "this window (no stage in force)"
+            st.markdown(f"{badge_markdown(STATUS[NO_GATE])} {escape_md(f'no gate in {where}')}")
+        evidence = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv)) if t)
+        if evidence:
+            st.caption(escape_md(evidence))
+        st.caption(escape_md(defn.meaning))
+
+
+def _group_table(rows: list[BreakdownRow], currency: str) -> pl.DataFrame:
+    """Groups as rows, metrics as columns, values formatted."""
+    keys = list(dict.fromkeys(r.key for r in rows))
+    table: dict[str, list[str]] = {"Group": keys}
+    for metric_id in dict.fromkeys(r.metric_id for r in rows):
+        found = {r.key: r.value for r in rows if r.metric_id == metric_id}
+        table[REGISTRY[metric_id].label] = [value_text(metric_id, found[k].value, currency) for k in keys]
+    return pl.DataFrame(table)
+
+
+def _breakdown_view(s: Session, family: Family, by: str, stage: Stage | None) -> None:
+    plan = s.plan
+    assert plan is not None and s.window is not None
+    word = "department" if by == "department" else "use case"
+    if (by == "department" and s.department) or (by == "use_case" and s.use_case):
+        st.caption(f"The sidebar narrows the window to one {word}; choose all {word}s there to compare them.")
+    rows = s.breakdown(family, by)  # type: ignore[arg-type]
+    if not rows:
+        st.info(f"No {word}s to break this window down by.", icon=":material/info:")
+        return
+    metrics = by_family(family)
+    gated = [m for m in metrics if gate_on(stage, m.id)]
+    choice = st.selectbox("Metric", [m.id for m in metrics], index=metrics.index(gated[0]) if gated else 0,
+                          format_func=lambda i: next(m.label for m in metrics if m.id == i),
+                          key=f"{family}_{by}_metric")
+    gate = gate_on(stage, choice)
+    points = tuple(Point.of(r.key, r.value, judge(gate, r.value, plan.currency).status if gate else None)
+                   for r in rows if r.metric_id == choice)
+    fig = _breakdown_chart(Breakdown(choice, by, points, gate.op if gate else None,
+                                     gate.threshold if gate else None, gate.warn if gate else None, plan.currency))
+    st.plotly_chart(fig, key=f"{family}_{by}_chart", config=CHART_CONFIG)
+    if gate:
+        st.caption(f"Each {word} is compared with the limit of stage {escape_md(stage.id if stage else '')}; "
+                   "the gate itself is judged on the whole window.")
+    st.dataframe(_group_table(rows, plan.currency), hide_index=True, placeholder="—", width="stretch",
+                 key=f"{family}_{by}_table", column_config={"Group": st.column_config.TextColumn(word.capitalize())})
+
+
+def _numbers_view(s: Session, family: Family, values: dict[str, MetricValue],
+                  crits: dict[str, list[CriterionResult]], monthly: dict[str, dict[str, MetricValue]]) -> None:
+    plan = s.plan
+    assert plan is not None and s.window is not None
+    metrics = by_family(family)
+    window_rows = [{
+        "metric": m.id, "label": m.label, "value": values[m.id].value, "n": values[m.id].n,
+        "low": values[m.id].low, "high": values[m.id].high, "unit": m.unit,
+        "status": worst(c.status for c in crits.get(m.id, [])) if crits.get(m.id) else "",
+        "start": s.window.start.isoformat(), "end": s.window.end.isoformat(),
+    } for m in metrics]
+    st.markdown(f"**This window** ({escape_md(window_text(s.window))})")
+    st.dataframe(pl.DataFrame(window_rows, infer_schema_length=None).with_columns(
+        shown=pl.Series([value_text(m.id, values[m.id].value, plan.currency) for m in metrics])),
+        hide_index=True, placeholder="—", width="stretch", key=f"{family}_window_numbers",
+        column_order=("label", "shown", "value", "n", "low", "high", "status"),
+        column_config={"label": "Metric", "shown": "Value", "value": st.column_config.NumberColumn("Exact value"),
+                       "low": "95% low", "high": "95% high", "status": "Gate status"})
+    columns = ["metric", "label", "start", "end", "value", "n", "low", "high", "unit", "status"]
+    st.download_button("Download this window (CSV)", safe_csv(window_rows, columns),
+                       file_name=f"rollgate-{family}-{s.window.start}-{s.window.end}.csv", mime="text/csv",
+                       key=f"{family}_window_csv", icon=":material/download:")
+    month_rows = [{
+        "month": key, "metric": m.id, "label": m.label, "value": monthly[key][m.id].value,
+        "n": monthly[key][m.id].n, "low": monthly[key][m.id].low, "high": monthly[key][m.id].high, "unit": m.unit,
+    } for key in s.extent.months for m in metrics]
+    st.markdown("**Month by month**")
+    frame = pl.DataFrame(month_rows, infer_schema_length=None)
+    st.dataframe(frame.with_columns(pl.col("month").map_elements(month_label, return_dtype=pl.String)),
+                 hide_index=True, placeholder="—", width="stretch", key=f"{family}_monthly_numbers",
+                 column_order=("month", "label", "value", "n", "low", "high"),
+                 column_config={"month": "Month", "label": "Metric", "low": "95% low", "high": "95% high"})
+    st.download_button("Download month by month (CSV)",
+                       safe_csv(month_rows, ["month", "metric", "label", "value", "n", "low", "high", "unit"]),
+                       file_name=f"rollgate-{family}-monthly.csv", mime="text/csv", key=f"{family}_monthly_csv",
+                       icon=":material/download:")
+
+
+def render(family: Family) -> None:
+    """The whole page of one family."""
+    st.title(FAMILY_TITLES[family])
+    st.caption(FAMILY_QUESTIONS[family])
+    empty.show_flash()
+    s = session.get()
+    empty.require(s, f"{family} evidence")
+    plan, window = s.plan, s.window
+    assert plan is not None and window is not None
+    stage = s.stage_in_force()
+    ev = s.evaluation(stage.id) if stage else None
+    values = ev.metrics if ev else s.values(window)
+    crits = criteria_by_metric(ev)
+    stage_words = (f"judged against the gates of stage {escape_md(stage.name)} ({escape_md(stage.id)})" if stage
+                   else "no stage of the plan is in force yet, so there are no gates to judge against")
+    st.markdown(f"**{escape_md(window_text(window))}** — {stage_words}.")
+    for note in filter_notes(family, s.department, s.use_case):
+        st.caption(f":material/filter_alt: {escape_md(note)}")
+
+    metrics = by_family(family)
+    for i in range(0, len(metrics), 3):
+        for col, defn in zip(st.columns(3), metrics[i:i + 3], strict=False):
+            with col:
+                _card(defn, values[defn.id], crits.get(defn.id, []), stage, plan.currency)
+
+    tabs = st.tabs(list(VIEWS), key=f"{family}_view", on_change="rerun")
+    with tabs[0]:
+        if tabs[0].open is not False:
+            with st.spinner("Computing every month…", show_time=True):
+                monthly = s.monthly()
+            st.caption("Month by month over all loaded months, with the sidebar's department and use-case filters. "
+                       "Shaded: the plan's stages; solid line: the gate limit; dashed: the warn level; dotted box: "
+                       "the selected window. Marker shapes show each month's gate status (● pass, ▲ warn, ✖ fail, "
+                       "○ not enough data).")
+            for i in range(0, len(metrics), 2):
+                for col, defn in zip(st.columns(2), metrics[i:i + 2], strict=False):
+                    col.plotly_chart(_trend_chart(trend_record(s, defn, monthly)), key=f"{family}_trend_{defn.name}",
+                                     config=CHART_CONFIG)
+    with tabs[1]:
+        if tabs[1].open:
+            _breakdown_view(s, family, "department", stage)
+    with tabs[2]:
+        if tabs[2].open:
+            _breakdown_view(s, family, "use_case", stage)
+    with tabs[3]:
+        if tabs[3].open:
+            with st.spinner("Computing every month…", show_time=True):
+                monthly = s.monthly()
+            _numbers_view(s, family, values, crits, monthly)

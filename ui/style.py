@@ -1,0 +1,73 @@
+"""How statuses and outcomes look, in one place, so a page, a chart and a table always agree.
+
+A status is never shown by colour alone: every style has a word and a symbol (a Unicode
+symbol for tables and chart hovers, the matching Material icon for Streamlit elements, and a
+marker shape for charts). Colours are mid-tones chosen to read on light and dark backgrounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from gates.criteria import STATUSES
+
+# A family without any gate in the evaluated stage has no status of its own.
+NO_GATE = "none"
+# Worst first: the family light shows the worst criterion status of the family (DESIGN.md §7).
+STATUS_ORDER: tuple[str, ...] = ("fail", "warn", "insufficient", "pass", NO_GATE)
+
+BadgeColour = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
+
+
+@dataclass(frozen=True)
+class Style:
+    """One status or outcome: its word, symbol, Material icon, badge colour, chart colour and marker."""
+
+    label: str
+    symbol: str
+    icon: str
+    badge: BadgeColour
+    colour: str
+    marker: str = "circle"
+
+    def text(self) -> str:
+        """'✔ Pass': the symbol and the word, for tables and plain text."""
+        return f"{self.symbol} {self.label}"
+
+
+STATUS: dict[str, Style] = {
+    "pass": Style("Pass", "✔", ":material/check_circle:", "green", "#2f9e5e", "circle"),
+    "warn": Style("Warn", "▲", ":material/warning:", "orange", "#e08a00", "triangle-up"),
+    "fail": Style("Fail", "✖", ":material/cancel:", "red", "#d9453d", "x"),
+    "insufficient": Style("Not enough data", "?", ":material/help:", "gray", "#8b93a1", "circle-open"),
+    NO_GATE: Style("No gate", "–", ":material/remove:", "gray", "#8b93a1", "circle"),
+}
+assert set(STATUSES) <= set(STATUS)
+
+OUTCOME: dict[str, Style] = {
+    "proceed": Style("Proceed", "✔", ":material/check_circle:", "green", "#2f9e5e"),
+    "continue": Style("Continue", "→", ":material/pending:", "blue", "#3b82c4"),
+    "limit": Style("Limit", "▲", ":material/front_hand:", "orange", "#e08a00"),
+    "redesign": Style("Redesign", "▲", ":material/build:", "violet", "#8e6cc4"),
+    "pause": Style("Pause", "✖", ":material/pause_circle:", "red", "#d9453d"),
+}
+
+# Chart colours besides statuses: the measured series, the gate's limit and warn lines, stage bands.
+SERIES = "#3b82c4"
+LIMIT_LINE = STATUS["fail"].colour
+WARN_LINE = STATUS["warn"].colour
+BAND_FILLS = ("rgba(128, 128, 128, 0.10)", "rgba(59, 130, 196, 0.10)")
+WINDOW_FILL = "rgba(224, 138, 0, 0.08)"
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """The worst of some criterion statuses (fail, warn, insufficient, pass); NO_GATE when there are none."""
+    found = set(statuses)
+    return next((s for s in STATUS_ORDER if s in found), NO_GATE)
+
+
+def badge_markdown(style: Style) -> str:
+    """A coloured badge with icon and word, as Streamlit markdown (':green-badge[:material/x: Pass]')."""
+    return f":{style.badge}-badge[{style.icon} {style.label}]"

@@ -97,7 +97,7 @@ def review(plan: Plan, stage_id: str, window: Window, values: Mapping[str, Metri
     )
 
 
-def _training_context(ctx: MetricContext, stage: Stage, window: Window) -> MetricContext | None:
+def training_context(ctx: MetricContext, stage: Stage, window: Window) -> MetricContext | None:
     """A context in which `stage` is in force on the window's end, or None when it already is (with
     the same modules), so training completion is measured against the evaluated stage's modules."""
     in_force = ctx.stage_on(window.end)
@@ -117,6 +117,6 @@ def evaluate(con: duckdb.DuckDBPyConnection, plan: Plan, stage_id: str, window: 
         if t.window_days not in by_days:
             by_days[t.window_days] = metrics.compute(con, ctx, trigger_window(t, window))
     trigger_values = [by_days[t.window_days][t.metric] for t in plan.pause_triggers]
-    training_ctx = _training_context(ctx, stage, window)
+    training_ctx = training_context(ctx, stage, window)
     trained = metrics.compute(con, training_ctx, window)[TRAINING_METRIC] if training_ctx else None
     return review(plan, stage.id, window, values, trigger_values, trained)

@@ -24,7 +24,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import metrics
 from gates.plan import Plan
 from gates.plan_check import loaded_references
-from gates.review import TRAINING_METRIC, Evaluation, _training_context, review
+from gates.review import TRAINING_METRIC, Evaluation, review, training_context
 from gates.triggers import trigger_window
 from loaders import store
 from loaders.ingest import history, rejects_of
@@ -164,7 +164,7 @@ def evaluation(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, s
         tw = trigger_window(t, window)
         triggered.append(values(db, data_version, plan_sha, _plan, tw.start, tw.end, department, use_case)[t.metric])
     trained = None
-    if _training_context(_plan.metric_context(), judged, window) is not None:
+    if training_context(_plan.metric_context(), judged, window) is not None:
         trained = _trained(db, data_version, plan_sha, _plan, stage, start, end, department, use_case)
     return review(_plan, judged.id, window, found, triggered, trained)
 
@@ -174,7 +174,7 @@ def _trained(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, sta
              department: str | None, use_case: str | None) -> MetricValue:
     """Training completion against the modules of `stage`, when another stage is in force on the window's end."""
     window = Window(start, end, department, use_case)
-    ctx = _training_context(_plan.metric_context(), _plan.stage(stage), window)
+    ctx = training_context(_plan.metric_context(), _plan.stage(stage), window)
     assert ctx is not None
     with connection(db) as con:
         return metrics.compute(con, ctx, window)[TRAINING_METRIC]

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench bench-metrics docs clean
+.PHONY: run test bench bench-ingest bench-metrics bench-app docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,17 @@ test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev
-	$(PY) bench/run.py
+# Benchmarks write their figures into bench/README.md; generated data stays in bench/data/.
+bench: bench-ingest bench-metrics bench-app
+
+bench-ingest: $(VENV)/.dev
+	$(PY) bench/run.py --also-10m --write-readme
 
 bench-metrics: $(VENV)/.dev
-	$(PY) bench/metrics_bench.py
+	$(PY) bench/metrics_bench.py --write-readme
+
+bench-app: $(VENV)/.dev
+	$(PY) bench/app_bench.py --write-readme
 
 docs: $(VENV)/.runtime
 	$(PY) -m loaders.docs

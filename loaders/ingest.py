@@ -29,6 +29,7 @@ from loaders.schema import DATASETS, Dataset
 from loaders.validate import SLASH_PROBLEM, DateOrder, build_select, slash_orders
 
 REJECT_SAMPLE = 50
+CHANGES = ("new", "same", "changed")  # what a staged row is to the stored rows with its key
 
 if TYPE_CHECKING:
     import polars as pl
@@ -124,13 +125,13 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     if raw.rows == 0 and not raw.structural:
         raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again "
                          "with its rows.")
-    blank = store.scalar(con, f"select count(*) from {typed} where blank")
-    rejected_rows = store.scalar(con, f"select count(*) from {typed} where not _ok and not blank")
+    counted = store.one(con, f"select count(*) filter (where blank), count(*) filter (where not _ok and not blank) "
+                             f"from {typed}")
+    blank, rejected_rows = (int(x) for x in counted) if counted else (0, 0)
     rejects = _rejects(con, dataset, raw, typed) if rejected_rows or raw.structural else None
     rejected_rows += len(raw.structural)
     derived = _stage(con, dataset, typed, staged)
-    dup_lines = _drop_duplicates(con, dataset, staged, raw)
-    counts = dict(con.execute(f"select _change, count(*) from {staged} group by _change").fetchall())
+    dup_lines, counts = _drop_duplicates(con, dataset, staged, raw)
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
@@ -226,17 +227,23 @@ def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, typed: str, staged:
     return n_derived
 
 
-def _drop_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, raw: RawFile) -> list[int]:
-    """Rows of the file that share a key: keep the last, return the lines of the others."""
+def _drop_duplicates(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, raw: RawFile
+                     ) -> tuple[list[int], dict[str, int]]:
+    """Rows of the file that share a key: keep the last. Returns the lines of the others, and how many
+    staged rows are new, same and changed (counted in the same scan as the duplicate check)."""
     key = ", ".join(f'"{k}"' for k in dataset.key)
-    if not store.scalar(con, f"select count(*) - count(distinct ({key})) from {staged}"):
-        return []  # the usual case, checked cheaply before paying for a window function
+    stats = f"select count(*) - count(distinct ({key})), " + ", ".join(
+        f"count(*) filter (where _change = '{c}')" for c in CHANGES) + f" from {staged}"
+    row = store.one(con, stats) or (0, 0, 0, 0)
+    if not row[0]:  # the usual case: no key repeats
+        return [], dict(zip(CHANGES, (int(x) for x in row[1:]), strict=True))
     later = f"row_number() over (partition by {key} order by rid desc)"
     rids = con.execute(f"select rid from {staged} qualify {later} > 1").fetchnumpy()["rid"]
     con.execute(f"create temp table {staged}_kept as select * from {staged} qualify {later} = 1")
     _drop(con, staged)
     con.execute(f"alter table {staged}_kept rename to {staged}")
-    return sorted(int(x) for x in raw.lines_of(rids))
+    row = store.one(con, stats) or (0, 0, 0, 0)
+    return sorted(int(x) for x in raw.lines_of(rids)), dict(zip(CHANGES, (int(x) for x in row[1:]), strict=True))
 
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -24,7 +24,7 @@ from loaders import store
 from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.errors import InputError, NotFound, RollgateError
 from loaders.presets import Prepared, PresetScore, prepare
-from loaders.read import RawFile, file_sha256, load, next_table
+from loaders.read import RawFile, file_sha256, load, next_table, scratch
 from loaders.schema import DATASETS, Dataset
 from loaders.validate import SLASH_PROBLEM, DateOrder, build_select, slash_orders
 
@@ -102,19 +102,18 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
         return IngestReport(file=shown, sha256=digest, status="skipped",
                             message=f"{shown}: already imported as ingestion #{earlier[0]} on "
                                     f"{earlier[1]:%Y-%m-%d %H:%M} UTC; skipped, nothing loaded twice.")
-    prepared = prepare(con, path, shown, digest, opts)
-    raw = prepared.raw
-    if prepared.preset is not None:  # the preset wrote canonical columns: validate them as that dataset
-        opts = opts.model_copy(update={"dataset": prepared.preset.dataset, "column_map": {}})
-    typed = next_table()
-    staged = f"{typed}_staged"
-    try:
-        return _ingest_raw(con, raw, opts, commit, typed, staged, prepared)
-    finally:
-        for t in [staged, *raw.temp_tables, typed]:
-            _drop(con, t)
-        for f in raw.temp_files:
-            f.unlink(missing_ok=True)
+    with scratch():  # temporary copies (transcoded text) go when the ingest ends, however it ends
+        prepared = prepare(con, path, shown, digest, opts)
+        raw = prepared.raw
+        if prepared.preset is not None:  # the preset wrote canonical columns: validate them as that dataset
+            opts = opts.model_copy(update={"dataset": prepared.preset.dataset, "column_map": {}})
+        typed = next_table()
+        staged = f"{typed}_staged"
+        try:
+            return _ingest_raw(con, raw, opts, commit, typed, staged, prepared)
+        finally:
+            for t in [staged, *raw.temp_tables, typed]:
+                _drop(con, t)
 
 
 def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool, typed: str,

@@ -17,7 +17,9 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,10 +144,31 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
 
 # --- CSV -------------------------------------------------------------------------------------
 
-def _transcode(path: Path, encoding: str, uniform_newlines: bool = False) -> Path:
+# Transcoded copies made while a `scratch()` block runs are removed when it ends, whatever happens.
+_SCRATCH: ContextVar[list[Path] | None] = ContextVar("rollgate_scratch", default=None)
+
+
+@contextmanager
+def scratch() -> Iterator[None]:
+    """Remove, on leaving, every temporary copy of a file made inside the block."""
+    files: list[Path] = []
+    token = _SCRATCH.set(files)
+    try:
+        yield
+    finally:
+        _SCRATCH.reset(token)
+        for f in files:
+            f.unlink(missing_ok=True)
+
+
+def _transcode(path: Path, encoding: str, uniform_newlines: bool = False, name: str | None = None) -> Path:
     """A UTF-8 temporary copy of a file in another encoding (Windows-1252, UTF-16), with CR-only line
     ends made LF and, when asked, CRLF made LF (for files that mix both, which no reader accepts)."""
-    text = path.read_bytes().decode(encoding).removeprefix("\ufeff")
+    try:
+        text = path.read_bytes().decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{name or path.name}: the file is neither UTF-8 nor Windows-1252 text (byte "
+                         f"{e.start + 1} cannot be read); save it as CSV UTF-8 and upload that.") from e
     if "\n" not in text and "\r" in text:  # old Mac exports end lines with CR alone
         text = text.replace("\r", "\n")
     if uniform_newlines:
@@ -153,6 +176,8 @@ def _transcode(path: Path, encoding: str, uniform_newlines: bool = False) -> Pat
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="rollgate-")
     os.close(fd)
     out = Path(name)
+    if (pending := _SCRATCH.get()) is not None:
+        pending.append(out)
     out.write_text(text, encoding="utf-8", newline="")
     return out
 
@@ -260,13 +285,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str
     with path.open("rb") as f:
         head = f.read(4)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        utf8 = _transcode(path, "utf-16")
+        utf8 = _transcode(path, "utf-16", name=name)
         return _csv_source(utf8, name, digest, "UTF-16", [utf8])
     encoding = "UTF-8 with BOM" if head[:3] == b"\xef\xbb\xbf" else "UTF-8"
     try:
         return _csv_source(path, name, digest, encoding)
     except _NotUtf8:
-        utf8 = _transcode(path, "cp1252")
+        utf8 = _transcode(path, "cp1252", name=name)
         return _csv_source(utf8, name, digest, "Windows-1252", [utf8])
 
 
@@ -347,7 +372,7 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     if any(p[1] == "INVALID ENCODING" for p in found):
         con.execute(f"drop table {target}")
         if raw.encoding and raw.encoding.startswith("UTF-8"):
-            utf8 = _transcode(raw.source, "cp1252")
+            utf8 = _transcode(raw.source, "cp1252", name=raw.name)
             retry = _csv_source(utf8, raw.name, raw.sha256, "Windows-1252", [*raw.temp_files, utf8])
             return load(con, retry, target, build)
         raise InputError(f"{raw.name}: the file's text encoding could not be read; save it as CSV UTF-8.")
@@ -512,3 +537,59 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
                    lines=np.asarray(lines, dtype=np.int64), structural=structural,
                    structural_raw=[str(j)[:2000] for _, j in bad],
                    notes=["Records of the JSON array are numbered from 1."] if fmt == "json" else [])
+
+
+# --- a look at the first rows ---------------------------------------------------------------------
+
+PEEK_BYTES = 1 << 20  # the head of a CSV checked for UTF-8 before its first rows are shown
+
+
+def peek(con: duckdb.DuckDBPyConnection, path: Path, name: str, rows: int = 5
+         ) -> tuple[list[str], list[list[str | None]]]:
+    """The headers (JSON: the records' keys) of the file at `path`, shown as `name`, and its first `rows`
+    records exactly as written: every value as text, None where the record has no value. Read like an
+    ingest reads (formats, encodings, delimiters), so what is shown is what would be validated; a CSV row
+    that cannot be split into the header's columns is left out here (the validation report names it).
+    Nothing is left on `con`. Raises InputError, naming the file, when it cannot be read."""
+    with scratch():
+        return _peek(con, path, name, rows)
+
+
+def _peek(con: duckdb.DuckDBPyConnection, path: Path, name: str, rows: int
+          ) -> tuple[list[str], list[list[str | None]]]:
+    raw = read_file(con, path, name)
+    try:
+        if (raw.format == "csv" and raw.source is not None and (raw.encoding or "").startswith("UTF-8")
+                and not _utf8_head(raw.source)):
+            # A UTF-8 header over rows that are not: read it as the ingest will, as Windows-1252. (The
+            # reader's own rejects cannot tell: under a LIMIT it stops before recording them.)
+            utf8 = _transcode(raw.source, "cp1252", name=name)
+            _drop_temp(con, raw, files=False)
+            raw = _csv_source(utf8, name, raw.sha256, "Windows-1252", [*raw.temp_files, utf8])
+        try:
+            found = con.execute(f"select * from {raw.relation} limit ?", [*raw.params, max(rows, 0)]).fetchall()
+        except duckdb.Error as e:
+            raise InputError(f"{name}: the file could not be read ({_first_line(e, raw.source, name)}).") from e
+    finally:
+        _drop_temp(con, raw)
+    return raw.headers, [[None if v is None else str(v) for v in r[:len(raw.headers)]] for r in found]
+
+
+def _utf8_head(path: Path) -> bool:
+    """Whether the file's first PEEK_BYTES are UTF-8 (a character cut at the end of them is fine)."""
+    import codecs
+
+    with path.open("rb") as f:
+        head = f.read(PEEK_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection, raw: RawFile, files: bool = True) -> None:
+    for t in raw.temp_tables:
+        con.execute(f"drop table if exists {t}")
+    for f in raw.temp_files if files else []:
+        f.unlink(missing_ok=True)

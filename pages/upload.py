@@ -1,5 +1,5 @@
-"""Upload: drop the month's exports, check what Rollgate reads in each (dataset, columns, first rows,
-validation report) before anything is stored, import them, and manage what was imported before."""
+"""Upload: drop the month's exports, check what Rollgate reads in each (import preset or dataset, columns,
+first rows, validation report) before anything is stored, import them, and manage what was imported before."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ui.fmt import escape_md
 
 st.title("Upload")
 st.caption("The month's exports: usage, human reviews, costs, incidents, support tickets, training, the access "
-           "roster and feedback — CSV, Parquet, Excel (.xlsx), JSON or NDJSON.")
+           "roster and feedback — CSV, Parquet, Excel (.xlsx), JSON or NDJSON. Exports of GitHub Copilot, Microsoft "
+           "365 Copilot, ChatGPT Enterprise, Claude, Jira, ServiceNow and Moodle are read as they are.")
 empty.show_flash()
 s = session.get()
 
@@ -37,20 +38,17 @@ files = st.file_uploader("Exports", type=upload.ACCEPTED_TYPES, accept_multiple_
                          key=f"upload_files_{st.session_state[state.UPLOAD_ROUND]}",
                          help="Several files at once; each is checked on its own and nothing is stored until you "
                               "import.")
+# The plan's value mappings (Jira issue type -> category, ...) go with every import.
+mappings = s.plan.mapping_overrides() if s.plan is not None else {}
+if files and s.plan is None:
+    st.warning("The rollout plan has problems, so imports use the presets' default value mappings, not the plan's; "
+               "fix the plan on the Plan page.", icon=":material/warning:")
 ready = []
 for f in files or []:
     with st.expander(f"{escape_md(f.name)} · {f.size / 1024:,.1f} KB", expanded=True,
                      icon=":material/description:"):
-        peeked = upload.peek(f)
-        options = upload.options_of(f, peeked.headers)
-        report = upload.preview(f, options)
-        upload.choices(f, report)
-        if peeked.rows is not None:
-            st.markdown(f"**First rows as written** ({len(peeked.headers)} columns)")
-            st.dataframe(peeked.rows, hide_index=True, placeholder="—", width="stretch", key=f"upload_peek_{f.file_id}")
-        upload.mapping_editor(f, peeked.headers, report, options)
-        upload.validation(report)
-        if report.status == "preview":
+        options = upload.file_panel(f, mappings)
+        if options is not None:
             ready.append((f, options))
 
 if files:

@@ -1,13 +1,17 @@
 """Upload (AppTest): several files at once, each previewed and validated before anything is stored,
-the dataset and column choices, the import and its report, the history with rejects and undo."""
+the import-preset, dataset, period and column choices, the import and its report, the history with
+rejects and undo. The vendor exports are the presets tests' hand-written fixtures (DESIGN.md §10)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from pages_fixture import app, plain, run, texts, use_demo, use_empty
 from streamlit.testing.v1 import AppTest
+from test_presets import SPEND
+from test_presets_engine import COPILOT, JIRA, M365, MOODLE
 
 from loaders import store
 from loaders.ingest import ingest_file
@@ -158,3 +162,137 @@ def test_the_demo_can_be_loaded_from_upload(empty_db: Path) -> None:
     assert {m.label: m.value for m in at.metric} == {
         "Roster": "57", "Training": "339", "Usage": "4,000", "Reviews": "1,482", "Costs": "186", "Incidents": "16",
         "Support": "61", "Feedback": "202"}
+
+
+# --- import presets: vendor exports read as they are (DESIGN.md §10) ---------------------------------
+
+SIX_MODULES = 'required_training = ["purpose", "limits", "data_rules", "review", "escalation", "issue_reporting"]'
+
+
+def _preset_plan(plan: Path) -> None:
+    """The plan copy: the April stage requires the two modules the Moodle fixture has, and the plan's
+    [mappings] name those Moodle activities with the plan's module ids."""
+    text = plan.read_text(encoding="utf-8")
+    assert text.count(SIX_MODULES) == 2
+    mappings = '[mappings.moodle_module]\n"Purpose of the assistant" = "purpose"\n"Data rules" = "data_rules"\n'
+    plan.write_text(text.replace(SIX_MODULES, 'required_training = ["purpose", "data_rules"]') + "\n" + mappings,
+                    encoding="utf-8")
+
+
+def _ids(at: AppTest, round_: int = 0) -> list[str]:
+    return [f.file_id for f in at.file_uploader(key=f"upload_files_{round_}").value]
+
+
+def _map_boxes(at: AppTest) -> list[str]:
+    return [s.key for s in at.selectbox if s.key and s.key.startswith("upload_map_")]
+
+
+def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_and_training_metrics(
+        empty_db: Path) -> None:
+    _preset_plan(empty_db.parent / "plan.toml")
+    at = _upload(("users-28-day.ndjson", COPILOT.encode()), ("CopilotActivityUserDetail.csv", M365),
+                 ("Jira.csv", JIRA.encode()), ("completion-ai101.csv", MOODLE))
+    shown = texts(at.markdown)
+    for headline in (
+        "**Import preset: github-copilot-users** (GitHub Copilot user-level usage report) — detected, score 85% (3 of "
+        "3 identifying and 0 of 9 other columns found); no canonical dataset matches its columns.",
+        "**Import preset: m365-copilot-usage** (Microsoft 365 Copilot usage (user detail)) — detected, score 93.6% (2 "
+        "of 2 identifying and 4 of 7 other columns found); the best canonical dataset, roster, scores 28.3%.",
+        "**Import preset: jira-issues** (Jira issue export) — detected, score 91.8% (4 of 4 identifying and 5 of 11 "
+        "other columns found); the best canonical dataset, support, scores 97%.",
+        "**Import preset: moodle-completion** (Moodle course completion report) — detected, score 100% (3 of 3 "
+        "identifying and 2 of 2 other columns found); the best canonical dataset, feedback, scores 28.3%.",
+        "**Dataset: usage** — filled by the github-copilot-users preset",
+        "**Dataset: support** — filled by the jira-issues preset",
+        "**Dataset: training** — filled by the moodle-completion preset",
+        # the preset's notes: what it mapped, derived, and what the export cannot provide
+        "- Mapped: Issue key → ticket_id; Created → opened_at;",
+        "- Derived: category: the first label with an entry in jira_category, else the issue type's entry, else other.",
+        "- Not in this export: scores — the completion report has no grades.",
+        "- Mapping moodle_module: 2 entries from the plan.",
+    ):
+        assert headline in shown
+    boxes = {s.key: s for s in at.selectbox}
+    for file_id, preset in zip(_ids(at), ("github-copilot-users", "m365-copilot-usage", "jira-issues",
+                                          "moodle-completion"), strict=True):
+        box = boxes[f"upload_preset_{file_id}"]
+        assert (box.label, box.value) == ("Import preset", "")
+        assert box.format_func(box.value) == f"Detect automatically ({preset})"
+        assert box.options[:2] == ["Detect automatically (" + preset + ")", "None: the file has Rollgate's own columns"]
+    scores = next(d.value for d in at.dataframe if "Import preset" in d.value.columns)
+    assert (scores["Import preset"][0], scores["Score"][0]) == ("github-copilot-users", "85%")
+    assert not at.warning and not at.text_input  # no preset here needs a period
+    assert not _map_boxes(at) and not any("Read as" in d.value.columns for d in at.dataframe)
+    assert at.button(key="upload_import").label == "Import 4 files"
+
+    at.button(key="upload_import").click()
+    run(at)
+    assert texts(at.success) == "Imported 4 of 4 files: 13 new rows, 0 updated."
+    report = at.dataframe[0].value
+    assert list(report["Preset"]) == ["github-copilot-users", "m365-copilot-usage", "jira-issues",
+                                      "moodle-completion"]
+    assert list(report["Result"]) == ["stored"] * 4 and list(report["Rejected"]) == [0] * 4
+    with store.connect(empty_db) as con:  # the plan's [mappings] went with the import
+        assert con.execute("select user_id, module from training order by all").fetchall() == [
+            ("bob@acme.com", "purpose"), ("jane.doe@acme.com", "data_rules"), ("jane.doe@acme.com", "purpose")]
+
+    at.switch_page("pages/adoption.py")
+    run(at)
+    adoption = {m.label: m.value for m in at.metric}
+    # Copilot 12 accepted + 18 discarded + 5 + 3, M365 one per active app; jane trained before her first use
+    assert (adoption["Active users"], adoption["Interactions"], adoption["Untrained active users"]) == ("4", "41", "3")
+    at.switch_page("pages/support.py")
+    run(at)
+    support = {m.label: m.value for m in at.metric}
+    assert (support["Tickets"], support["Confusion share"], support["Median resolution time"]) == (
+        "3", "66.7%", "13.0 h")
+
+
+def test_claude_spend_is_refused_until_its_period_is_given(empty_db: Path) -> None:
+    at = _upload(("spend.csv", SPEND.encode()), ("tickets.csv", TICKETS))
+    spend, _ = _ids(at)
+    at.selectbox(key=f"upload_preset_{spend}").set_value("claude-spend")  # chosen, not only detected
+    run(at)
+    assert "**Import preset: claude-spend** (Claude spend report) — chosen by you, score 100%" in texts(at.markdown)
+    assert texts(at.warning) == (
+        "spend.csv: a Claude spend report has no dates (each row sums the range chosen in the console), so its month "
+        "must be given: --period YYYY-MM (or the period on Upload).")
+    assert [t.key for t in at.text_input] == [f"upload_period_{spend}"]  # only the preset that needs one asks
+    assert at.text_input(key=f"upload_period_{spend}").label == "Period (YYYY-MM)"
+    assert at.selectbox(key=f"upload_dataset_{spend}").disabled  # the preset decides the dataset
+    assert at.button(key="upload_import").label == "Import 1 file (1 cannot be imported as they are)"
+    at.text_input(key=f"upload_period_{spend}").set_value("April")
+    run(at)
+    assert texts(at.warning) == "spend.csv: the period 'April' is not a month; write it as YYYY-MM, e.g. 2026-04."
+    at.text_input(key=f"upload_period_{spend}").set_value("2026-04")
+    run(at)
+    assert not at.warning
+    assert "- Month 2026-04, as given; total spend 1,271.34 USD." in texts(at.markdown)
+    at.button(key="upload_import").click()
+    run(at)
+    with store.connect(empty_db) as con:
+        assert con.execute("select distinct month, category from costs").fetchall() == [
+            (dt.date(2026, 4, 1), "usage")]
+    assert _stored(empty_db, "costs") == 3 and _stored(empty_db, "support") == 2
+
+
+def test_a_file_a_preset_reads_has_no_column_mapping_editor(empty_db: Path) -> None:
+    at = _upload(("CopilotActivityUserDetail.csv", M365))
+    (file_id,) = _ids(at)
+    assert not _map_boxes(at) and not any("Read as" in d.value.columns for d in at.dataframe)
+    assert ("The m365-copilot-usage preset reads this export's columns itself, so there is nothing to map by hand; "
+            "the report below says what it mapped and derived. Values are translated through m365_use_case: the "
+            "shipped defaults, with the plan's [mappings] entries over them (Plan page).") in texts(at.caption)
+    # Read without a preset, it is a file in no dataset's columns until the dataset and columns are chosen.
+    at.selectbox(key=f"upload_preset_{file_id}").set_value("none")
+    run(at)
+    assert texts(at.warning).startswith("CopilotActivityUserDetail.csv: no dataset matches its columns")
+    assert ("Read without a preset, as chosen; the m365-copilot-usage preset fits this file with a score of 93.6%."
+            in texts(at.caption))
+    at.selectbox(key=f"upload_dataset_{file_id}").set_value("usage")
+    run(at)
+    assert texts(at.warning).startswith("CopilotActivityUserDetail.csv: required columns occurred_at, use_case are "
+                                        "missing for dataset usage")
+    mapping = next(d.value for d in at.dataframe if "Read as" in d.value.columns)
+    assert list(mapping["Column in the file"])[:2] == ["Report Refresh Date", "User Principal Name"]
+    assert len(_map_boxes(at)) == 8  # the editor is back: a choice for every column of the file

@@ -16,7 +16,8 @@ import polars as pl
 import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
-from loaders.read import read_file
+from loaders.errors import InputError
+from loaders.read import peek, read_file
 
 ROSTER = "user_id,department,access_granted_on,role\n"
 DETECTED_ROSTER = "Detected as roster (roster: 92.5% (3 of 3 required, 1 of 2 optional columns))."
@@ -409,3 +410,59 @@ def test_a_truncated_json_array_is_refused_without_leaking_the_server_path(refus
     assert refuse('[{"user_id": "a",', "r.json") == (
         'r.json: the JSON could not be read (Invalid Input Error: Malformed JSON in file "r.json", at byte 17 in '
         "record/value 2: unexpected end of data.).")
+
+
+# --- peek: the first rows as written, for the Upload page ------------------------------------------
+
+@pytest.mark.parametrize(("name", "content", "rows", "headers", "first"), [
+    pytest.param("r.csv", "user_id;department\nann;Légal\nbob\ncy;HR\ndee;Sales\n".encode("cp1252"), 2,
+                 ["user_id", "department"], [["ann", "Légal"], ["cy", "HR"]], id="csv-cp1252-ragged-row-left-out"),
+    pytest.param("r.csv", ("user_id,note\r\nann,\"two\nlines\"\r\nbob,\r\n").encode("utf-16"), 5,
+                 ["user_id", "note"], [["ann", "two\nlines"], ["bob", None]], id="csv-utf16"),
+    pytest.param("r.ndjson", '{"user_id": "ann", "n": 2}\n{"user_id": "bob", "extra": {"k": [1]}}\n', 5,
+                 ["user_id", "n", "extra"], [["ann", "2", None], ["bob", None, '{"k":[1]}']], id="ndjson"),
+    pytest.param("r.xlsx", _xlsx(ROSTER_FRAME), 2, ["user_id", "department", "access_granted_on"],
+                 [["Ann@Corp.com", "Legal", "2026-03-01"], ["bob", " HR ", "2026-13-01"]], id="xlsx"),
+    pytest.param("r.parquet", _parquet(pl.DataFrame({"user_id": ["ann"], "n": [3]})), 5, ["user_id", "n"],
+                 [["ann", "3"]], id="parquet"),
+])
+def test_peek_gives_the_headers_and_first_rows_as_text_and_leaves_nothing_behind(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+        content: bytes | str, rows: int, headers: list[str], first: list[list[str | None]]) -> None:
+    copies = tmp_path / "transcoded"
+    copies.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(copies))
+    before = con.execute("select count(*) from duckdb_tables() where temporary").fetchall()
+    assert peek(con, write_file(tmp_path, name, content), name, rows=rows) == (headers, first)
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchall() == before
+    assert list(copies.iterdir()) == []
+
+
+def test_peek_refuses_an_unreadable_file_as_the_ingest_does(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as refused:
+        peek(con, write_file(tmp_path, "r.csv", 'user_id,note\nann,"open\n'), "r.csv")
+    assert str(refused.value) == ("r.csv: line 2: a quoted value is never closed (the file ends inside quotes); fix "
+                                  "the quotes on that line or export the file again.")
+    # bytes that are neither UTF-8 nor Windows-1252 (0x81 is undefined there)
+    with pytest.raises(InputError) as refused:
+        peek(con, write_file(tmp_path, "r2.csv", b"user_id,note\nann,\x81\n"), "r2.csv")
+    assert str(refused.value) == ("r2.csv: the file is neither UTF-8 nor Windows-1252 text (byte 18 cannot be "
+                                  "read); save it as CSV UTF-8 and upload that.")
+
+
+def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused_plainly(refuse: Refuse) -> None:
+    # 0x81 has no character in Windows-1252 either.
+    assert refuse(b"user_id,department,access_granted_on\nann,leg\x81al,2026-03-01\n") == (
+        "upload.csv: the file is neither UTF-8 nor Windows-1252 text (byte 45 cannot be read); save it as CSV "
+        "UTF-8 and upload that.")
+
+
+def test_no_temporary_copy_is_left_behind_when_a_transcoded_file_is_refused(
+        refuse: Refuse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    # Windows-1252 text (so a UTF-8 copy is made) with a quote never closed: refused after the copy.
+    refuse(b"user_id,department,access_granted_on,role\nann,caf\xe9,2026-03-01,\"never closed\n")
+    assert list((tmp_path / "scratch").iterdir()) == []

@@ -1,6 +1,9 @@
 """The Upload page's parts: each dropped file read, previewed and validated before anything is stored
-(loaders.ingest with commit=False), the user's dataset and column choices, the import with a progress
-bar, and the history of ingestions with rejects download and undo.
+(loaders.ingest with commit=False), the user's import-preset, dataset, period and column choices, the
+import with a progress bar, and the history of ingestions with rejects download and undo.
+
+A vendor export (DESIGN.md §10) is read by its import preset, detected from its columns or chosen; the
+plan's [mappings] go with every import. A file a preset reads has no column mapping to edit.
 
 An uploaded file is written to a temporary directory only for the one loader call that reads it, then
 removed. File contents are shown through st.dataframe and escaped text, never as HTML.
@@ -22,9 +25,11 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from loaders import store
-from loaders.errors import RollgateError
+from loaders.detect import DatasetScore, detect, score
+from loaders.errors import InputError, RollgateError
 from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
-from loaders.read import FORMATS, read_file
+from loaders.presets import PRESETS, PresetScore, detect_presets
+from loaders.read import FORMATS, peek
 from loaders.schema import DATASETS
 from ui import data, state
 from ui.fmt import escape_md
@@ -33,6 +38,8 @@ ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in FORMATS)
 PEEK_ROWS = 10
 DATE_ORDERS: dict[str, str] = {state.ALL: "Detect from the file", "dmy": "Day first (31/12/2026)",
                                       "mdy": "Month first (12/31/2026)"}
+# The import-preset box: state.ALL detects one; NO_PRESET reads the file in Rollgate's own columns.
+NO_PRESET = "none"
 
 
 def max_upload_bytes() -> int:
@@ -50,7 +57,7 @@ def on_disk(f: UploadedFile) -> Iterator[Path]:
         yield path
 
 
-# -- per file: what the user chose, what the file holds, what an import would do ----------------------
+# -- per file: what the file is, what the user chose, what an import would do -------------------------
 
 def _key(f: UploadedFile, what: str) -> str:
     return f"upload_{what}_{f.file_id}"
@@ -61,50 +68,94 @@ def _map_key(f: UploadedFile, i: int) -> str:
 
 
 @dataclass(frozen=True)
-class Peek:
-    """The file's header and first rows as text, or why it cannot be read."""
+class Inspection:
+    """What the file is, before any choice: its header and first rows as text, and its fit to every import
+    preset (best first, as the ingest ranks them); `problem` when it cannot be read at all."""
 
     headers: list[str]
     rows: pl.DataFrame | None
+    presets: list[PresetScore]
     problem: str | None = None
 
+    @property
+    def detected(self) -> PresetScore | None:
+        """The preset an import would read the file with when nothing is chosen (loaders.presets.prepare)."""
+        best = self.presets[0] if self.presets else None
+        return best if best is not None and best.complete else None
 
-def peek(f: UploadedFile) -> Peek:
-    """Read the header and the first rows, exactly as written (every value as text)."""
-    cached = st.session_state[state.UPLOAD_PREVIEWS].get(("peek", f.file_id))
+
+def inspect_file(f: UploadedFile) -> Inspection:
+    """Read the header, the first rows exactly as written and the presets' scores (cached per file)."""
+    cached = st.session_state[state.UPLOAD_PREVIEWS].get(("inspect", f.file_id))
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    try:
+    if f.size > max_upload_bytes():
+        result = Inspection([], None, [], "larger than this server accepts")
+    else:
+        headers: list[str] = []
+        frame: pl.DataFrame | None = None
+        problem: str | None = None
         with on_disk(f) as path, duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
-            raw = read_file(con, path, f.name)
-            cur = con.execute(f"select * from {raw.relation} limit {PEEK_ROWS}", raw.params)
-            rows = cur.fetchall()
-            for t in raw.temp_files:
-                t.unlink(missing_ok=True)
-        names = [h if h else f"(column {i + 1})" for i, h in enumerate(raw.headers)]
-        unique = [f"{n} [{i + 1}]" if names.count(n) > 1 else n for i, n in enumerate(names)]
-        frame = pl.DataFrame([list(r[:len(unique)]) for r in rows], schema={n: pl.String for n in unique},
-                             orient="row")
-        result = Peek(raw.headers, frame)
-    except RollgateError as e:
-        result = Peek([], None, str(e))
-    except (duckdb.Error, ValueError, pl.exceptions.PolarsError) as e:
-        result = Peek([], None, f"{f.name}: the first rows could not be shown ({type(e).__name__}); the validation "
-                                "below says what is wrong.")
-    st.session_state[state.UPLOAD_PREVIEWS][("peek", f.file_id)] = result
+            try:
+                headers, first = peek(con, path, f.name, rows=PEEK_ROWS)
+            except RollgateError as e:
+                problem = str(e)
+            else:
+                names = [h if h else f"(column {i + 1})" for i, h in enumerate(headers)]
+                unique = [f"{n} [{i + 1}]" if names.count(n) > 1 else n for i, n in enumerate(names)]
+                frame = pl.DataFrame(first, schema={n: pl.String for n in unique}, orient="row")
+            try:
+                presets = detect_presets(con, path, f.name)
+            except RollgateError:
+                presets = []  # the preview says why the file cannot be read
+        result = Inspection(headers, frame, presets, problem)
+    st.session_state[state.UPLOAD_PREVIEWS][("inspect", f.file_id)] = result
     return result
 
 
-def options_of(f: UploadedFile, headers: list[str]) -> IngestOptions:
-    """The user's choices for this file, read from the widgets' state (set on the previous run)."""
+@dataclass(frozen=True)
+class Choice:
+    """How the file will be imported: the options for the ingest, the preset that reads it (chosen, or
+    detected and not overridden), and why it cannot be previewed as chosen, if it cannot."""
+
+    options: IngestOptions
+    preset: str | None = None
+    explicit: bool = False
+    refusal: str | None = None
+
+
+def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, str]]) -> Choice:
+    """The user's choices for this file, read from the widgets' state (set on the previous run), with the
+    plan's value mappings for the presets."""
     ss = st.session_state
-    mapping = {h: ss[_map_key(f, i)] for i, h in enumerate(headers) if ss.get(_map_key(f, i))}
-    return IngestOptions(dataset=ss.get(_key(f, "dataset")) or None, column_map=mapping,
-                         date_order=ss.get(_key(f, "date_order")) or None)
+    picked = ss.get(_key(f, "preset")) or state.ALL
+    dataset = ss.get(_key(f, "dataset")) or None
+    date_order = ss.get(_key(f, "date_order")) or None
+    preset = picked if picked in PRESETS else None
+    if preset is None and picked == state.ALL and dataset is None and found.detected is not None:
+        preset = found.detected.preset  # the ingest would detect it too; the choice only fixes the period
+    if preset is not None:
+        period = ((ss.get(_key(f, "period")) or "").strip() or None) if PRESETS[preset].needs_period else None
+        options = IngestOptions(preset=preset if picked == preset else None, period=period, mappings=mappings,
+                                date_order=date_order)
+        return Choice(options, preset, explicit=picked == preset)
+    column_map = {h: ss[_map_key(f, i)] for i, h in enumerate(found.headers) if ss.get(_map_key(f, i))}
+    refusal = None
+    if picked == NO_PRESET and dataset is None and found.problem is None:
+        # Without a dataset the ingest would look for a preset again: name the canonical one the file fits.
+        try:
+            dataset = detect(found.headers, f.name, None, column_map).dataset
+        except InputError as e:
+            refusal = str(e)
+    options = IngestOptions(dataset=dataset, column_map=column_map, date_order=date_order, mappings=mappings)
+    return Choice(options, refusal=refusal)
 
 
-def preview(f: UploadedFile, options: IngestOptions) -> IngestReport:
+def preview(f: UploadedFile, choice: Choice) -> IngestReport:
     """What importing the file would do (nothing is written); a refused file gives a 'refused' report."""
+    if choice.refusal is not None:
+        return _refused(f, choice.refusal)
+    options = choice.options
     cache: dict[Any, Any] = st.session_state[state.UPLOAD_PREVIEWS]
     key = (f.file_id, options.model_dump_json(), data.version())
     if key in cache:
@@ -126,27 +177,98 @@ def _refused(f: UploadedFile, message: str) -> IngestReport:
     return IngestReport(file=f.name, sha256="", status="refused", message=message)
 
 
-def choices(f: UploadedFile, report: IngestReport) -> None:
-    """The dataset override and the day/month order, drawn (their values were read before the preview)."""
-    left, right = st.columns(2)
-    detected = report.scores[0].dataset if report.scores and report.scores[0].complete else None
-    auto = f"Detect automatically ({detected})" if detected else "Detect automatically"
-    left.selectbox("Dataset", (state.ALL, *DATASETS), key=_key(f, "dataset"),
-                   format_func=lambda d: auto if d == state.ALL else d,
-                   help="Rollgate detects the dataset from the column names; choose another one if it is wrong.")
-    right.selectbox("Slash dates (05/03/2026)", tuple(DATE_ORDERS), key=_key(f, "date_order"),
-                    format_func=DATE_ORDERS.__getitem__,
-                    help="Only needed when the file has slash dates whose order the file itself does not settle.")
+def _preset_label(name: str) -> str:
+    return f"{PRESETS[name].label} ({name})"
 
 
-def mapping_editor(f: UploadedFile, headers: list[str], report: IngestReport, options: IngestOptions) -> None:
-    """How each column is read, and a choice for every column Rollgate did not recognise."""
-    dataset = report.dataset or options.dataset
+def choices(f: UploadedFile, found: Inspection, choice: Choice, report: IngestReport) -> None:
+    """The preset, dataset, day/month order and (for a preset that needs one) period widgets, drawn
+    (their values were read before the preview)."""
+    cols = st.columns(3)
+    detected = found.detected.preset if found.detected else None
+    auto_preset = f"Detect automatically ({detected})" if detected else "Detect automatically (none fits)"
+    preset_words = {state.ALL: auto_preset, NO_PRESET: "None: the file has Rollgate's own columns"}
+    cols[0].selectbox("Import preset", (state.ALL, NO_PRESET, *PRESETS), key=_key(f, "preset"),
+                      format_func=lambda p: preset_words.get(p) or _preset_label(p),
+                      help="A preset reads an export of a vendor console (Copilot, Microsoft 365, ChatGPT, Claude, "
+                           "Jira, ServiceNow, Moodle) as it is. Rollgate detects it from the file's columns; choose "
+                           "another one, or none for a file in Rollgate's own columns.")
+    if choice.explicit and choice.preset is not None:
+        # A chosen preset decides the dataset: the dataset box shows it and cannot contradict it.
+        st.session_state[_key(f, "dataset")] = state.ALL
+        auto = f"{PRESETS[choice.preset].dataset} (filled by the preset)"
+    elif choice.preset is not None:
+        auto = f"Detect automatically ({PRESETS[choice.preset].dataset}, by the preset)"
+    else:
+        best = report.scores[0].dataset if report.scores and report.scores[0].complete else None
+        auto = f"Detect automatically ({best})" if best else "Detect automatically"
+    cols[1].selectbox("Dataset", (state.ALL, *DATASETS), key=_key(f, "dataset"), disabled=choice.explicit,
+                      format_func=lambda d: auto if d == state.ALL else d,
+                      help="Rollgate detects the dataset from the column names; choose another one if it is wrong "
+                           "(the file is then read in Rollgate's own columns, without a preset).")
+    cols[2].selectbox("Slash dates (05/03/2026)", tuple(DATE_ORDERS), key=_key(f, "date_order"),
+                      format_func=DATE_ORDERS.__getitem__,
+                      help="Only needed when the file has slash dates whose order the file itself does not settle.")
+    if choice.preset is not None and PRESETS[choice.preset].needs_period:
+        st.columns(3)[0].text_input("Period (YYYY-MM)", key=_key(f, "period"), placeholder="2026-04", max_chars=7,
+                                    help="The month this export covers: it has no dates of its own, so it cannot "
+                                         "be imported until the month is given.")
+
+
+def _dataset_scores(found: Inspection, report: IngestReport) -> list[DatasetScore]:
+    """The canonical datasets' scores: the report's, or (for a refused file) from the header as read."""
+    if report.scores or not found.headers:
+        return report.scores
+    return sorted((score(found.headers, d) for d in DATASETS.values()), key=lambda s: (s.complete, s.score),
+                  reverse=True)
+
+
+def detection(found: Inspection, choice: Choice, report: IngestReport) -> None:
+    """The preset that reads the file, with its score beside the best canonical dataset's."""
+    datasets = _dataset_scores(found, report)
+    if not datasets:
+        beside = ""
+    elif datasets[0].score:
+        beside = f"; the best canonical dataset, {datasets[0].dataset}, scores {datasets[0].score:g}%"
+    else:
+        beside = "; no canonical dataset matches its columns"
+    if choice.preset is not None:
+        fit = next((s for s in (report.preset_scores or found.presets) if s.preset == choice.preset), None)
+        how = "chosen by you" if choice.explicit else "detected"
+        scored = (f", score {fit.score:g}% ({fit.required_found} of {fit.required_total} identifying and "
+                  f"{fit.optional_found} of {fit.optional_total} other columns found)" if fit else "")
+        st.markdown(f"**Import preset: {escape_md(choice.preset)}** ({escape_md(PRESETS[choice.preset].label)}) — "
+                    f"{escape_md(how + scored + beside)}.")
+    elif found.detected is not None:
+        st.caption(escape_md(f"Read without a preset, as chosen; the {found.detected.preset} preset fits this file "
+                             f"with a score of {found.detected.score:g}%."))
+
+
+def first_rows(f: UploadedFile, found: Inspection) -> None:
+    """The file's first rows exactly as written (text only, through a dataframe)."""
+    if found.rows is None:
+        return
+    st.markdown(f"**First rows as written** ({len(found.headers)} columns)")
+    st.dataframe(found.rows, hide_index=True, placeholder="—", width="stretch", key=_key(f, "peek"))
+
+
+def mapping_editor(f: UploadedFile, headers: list[str], report: IngestReport, choice: Choice) -> None:
+    """How each column is read, and a choice for every column Rollgate did not recognise; for a file a
+    preset reads, what the preset does instead (its mapping names sources, not headers to edit)."""
+    if choice.preset is not None:
+        preset = PRESETS[choice.preset]
+        tables = (f" Values are translated through {', '.join(preset.tables)}: the shipped defaults, with the "
+                  "plan's [mappings] entries over them (Plan page)." if preset.tables else "")
+        st.caption(escape_md(f"The {preset.name} preset reads this export's columns itself, so there is nothing to "
+                             f"map by hand; the report below says what it mapped and derived.{tables}"))
+        return
+    dataset = report.dataset or choice.options.dataset
     if not headers:
         return
     if dataset is None:
         st.caption("Choose the dataset above to map the file's columns by hand.")
         return
+    options = choice.options
     read_as = {source: canonical for canonical, source in report.mapping.items()}
     rows = [{"Column in the file": h or f"(column {i + 1})", "Read as": read_as.get(h, "—")}
             for i, h in enumerate(headers)]
@@ -167,18 +289,24 @@ def mapping_editor(f: UploadedFile, headers: list[str], report: IngestReport, op
                                       format_func=lambda c: "(ignore)" if c == state.ALL else c)
 
 
-def validation(report: IngestReport) -> None:
-    """The validation report: counts, detection, notes, and the rejected rows with their reasons."""
+def validation(found: Inspection, report: IngestReport) -> None:
+    """The validation report: counts, detection, notes (for a preset: what it mapped, derived and what the
+    export cannot provide), the scores of every preset and dataset, and the rejected rows with reasons."""
     if report.status == "refused":
         st.warning(escape_md(report.message), icon=":material/block:")
+        _scores(found, report)
         return
     if report.status == "skipped":
         st.info(escape_md(report.message), icon=":material/content_copy:")
         return
     best = report.scores[0] if report.scores else None
-    detected = (f" — detected, score {best.score:g}% ({best.required_found} of {best.required_total} required and "
-                f"{best.optional_found} of {best.optional_total} optional columns found)"
-                if best and best.dataset == report.dataset else " — chosen by you")
+    if report.preset:
+        detected = f" — filled by the {report.preset} preset"
+    elif best and best.dataset == report.dataset:
+        detected = (f" — detected, score {best.score:g}% ({best.required_found} of {best.required_total} required "
+                    f"and {best.optional_found} of {best.optional_total} optional columns found)")
+    else:
+        detected = " — chosen by you"
     st.markdown(f"**Dataset: {escape_md(report.dataset or '')}**{escape_md(detected)}")
     cols = st.columns(7)
     for col, (label, value) in zip(cols, (("Rows read", report.rows_read), ("Accepted", report.accepted),
@@ -188,13 +316,7 @@ def validation(report: IngestReport) -> None:
         col.metric(label, f"{value:,}")
     if report.notes:
         st.markdown("\n".join(f"- {escape_md(n)}" for n in report.notes))
-    if report.scores:
-        with st.expander("Why this dataset: the score of each"):
-            st.dataframe(pl.DataFrame([{"Dataset": s.dataset, "Score": f"{s.score:g}%",
-                                        "Required found": f"{s.required_found} of {s.required_total}",
-                                        "Optional found": f"{s.optional_found} of {s.optional_total}",
-                                        "Missing": ", ".join(s.missing)} for s in report.scores]),
-                         hide_index=True, placeholder="—", width="stretch")
+    _scores(found, report)
     if report.rejects:
         shown = len(report.rejects)
         more = f" (the first {shown} shown; all of them can be downloaded after the import)" \
@@ -206,6 +328,43 @@ def validation(report: IngestReport) -> None:
                      hide_index=True, placeholder="—", width="stretch",
                      column_config={"line": "Line", "column": "Column", "reason": st.column_config.TextColumn(
                          "Reason", width="large"), "raw": "Row as written"})
+
+
+def _scores(found: Inspection, report: IngestReport) -> None:
+    """Why this preset or dataset: the score of every import preset and every canonical dataset."""
+    presets = report.preset_scores or found.presets
+    datasets = _dataset_scores(found, report)
+    if not presets and not datasets:
+        return
+    with st.expander("Why this preset or dataset: the score of each"):
+        if presets:
+            st.dataframe(pl.DataFrame([{"Import preset": s.preset, "Export": s.label, "Fills": s.dataset,
+                                        "Score": f"{s.score:g}%",
+                                        "Identifying found": f"{s.required_found} of {s.required_total}",
+                                        "Other found": f"{s.optional_found} of {s.optional_total}",
+                                        "Missing": ", ".join(s.missing) if s.applies else "(reads another format)"}
+                                       for s in presets]),
+                         hide_index=True, placeholder="—", width="stretch")
+        if datasets:
+            st.dataframe(pl.DataFrame([{"Dataset": s.dataset, "Score": f"{s.score:g}%",
+                                        "Required found": f"{s.required_found} of {s.required_total}",
+                                        "Optional found": f"{s.optional_found} of {s.optional_total}",
+                                        "Missing": ", ".join(s.missing)} for s in datasets]),
+                         hide_index=True, placeholder="—", width="stretch")
+
+
+def file_panel(f: UploadedFile, mappings: dict[str, dict[str, str]]) -> IngestOptions | None:
+    """One dropped file: its choices, detection, first rows, column mapping and validation report.
+    Returns the options to import it with, or None when it cannot be imported as it is."""
+    found = inspect_file(f)
+    choice = choice_of(f, found, mappings)
+    report = preview(f, choice)
+    choices(f, found, choice, report)
+    detection(found, choice, report)
+    first_rows(f, found)
+    mapping_editor(f, found.headers, report, choice)
+    validation(found, report)
+    return choice.options if report.status == "preview" else None
 
 
 # -- import ---------------------------------------------------------------------------------------
@@ -230,7 +389,8 @@ def import_files(files: list[tuple[UploadedFile, IngestOptions]]) -> list[Ingest
 
 def last_import(reports: list[dict[str, Any]]) -> None:
     """The reports of the import just made."""
-    rows = [{"File": r["file"], "Result": r["status"], "Dataset": r.get("dataset"), "Rows read": r["rows_read"],
+    rows = [{"File": r["file"], "Result": r["status"], "Dataset": r.get("dataset"), "Preset": r.get("preset"),
+             "Rows read": r["rows_read"],
              "New": r["inserted"], "Updated": r["updated"], "Unchanged": r["unchanged"], "Rejected": r["rejected"],
              "Duplicates": r["duplicates"], "Ingestion": r.get("ingestion_id")} for r in reports]
     st.dataframe(pl.DataFrame(rows, infer_schema_length=None), hide_index=True, placeholder="—", width="stretch",

@@ -25,7 +25,7 @@ from loaders.presets.base import Preset, PresetScore, run
 from loaders.presets.mappings import TABLES as MAPPING_TABLES
 from loaders.presets.mappings import check_overrides
 from loaders.presets.source import Source, drop, from_raw, probe_keys, read_json
-from loaders.read import RawFile, detect_format, read_file
+from loaders.read import RawFile, detect_format, read_file, scratch
 from loaders.schema import DATASETS
 
 if TYPE_CHECKING:
@@ -69,11 +69,10 @@ def _shape(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | 
 
 def detect_presets(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[PresetScore]:
     """Every preset's score for the file at `path` (shown as `name`), best first, reading only its shape."""
-    fmt, headers, raw = _shape(con, path, name, None)
-    if raw is not None:
-        drop(con, raw.temp_tables)
-        for f in raw.temp_files:
-            f.unlink(missing_ok=True)
+    with scratch():
+        fmt, headers, raw = _shape(con, path, name, None)
+        if raw is not None:
+            drop(con, raw.temp_tables)
     return score_presets(headers, fmt)
 
 

@@ -1,4 +1,9 @@
-"""Exports that leave Rollgate: CSV cells are neutralised against spreadsheet formulas."""
+"""CSV files that leave Rollgate (snapshot criteria, rejected rows, family tables): every cell quoted,
+text cells neutralised against spreadsheet formulas (research/reliability-security.md §3).
+
+A neutral module beside rollgate_version.py, so the snapshots engine and the UI both use it and
+neither depends on the other.
+"""
 
 from __future__ import annotations
 

@@ -47,4 +47,4 @@ evidence.readiness(ev)
 
 st.divider()
 st.subheader("Record the decision")
-decision.render(ev, plan)
+decision.render(s, ev, plan)

@@ -1,6 +1,7 @@
 """A real Streamlit server and a real Chromium: a file uploaded through the Upload page is imported,
 every page opens without an exception or an error box, Overview and Gate review show the engine's
-recommendation, and a command-line import while the app is open is seen on reload (DESIGN.md §9).
+recommendation, a command-line import while the app is open is seen on reload (DESIGN.md §9), and a
+decision recorded on Gate review downloads as an HTML report that opens offline, fetching nothing.
 
 A screenshot of every page is saved under tests/artifacts/ (git-ignored) for people to look at.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, Route, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -192,3 +194,53 @@ def test_a_command_line_import_while_the_app_is_open_is_seen_on_reload(
     browser_page.reload()
     _wait_loaded(browser_page)
     expect(support.get_by_test_id("stMetricValue")).to_have_text(f"{before + 1:,}")
+
+
+def test_a_recorded_decision_downloads_as_a_report_that_opens_offline(server: tuple[str, Path, Path],
+                                                                     browser_page: Page, tmp_path: Path) -> None:
+    url, _, _ = server
+    page = browser_page
+    page.goto(url)
+    _wait_loaded(page)
+    _open(page, "Gate review")
+    rationale = "Two severe incidents in legal-ops: wait for the <b>audit</b>."
+    page.get_by_test_id("stRadio").get_by_text("✖ Pause", exact=True).click()
+    page.get_by_label("Decided by").fill("Steering committee chair")
+    page.get_by_label("Rationale").fill(rationale)
+    page.get_by_label("Conditions").fill("Extra review stays on for legal-ops.")
+    page.get_by_role("button", name="Record decision").click()
+    _wait_loaded(page)
+    _no_error(page, "Gate review after recording")
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("decision pause by Steering committee chair")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="HTML report").click()
+    name = download.value.suggested_filename
+    assert re.fullmatch(r"gate-review-\d{4}-extra-review-2026-09-01-to-2026-09-30-[0-9a-f]{8}\.html", name), name
+    report = tmp_path / name
+    download.value.save_as(report)
+
+    # The report on its own: offline, every request that is not the file itself refused and counted.
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(offline=True)
+    left: list[str] = []
+
+    def refuse(route: Route) -> None:
+        left.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(?!file:|data:).*"), refuse)
+    offline = context.new_page()
+    offline.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else left.append(r.url))
+    offline.goto(report.as_uri())
+    expect(offline.get_by_role("heading", name="Decision")).to_be_visible()
+    expect(offline.locator("#decision")).to_contain_text("PAUSE")
+    expect(offline.locator("#decision")).to_contain_text("Steering committee chair")
+    expect(offline.get_by_text(rationale, exact=True)).to_be_visible()  # the rationale as text, not markup
+    assert offline.locator("#decision b").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    offline.emulate_media(media="print")
+    pdf = offline.pdf(path=str(ARTIFACTS / "gate-review-report.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    context.close()
+    assert left == []

@@ -1,10 +1,16 @@
-"""CSV exports neutralise spreadsheet formulas in text cells and keep numbers as numbers."""
+"""CSV exports (exports_csv) neutralise spreadsheet formulas in text cells and keep numbers as numbers;
+the module is neutral ground: the snapshots engine uses it without depending on the UI."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from ui.export import neutralise, safe_csv
+from exports_csv import neutralise, safe_csv
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -19,3 +25,23 @@ def test_neutralise(value: object, expected: object) -> None:
 def test_safe_csv_quotes_every_cell_and_writes_a_bom() -> None:
     out = safe_csv([{"a": "=1+2", "b": -4}, {"a": 'say "hi"', "b": None}], ["a", "b"])
     assert out == '\ufeff"a","b"\r\n"\'=1+2","-4"\r\n"say ""hi""",""\r\n'.encode()
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "snapshots").glob("*.py")), ids=lambda p: p.name)
+def test_the_snapshots_engine_imports_nothing_from_the_ui(path: Path) -> None:
+    assert not {m for m in _imports(path) if m.split(".")[0] in ("ui", "pages", "streamlit")}
+
+
+def test_there_is_one_csv_module() -> None:
+    assert not (ROOT / "ui" / "export.py").exists()
+    assert "exports_csv" in _imports(ROOT / "snapshots" / "exports.py")

@@ -1,5 +1,7 @@
 """Gate review (AppTest): every criterion with its evidence, the triggers, readiness and recommendation,
-as the engine judged them; another stage can be chosen; the decision has its own section."""
+as the engine judged them; another stage can be chosen; the decision is recorded through the form (the
+engine's refusal shown as it is, nothing stored), becomes a snapshot with its three downloads and is listed
+on Snapshots."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from gates.format import value_text
+from loaders import store
 from metrics.model import Window
+from snapshots import store as snapshot_store
+from ui import decision
 from ui.evidence import criteria_frame
 from ui.style import OUTCOME
 
@@ -71,4 +76,115 @@ def test_another_stage_can_be_reviewed_on_the_same_window(demo_db: Path) -> None
 def test_the_decision_has_its_own_section_after_the_evidence(demo_db: Path) -> None:
     at = _page()
     assert at.subheader[-1].value == "Record the decision"
-    assert "python cli.py snapshot --stage extra-review --month 2026-09 --decision OUTCOME --by NAME" in texts(at.info)
+    outcome = at.radio(key=_field(at, "decision_outcome"))
+    assert outcome.options == ["✔ Proceed (recommended)", "→ Continue", "▲ Limit", "▲ Redesign", "✖ Pause"]
+    assert outcome.value == "proceed"  # the recommendation, until the person chooses
+    assert at.text_input(key=_field(at, "decision_by")).value == ""
+    assert at.date_input(key=_field(at, "decision_next_review")).value is None
+    assert at.selectbox(key=_field(at, "decision_supersedes")).options == ["Nothing: a new decision"]
+    assert not at.get("download_button")
+
+
+# -- recording the decision -------------------------------------------------------------------------
+
+def _field(at: AppTest, name: str) -> str:
+    return decision.field_key(name, at.session_state)
+
+
+def _decide(at: AppTest, outcome: str, by: str, rationale: str = "", conditions: str = "",
+            next_review: date | None = None) -> AppTest:
+    at.radio(key=_field(at, "decision_outcome")).set_value(outcome)
+    at.text_input(key=_field(at, "decision_by")).input(by)
+    at.text_area(key=_field(at, "decision_rationale")).input(rationale)
+    at.text_area(key=_field(at, "decision_conditions")).input(conditions)
+    if next_review is not None:
+        at.date_input(key=_field(at, "decision_next_review")).set_value(next_review)
+    next(b for b in at.button if b.label == "Record decision").click()
+    return run(at)
+
+
+def _stored(db: Path) -> list[tuple[object, ...]]:
+    with store.connect(db) as con:
+        return con.execute("select id, stage, window_from, decision, decided_by from gate_reviews order by id"
+                           ).fetchall()
+
+
+def test_a_decision_other_than_the_recommendation_without_a_rationale_is_refused_and_nothing_recorded(
+        demo_db: Path) -> None:
+    at = _decide(_page(), "pause", "Steering committee chair")
+    assert texts(at.error) == ("The decision was not recorded:\n"
+                               "- rationale: the decision 'pause' differs from the recommendation 'proceed'; write "
+                               "the rationale for deciding otherwise.")
+    assert _stored(demo_db) == []
+    assert not at.success and not at.get("download_button")
+    # What the person wrote stays in the form, to be completed.
+    assert at.radio(key=_field(at, "decision_outcome")).value == "pause"
+    assert at.text_input(key=_field(at, "decision_by")).value == "Steering committee chair"
+
+
+def test_every_problem_of_a_decision_is_listed_at_once(demo_db: Path) -> None:
+    at = _decide(_page(), "limit", "   ")
+    assert texts(at.error).splitlines() == [
+        "The decision was not recorded:",
+        "- decided_by: say who decided (a name or role).",
+        "- rationale: the decision 'limit' differs from the recommendation 'proceed'; write the rationale for "
+        "deciding otherwise."]
+    assert _stored(demo_db) == []
+
+
+def test_recording_a_decision_creates_the_snapshot_offers_its_downloads_and_lists_it(demo_db: Path) -> None:
+    rationale = "Two severe incidents in legal-ops.\nWait for the audit **first** <b>please</b>."
+    at = _decide(_page(), "pause", "A. Chair <b>x</b>", rationale, "Extra review stays on.", date(2026, 10, 30))
+    assert not at.error
+    assert texts(at.success) == "Recorded snapshot #1: decision pause by A. Chair <b>x</b>."
+    assert _stored(demo_db) == [(1, "extra-review", date(2026, 9, 1), "pause", "A. Chair <b>x</b>")]
+    with store.connect(demo_db) as con:
+        snap = snapshot_store.get(con, 1)
+    assert snap.decision.model_dump() == {"outcome": "pause", "decided_by": "A. Chair <b>x</b>",
+                                          "rationale": rationale, "conditions": "Extra review stays on.",
+                                          "next_review_on": date(2026, 10, 30)}
+    assert snap.recommendation.outcome == "proceed"
+    assert ([(c.metric, c.status, c.explanation) for c in snap.criteria]
+            == [(c.metric, c.status, c.explanation) for c in engine_review(demo_db, "extra-review").criteria])
+    # The three downloads of the snapshot just recorded, and a form ready for the next decision.
+    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in at.get("download_button")] == [
+        ("HTML report", "html"), ("JSON record", "json"), ("Criteria CSV", "csv")]
+    assert "**Recorded as snapshot #1:** decision **Pause** by A. Chair <b>x</b>, 2026-" in texts(at.markdown)
+    assert at.radio(key=_field(at, "decision_outcome")).value == "proceed"
+    assert at.text_area(key=_field(at, "decision_rationale")).value == ""
+    assert at.selectbox(key=_field(at, "decision_supersedes")).options[1].startswith("#1 · extra-review · 1 Sep 2026")
+    # The user's text is escaped wherever markdown shows it; no element allows HTML.
+    assert all(not m.proto.allow_html for m in at.markdown)
+    assert "A\\. Chair \\<b\\>x\\</b\\>" in "".join(m.value for m in at.markdown)
+
+    at.switch_page("pages/snapshots.py")
+    run(at)
+    history = at.dataframe[0].value.to_dict("records")
+    assert [{k: row[k] for k in ("#", "Stage", "Window", "Recommendation", "Decision", "Decided by", "Integrity")}
+            for row in history] == [
+        {"#": 1, "Stage": "extra-review", "Window": "1 Sep 2026 – 30 Sep 2026", "Recommendation": "✔ Proceed",
+         "Decision": "✖ Pause", "Decided by": "A. Chair <b>x</b>", "Integrity": "✔ Intact"}]
+
+
+def test_a_correction_names_the_snapshot_it_supersedes(demo_db: Path) -> None:
+    at = _decide(_page(), "pause", "A. Chair", "Incidents.")
+    at.selectbox(key=_field(at, "decision_supersedes")).set_value(1)
+    at = _decide(at, "limit", "A. Chair", "Limit instead: the incidents were in one team.")
+    assert texts(at.success) == "Recorded snapshot #2: decision limit by A. Chair."
+    with store.connect(demo_db) as con:
+        assert [(e.id, e.supersedes, e.superseded_by) for e in snapshot_store.entries(con)] == [(2, 1, None),
+                                                                                                (1, None, 2)]
+    assert "Already recorded for this review: #1 (pause by A. Chair," in texts(at.caption)
+    # The same stage and dates for one department is another review: nothing recorded for it yet.
+    at.sidebar.selectbox(key="filter_department").set_value("legal")
+    run(at)
+    assert "Already recorded" not in texts(at.caption) and not at.get("download_button")
+
+
+def test_the_outcome_follows_the_recommendation_of_another_window(demo_db: Path) -> None:
+    at = _page()
+    at.radio(key=_field(at, "decision_outcome")).set_value("limit")
+    run(at)
+    at.session_state["filter_months"] = ("2026-06", "2026-06")  # June: the pause triggers fire
+    run(at)
+    assert at.radio(key=_field(at, "decision_outcome")).value == "pause"

@@ -86,7 +86,7 @@ def ingestion_history(db: str, data_version: DataVersion) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def rejects_csv(db: str, data_version: DataVersion, ingestion_id: int) -> bytes:
-    from ui.export import safe_csv
+    from exports_csv import safe_csv
 
     with connection(db) as con:
         rows = [r.model_dump() for r in rejects_of(con, ingestion_id)]

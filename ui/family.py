@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from exports_csv import safe_csv
 from gates.criteria import CriterionResult, judge
 from gates.format import count_text, interval_text, value_text
 from gates.plan import Gate, Plan, Stage
@@ -24,7 +25,6 @@ from ui import empty, session
 from ui.charts import Breakdown, Point, StageBand, Trend, breakdown_figure, trend_figure
 from ui.data import month_bounds
 from ui.evidence import FAMILY_TITLES, criteria_by_metric
-from ui.export import safe_csv
 from ui.fmt import escape_md, month_label, rule_text, window_text
 from ui.session import Session
 from ui.style import NO_GATE, STATUS, badge_markdown, worst

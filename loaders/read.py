@@ -503,10 +503,12 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
         con.execute(f"create temp table {records} as select j, rowid + 1 as line from {records}_lines")
         con.execute(f"drop table {records}_lines")
         fmt = "ndjson"
+    # Columns in the order they first appear: by the first record that has the key, then by its
+    # place in that record (so the order is the same on every read).
     keys = [r[0] for r in con.execute(
-        f"select k from (select unnest(json_keys(jv)) as k, min(line) as first from (select case when "
-        f"json_valid(j) then j end as jv, line from {records}) where json_type(jv) = 'OBJECT' group by k) "
-        "order by first").fetchall()]
+        f"select k from (select k, min(line * 1000000 + pos) as first from (select unnest(json_keys(jv)) as k, "
+        f"unnest(range(len(json_keys(jv)))) as pos, line from (select case when json_valid(j) then j end as jv, "
+        f"line from {records}) where json_type(jv) = 'OBJECT') group by k) order by first").fetchall()]
     if not keys:
         raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
                          "objects or one object per line (NDJSON).")

@@ -2,10 +2,11 @@
 
     from metrics import compute, breakdown
     values = compute(con, ctx, window)            # {metric id: MetricValue}, registry order
+    trend = monthly(con, ctx, window, "quality")  # {'YYYY-MM': {metric id: MetricValue}}
     rows = breakdown(con, ctx, window, "quality.error_rate", "month")
 """
 
-from metrics.engine import BreakdownRow, By, breakdown, compute, compute_family, family_breakdown
+from metrics.engine import BreakdownRow, By, breakdown, compute, compute_family, family_breakdown, monthly
 from metrics.model import MetricContext, MetricValue, StageScope, Window, wilson
 from metrics.registry import FAMILIES, METRICS, REGISTRY, MetricDef
 
@@ -24,5 +25,6 @@ __all__ = [
     "compute",
     "compute_family",
     "family_breakdown",
+    "monthly",
     "wilson",
 ]

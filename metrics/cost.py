@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import duckdb
 
-from metrics import filters, scope
-from metrics.facts import Facts
+from metrics import scope
+from metrics.facts import Facts, WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.query import fetch_one, window_params
 from metrics.values import amount, quotient
-
-
-def cash_cost(con: duckdb.DuckDBPyConnection, window: Window) -> float:
-    """Σ amount of the cost lines whose month overlaps the window (0 when there are none)."""
-    sql = f"""
-        with cost_rows as ({filters.cost_rows(window)})
-        select coalesce(sum(amount), 0) as cash from cost_rows"""
-    return float(fetch_one(con, sql, window_params(window))["cash"])
 
 
 def months_touched(window: Window) -> int:
@@ -30,11 +21,11 @@ def months_touched(window: Window) -> int:
 
 
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: Facts | None = None) -> dict[str, MetricValue]:
+            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
     """Every cost metric for `window`. The budget is the monthly budget of the stage in force on
     the window's end date times the months the window touches; no stage or no budget gives null."""
     f = facts or Facts(con, ctx, window)
-    cash = cash_cost(con, window)
+    cash = f.cash
     labour_minutes = f.reviews.review_minutes + f.reviews.rework_minutes + f.tickets.handling_minutes
     labour = labour_minutes / 60 * ctx.hourly_rate
     total = cash + labour

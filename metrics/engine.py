@@ -1,26 +1,32 @@
-"""The one entry point for numbers: every metric of a window, and breakdowns for charts.
+"""The one entry point for numbers: every metric of a window, every month of a window, and
+breakdowns for charts.
 
-`compute` is what the gate engine, the pages, the command line and snapshots call; each metric
-is computed once here and shown as the record it returns, never recomputed elsewhere.
+`compute` is what the gate engine, the pages, the command line and snapshots call; `monthly` gives
+the same records for each month of a window from grouped queries (the trend charts); each metric
+is computed here and shown as the record it returns, never recomputed elsewhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from typing import Literal
 
 import duckdb
 
-from metrics import adoption, cost, quality, risk, support, value
-from metrics.facts import Facts
+from metrics import adoption, by_month, cost, quality, risk, support, value
+from metrics.by_month import month_key, months
+from metrics.facts import Facts, WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.query import fetch_column, window_params
 from metrics.registry import FAMILIES, METRICS, REGISTRY, Family
 
+__all__ = ["BreakdownRow", "By", "breakdown", "compute", "compute_family", "departments", "family_breakdown",
+           "groups", "monthly", "months", "use_cases"]
+
 By = Literal["month", "department", "use_case"]
-FamilyCompute = Callable[[duckdb.DuckDBPyConnection, MetricContext, Window, Facts | None], dict[str, MetricValue]]
+FamilyCompute = Callable[[duckdb.DuckDBPyConnection, MetricContext, Window, WindowFacts | None],
+                         dict[str, MetricValue]]
 
 FAMILY_COMPUTE: dict[Family, FamilyCompute] = {
     "quality": quality.compute,
@@ -64,15 +70,45 @@ def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: W
     return FAMILY_COMPUTE[family](con, ctx, window, None)
 
 
-def months(window: Window) -> list[Window]:
-    """The window cut at month boundaries: one window per calendar month it touches, keeping its
-    filters (March 10 – April 9 gives March 10–31 and April 1–9)."""
-    out, start = [], window.start
-    while start <= window.end:
-        next_month = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        end = min(window.end, next_month - timedelta(days=1))
-        out.append(replace(window, start=start, end=end))
-        start = next_month
+def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:
+    """The metric ids `chosen` names, in registry order: a family, one metric id, several ids, or
+    None for all. KeyError names an unknown family or metric."""
+    if chosen is None:
+        return [m.id for m in METRICS]
+    if isinstance(chosen, str):
+        if chosen in FAMILIES:
+            return [m.id for m in METRICS if m.family == chosen]
+        if chosen not in REGISTRY:
+            raise KeyError(f"unknown family or metric {chosen!r}; families are {', '.join(FAMILIES)}")
+        return [chosen]
+    wanted = set(chosen)
+    unknown = sorted(wanted - set(REGISTRY))
+    if unknown:
+        raise KeyError(f"unknown metric {unknown[0]!r}")
+    return [m.id for m in METRICS if m.id in wanted]
+
+
+def monthly(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
+            chosen: Family | str | Iterable[str] | None = None, *,
+            reuse: Hashable | None = None) -> dict[str, dict[str, MetricValue]]:
+    """The chosen metrics (a family, metric ids, or None for all) for every calendar month `window`
+    touches: {'YYYY-MM': {metric id: MetricValue}}, months in order, metrics in registry order.
+
+    Each month equals `compute` on that month's window — the month cut to `window` (March 10 –
+    April 9 gives March 10–31 and April 1–9), with its filters — through the same family code; the
+    facts come from a few grouped queries for all months together (metrics.by_month) instead of a
+    scan per month. `reuse`, a hashable value that names the database's current content (the app
+    passes its database path and data version) and changes whenever the data does, keeps the
+    filter-independent scans of the window, so another department or use case of the same window
+    and plan is quick."""
+    ids = metric_ids(chosen)
+    families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
+    out: dict[str, dict[str, MetricValue]] = {}
+    for w, facts in by_month.month_facts(con, ctx, window, reuse):
+        found: dict[str, MetricValue] = {}
+        for family in families:
+            found.update(FAMILY_COMPUTE[family](con, ctx, w, facts))
+        out[month_key(w)] = {i: found[i] for i in ids}
     return out
 
 
@@ -107,7 +143,7 @@ def use_cases(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window
 def groups(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window, by: By) -> list[tuple[str, Window]]:
     """(key, window) for every group of a breakdown, in chart order."""
     if by == "month":
-        return [(f"{w.start:%Y-%m}", w) for w in months(window)]
+        return [(month_key(w), w) for w in months(window)]
     if by == "department":
         return [(d, replace(window, department=d)) for d in departments(con, window)]
     if by == "use_case":
@@ -119,7 +155,12 @@ def family_breakdown(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window:
                      by: By) -> list[BreakdownRow]:
     """Every metric of `family` for every group of `by`: grain group × metric, groups in chart
     order and metrics in registry order. Each group is computed exactly as `compute` would on
-    that group's window, so a bar always equals the number shown for that filter."""
+    that group's window, so a bar always equals the number shown for that filter (months all
+    together, through `monthly`)."""
+    if by == "month":
+        found = monthly(con, ctx, window, family)
+        return [BreakdownRow(metric_id, by, key, w, mv)
+                for key, w in groups(con, ctx, window, by) for metric_id, mv in found[key].items()]
     rows = []
     for key, w in groups(con, ctx, window, by):
         for metric_id, mv in compute_family(con, ctx, w, family).items():

@@ -1,15 +1,18 @@
-"""The shared aggregates of one window: one query per dataset that several families read.
+"""The aggregates of one window that metrics are made from: one query per dataset.
 
-Usage feeds all six families, reviews three, tickets two. Each is aggregated here in one query
-per window (`Facts` runs each on first use and keeps the result), so computing all six families
-reads the window's usage in one query. Families turn these sums into metrics; their own small
-datasets (costs, incidents, roster and training, feedback) they query themselves.
+Usage feeds all six families, reviews three, tickets two; costs, incidents, roster and training,
+and feedback one each. Each is aggregated here in one query per window (`Facts` runs each on
+first use and keeps the result), so computing all six families reads the window's usage in one
+query. Families only turn these records into metrics (metrics.quality, …), so the same family
+code serves `compute` (these queries, one window) and `monthly` (metrics.by_month: the same
+records for every month of a window from grouped queries).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import duckdb
 
@@ -19,6 +22,8 @@ from metrics.query import fetch_one, window_params
 
 KEPT = "('accepted', 'edited')"
 CONFUSION = "('how_to', 'allowed_use', 'data_rules', 'review')"
+HIGH = "('high', 'critical')"
+EXPOSURE = "('data_exposure', 'privacy')"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,56 @@ class TicketFacts:
     median_hours: float | None  # median hours from opening to closing of those closed in the window
     open_at_end: int          # opened by the end, closed_at empty or after the end
     repeated_topics: int      # normalised topics with 3+ tickets opened in the window
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """Incident counts for the window (use-case filter only); `open_high` looks at every incident
+    reported by the end."""
+
+    incidents: int
+    high: int                 # severity high or critical
+    exposure: int             # category data_exposure or privacy
+    complaints: int
+    open_high: int            # high/critical, reported by the end, resolved_at empty or after the end
+
+
+@dataclass(frozen=True)
+class AccessFacts:
+    """Roster users (department-filtered) with access on some day of the window, and how many of
+    them had completed, by the end, every module required by the stage in force on the end date."""
+
+    with_access: int
+    trained: int
+
+
+@dataclass(frozen=True)
+class FeedbackFacts:
+    """Feedback submitted in the window (filtered): responses and their mean satisfaction (None when
+    there is none)."""
+
+    responses: int
+    mean: float | None
+
+
+class WindowFacts(Protocol):
+    """What the families read: every aggregate of one window. `Facts` queries them for a window;
+    metrics.by_month gives the same records for each month of a longer window."""
+
+    @property
+    def usage(self) -> UsageFacts: ...
+    @property
+    def reviews(self) -> ReviewFacts: ...
+    @property
+    def tickets(self) -> TicketFacts: ...
+    @property
+    def incidents(self) -> IncidentFacts: ...
+    @property
+    def access(self) -> AccessFacts: ...
+    @property
+    def cash(self) -> float: ...
+    @property
+    def feedback(self) -> FeedbackFacts: ...
 
 
 def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> UsageFacts:
@@ -166,8 +221,67 @@ def ticket_facts(con: duckdb.DuckDBPyConnection, window: Window) -> TicketFacts:
     return TicketFacts(**row)
 
 
+def incident_facts(con: duckdb.DuckDBPyConnection, window: Window) -> IncidentFacts:
+    """One pass over incidents: grain incident → one row of counts."""
+    reported = filters.in_window("reported_at")
+    sql = f"""
+        with incident_rows as ({filters.incident_rows(window)})
+        select count(*) filter (where {reported}) as incidents,
+               count(*) filter (where {reported} and severity in {HIGH}) as high,
+               count(*) filter (where {reported} and category in {EXPOSURE}) as exposure,
+               count(*) filter (where {reported} and category = 'complaint') as complaints,
+               count(*) filter (where severity in {HIGH} and reported_at < cast($stop as timestamp)
+                                and (resolved_at is null or resolved_at >= cast($stop as timestamp))) as open_high
+        from incident_rows"""
+    return IncidentFacts(**fetch_one(con, sql, window_params(window)))
+
+
+def required_modules(ctx: MetricContext, window: Window) -> list[str]:
+    """The modules of the stage in force on the window's end date, distinct and sorted (none when no
+    stage is in force)."""
+    stage = ctx.stage_on(window.end)
+    return sorted(set(stage.required_training)) if stage else []
+
+
+def access_facts(con: duckdb.DuckDBPyConnection, window: Window, required: list[str]) -> AccessFacts:
+    """Grain roster user → one row of counts. `required` is the module list to check."""
+    sql = f"""
+        with
+        access_users as (
+            select r.user_id from ({filters.roster_rows(window)}) r where {scope.access_during_window("r")}
+        ),
+        completed as (
+            select t.user_id, count(distinct t.module) as modules
+            from training t
+            where t.completed_on <= $end and list_contains(cast($modules as varchar[]), t.module)
+            group by t.user_id
+        )
+        select count(*) as with_access,
+               count(*) filter (where coalesce(c.modules, 0) >= $module_count) as trained
+        from access_users a
+        left join completed c on c.user_id = a.user_id"""
+    params = {**window_params(window), "modules": required, "module_count": len(required)}
+    return AccessFacts(**fetch_one(con, sql, params))
+
+
+def cash_cost(con: duckdb.DuckDBPyConnection, window: Window) -> float:
+    """Σ amount of the cost lines whose month overlaps the window (0 when there are none)."""
+    sql = f"""
+        with cost_rows as ({filters.cost_rows(window)})
+        select coalesce(sum(amount), 0) as cash from cost_rows"""
+    return float(fetch_one(con, sql, window_params(window))["cash"])
+
+
+def feedback_facts(con: duckdb.DuckDBPyConnection, window: Window) -> FeedbackFacts:
+    """The window's feedback: grain response → one row (count and mean satisfaction)."""
+    sql = f"""
+        with feedback_rows as ({filters.feedback_rows(window)})
+        select count(*) as responses, avg(satisfaction) as mean from feedback_rows"""
+    return FeedbackFacts(**fetch_one(con, sql, window_params(window)))
+
+
 class Facts:
-    """The shared aggregates of one (context, window), each computed on first use and kept."""
+    """The aggregates of one (context, window), each computed on first use and kept (a WindowFacts)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> None:
         self.con, self.ctx, self.window = con, ctx, window
@@ -183,3 +297,19 @@ class Facts:
     @cached_property
     def tickets(self) -> TicketFacts:
         return ticket_facts(self.con, self.window)
+
+    @cached_property
+    def incidents(self) -> IncidentFacts:
+        return incident_facts(self.con, self.window)
+
+    @cached_property
+    def access(self) -> AccessFacts:
+        return access_facts(self.con, self.window, required_modules(self.ctx, self.window))
+
+    @cached_property
+    def cash(self) -> float:
+        return cash_cost(self.con, self.window)
+
+    @cached_property
+    def feedback(self) -> FeedbackFacts:
+        return feedback_facts(self.con, self.window)

@@ -25,9 +25,10 @@ from __future__ import annotations
 from metrics.model import Window
 
 
-def in_window(column: str) -> str:
-    """`column` (a UTC timestamp) falls on a day of the window."""
-    return f"{column} >= cast($start as timestamp) and {column} < cast($stop as timestamp)"
+def in_window(column: str, start: str = "$start", stop: str = "$stop") -> str:
+    """`column` (a UTC timestamp) falls on a day of the window: [start, stop) where stop is the day
+    after the end (SQL expressions; the window's parameters unless a month's columns are given)."""
+    return f"{column} >= cast({start} as timestamp) and {column} < cast({stop} as timestamp)"
 
 
 def usage_rows(window: Window, roster: bool = True) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import duckdb
 
-from metrics.facts import Facts
+from metrics.facts import Facts, WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.values import amount, proportion, quotient
 
 
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: Facts | None = None) -> dict[str, MetricValue]:
+            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
     """Every quality metric for `window`. Rates are shares of reviews (n = reviews) except the
     acceptance rate (n = interactions with a recorded output_action)."""
     f = facts or Facts(con, ctx, window)

@@ -54,16 +54,24 @@ def has_access(roster: str, day: str) -> str:
             f"({roster}.access_revoked_on is null or {day} < {roster}.access_revoked_on), false)")
 
 
-def access_during_window(roster: str) -> str:
-    """SQL: roster row `roster` gives active access on at least one day of [$start, $end], i.e.
-    some day d with max(granted, start) <= d <= end and d < revoked."""
-    return (f"({roster}.access_granted_on <= $end and ({roster}.access_revoked_on is null or "
-            f"{roster}.access_revoked_on > greatest({roster}.access_granted_on, $start)))")
+def access_during_window(roster: str, start: str = "$start", end: str = "$end") -> str:
+    """SQL: roster row `roster` gives active access on at least one day of [start, end] (the
+    window's parameters unless a month's columns are given), i.e. some day d with
+    max(granted, start) <= d <= end and d < revoked."""
+    return (f"({roster}.access_granted_on <= {end} and ({roster}.access_revoked_on is null or "
+            f"{roster}.access_revoked_on > greatest({roster}.access_granted_on, {start})))")
 
 
 def in_scope(stage: str, roster: str, day: str, use_case: str) -> str:
     """SQL: a use of `use_case` on `day` by the user of roster row `roster`, under the stage row
     `stage` in force that day (null columns when none), is in scope."""
-    return (f"coalesce({stage}.id is not null and {has_access(roster, day)} and "
-            f"(list_contains({stage}.departments, '*') or list_contains({stage}.departments, {roster}.department)) "
+    return allowed(stage, has_access(roster, day), f"{roster}.department", use_case)
+
+
+def allowed(stage: str, access: str, department: str, use_case: str) -> str:
+    """SQL: in_scope with the user's access that day (`access`, a boolean expression) and roster
+    `department` already known: a stage is in force, the user has access, the department is in
+    the stage's departments (or the stage lists `*`) and the use case is approved."""
+    return (f"coalesce({stage}.id is not null and {access} and "
+            f"(list_contains({stage}.departments, '*') or list_contains({stage}.departments, {department})) "
             f"and list_contains({stage}.approved_use_cases, {use_case}), false)")

@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import duckdb
 
-from metrics import filters
-from metrics.facts import Facts
+from metrics.facts import Facts, WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.query import fetch_one, window_params
 from metrics.values import amount, proportion, quotient
 
 
-def satisfaction(con: duckdb.DuckDBPyConnection, window: Window) -> MetricValue:
-    """Mean satisfaction (1-5) of the window's feedback; n = responses; null when none."""
-    sql = f"""
-        with feedback_rows as ({filters.feedback_rows(window)})
-        select count(*) as responses, avg(satisfaction) as mean from feedback_rows"""
-    row = fetch_one(con, sql, window_params(window))
-    return MetricValue("support.satisfaction", row["mean"], row["responses"])
-
-
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: Facts | None = None) -> dict[str, MetricValue]:
+            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
     """Every support metric for `window`. Resolution time is over tickets closed in the window
-    (hours; even count: mean of the two middle values); open tickets are counted at the end."""
+    (hours; even count: mean of the two middle values); open tickets are counted at the end;
+    satisfaction is the mean of the window's feedback (n = responses)."""
     f = facts or Facts(con, ctx, window)
-    t, users = f.tickets, f.usage.active_users
+    t, users, fb = f.tickets, f.usage.active_users, f.feedback
     values = [
         amount("support.tickets", t.opened),
         quotient("support.tickets_per_100_users", t.opened, users, n=users, scale=100),
@@ -37,6 +27,6 @@ def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
         MetricValue("support.median_resolution_hours", t.median_hours if t.closed else None, t.closed),
         amount("support.open_tickets", t.open_at_end),
         amount("support.repeated_topics", t.repeated_topics),
-        satisfaction(con, window),
+        MetricValue("support.satisfaction", fb.mean, fb.responses),
     ]
     return {v.id: v for v in values}

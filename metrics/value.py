@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import duckdb
 
-from metrics.facts import Facts
+from metrics.facts import Facts, WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.values import amount, quotient
 
 
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: Facts | None = None) -> dict[str, MetricValue]:
+            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
     """Every value metric for `window`: hours, and net value in the plan's currency."""
     f = facts or Facts(con, ctx, window)
     u, r = f.usage, f.reviews

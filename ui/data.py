@@ -202,8 +202,15 @@ def month_bounds(key: str) -> tuple[date, date]:
     return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def monthly(db: str, data_version: DataVersion, plan_sha: str, plan: Plan, months: tuple[str, ...],
+@st.cache_data(show_spinner=False, max_entries=64)
+def monthly(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, months: tuple[str, ...],
             department: str | None, use_case: str | None) -> dict[str, dict[str, MetricValue]]:
-    """Every metric for each calendar month: {'YYYY-MM': {metric id: MetricValue}}. Each month is cached
-    on its own, so moving the window or opening another family page reuses what was computed."""
-    return {m: values(db, data_version, plan_sha, plan, *month_bounds(m), department, use_case) for m in months}
+    """Every metric for each calendar month: {'YYYY-MM': {metric id: MetricValue}}, all months from one
+    metrics.monthly call (grouped queries, not a scan per month). The engine keeps the scans that do not depend
+    on the filters for this data version and plan, so another department or use case costs a small query."""
+    if not months:
+        return {}
+    window = Window(month_bounds(min(months))[0], month_bounds(max(months))[1], department, use_case)
+    with connection(db) as con:
+        found = metrics.monthly(con, _plan.metric_context(), window, reuse=(db, data_version))
+    return {m: found[m] for m in months}

@@ -1,0 +1,249 @@
+"""metrics.monthly: every month of a window from grouped queries equals `compute` on that month.
+
+For the hand-written exports (tests/metrics_fixture.py) and the demo data, over windows that span
+all the data, cut months at both ends, reach into months with no data, and carry department and
+use-case filters, monthly(...)[month] equals compute(the month's window) for every metric: value,
+n and the Wilson interval (floats to a relative 1e-9: sums are added in another order).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from metrics_fixture import CONTEXT, load
+
+from gates.plan_io import load_plan
+from loaders.demo import load_demo
+from loaders.ingest import IngestOptions, ingest_file
+from loaders.store import ROOT
+from metrics import by_month, compute, monthly
+from metrics.engine import months
+from metrics.model import MetricContext, MetricValue, Window
+from metrics.registry import METRICS, by_family
+
+DEMO_CONTEXT = load_plan(ROOT / "data" / "plan.toml").metric_context()
+# No stage at all: nothing is in scope, training completion is null, nobody is untrained.
+NO_STAGES = MetricContext(hourly_rate=30.0, default_minutes={"drafting": 5.0})
+
+
+@pytest.fixture(autouse=True)
+def no_kept_bases() -> Iterator[None]:
+    by_month.forget()
+    yield
+    by_month.forget()
+
+
+@pytest.fixture
+def oracle(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    load(con, tmp_path / "exports")
+    return con
+
+
+@pytest.fixture
+def demo(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    assert all(r.status == "stored" for r in load_demo(con))
+    return con
+
+
+def same(a: float | None, b: float | None) -> bool:
+    # abs_tol: a difference of sums (net hours) that cancels to ~0 keeps only rounding noise
+    return (a is None and b is None) or (a is not None and b is not None
+                                         and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12))
+
+
+def differences(got: dict[str, MetricValue], expected: dict[str, MetricValue]) -> list[str]:
+    assert list(got) == list(expected)
+    return [f"{k}: monthly {got[k]} != compute {expected[k]}" for k in expected
+            if not (got[k].n == expected[k].n and same(got[k].value, expected[k].value)
+                    and same(got[k].low, expected[k].low) and same(got[k].high, expected[k].high))]
+
+
+def assert_equals_compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
+                          **options: Any) -> dict[str, dict[str, MetricValue]]:
+    got = monthly(con, ctx, window, **options)
+    assert list(got) == [f"{w.start:%Y-%m}" for w in months(window)]
+    wrong = []
+    for w in months(window):
+        wrong += [f"{w.start}–{w.end}, {w.department}/{w.use_case}: {d}"
+                  for d in differences(got[f"{w.start:%Y-%m}"], compute(con, ctx, w))]
+    assert not wrong, "\n".join(wrong)
+    return got
+
+
+ORACLE_SPANS = [
+    Window(date(2026, 1, 1), date(2026, 4, 30)),     # every month of the data, whole
+    Window(date(2026, 3, 10), date(2026, 4, 9)),     # cuts March and April (the stage changes on Mar 16)
+    Window(date(2025, 12, 15), date(2026, 2, 10)),   # a month with no data at all; usage before the first stage
+    Window(date(2026, 3, 20), date(2026, 3, 20)),    # one day: bob's access ends that day
+    Window(date(2026, 2, 14), date(2026, 3, 25)),    # ends the day ann completes her last module
+]
+ORACLE_FILTERS = [(None, None), ("legal", None), ("sales", None), (None, "draft"), (None, "summary"),
+                  ("legal", "summary"), ("nobody", None)]
+
+
+@pytest.mark.parametrize("span", ORACLE_SPANS, ids=lambda w: f"{w.start}..{w.end}")
+@pytest.mark.parametrize(("department", "use_case"), ORACLE_FILTERS)
+def test_oracle_months_equal_compute(oracle: duckdb.DuckDBPyConnection, span: Window, department: str | None,
+                                     use_case: str | None) -> None:
+    assert_equals_compute(oracle, CONTEXT, replace(span, department=department, use_case=use_case))
+
+
+# Rows at the edges of months, beside the fixture's: fay's access starts after her first use and gus's
+# ends before his (both mid-March); a ticket closed and an incident resolved on the stroke of April 1;
+# bob completes a module no stage requires (two modules, but not the two the wide stage requires).
+EDGES = {
+    "training": "user_id,module,completed_on\nbob@x.org,ethics,2026-03-01\n",
+    "roster": "user_id,department,access_granted_on,access_revoked_on\n"
+              "fay@x.org,sales,2026-03-25,\ngus@x.org,legal,2026-01-01,2026-03-05\n",
+    "usage": "event_id,occurred_at,user_id,use_case,interactions,output_action\n"
+             "E1,2026-03-12T10:00:00Z,fay@x.org,draft,2,accepted\nE2,2026-03-12T11:00:00Z,gus@x.org,summary,3,\n"
+             "E3,2026-03-27T11:00:00Z,fay@x.org,summary,1,edited\n",
+    "support": "ticket_id,opened_at,category,user_id,closed_at\nT9,2026-03-30T09:00:00Z,how_to,fay@x.org,"
+               "2026-04-01T00:00:00Z\n",
+    "incidents": "incident_id,reported_at,category,severity,use_case,resolved_at\n"
+                 "I9,2026-03-03T10:00:00Z,other,critical,summary,2026-04-01T00:00:00Z\n",
+}
+
+
+@pytest.mark.parametrize("span", [Window(date(2026, 3, 10), date(2026, 3, 20)),
+                                  Window(date(2026, 3, 10), date(2026, 4, 9)),
+                                  Window(date(2026, 2, 1), date(2026, 4, 30))], ids=lambda w: f"{w.start}..{w.end}")
+def test_oracle_edges_of_months(oracle: duckdb.DuckDBPyConnection, tmp_path: Path, span: Window) -> None:
+    for dataset, text in EDGES.items():
+        path = tmp_path / f"edge-{dataset}.csv"
+        path.write_text(text, encoding="utf-8")
+        assert ingest_file(oracle, path, path.name, IngestOptions(dataset=dataset)).status == "stored"
+    for department, use_case in ORACLE_FILTERS:
+        assert_equals_compute(oracle, CONTEXT, replace(span, department=department, use_case=use_case))
+
+
+def test_oracle_months_spot_check(oracle: duckdb.DuckDBPyConnection) -> None:
+    # Not only equal to compute: the hand-worked figures of test_metrics_engine.py.
+    got = monthly(oracle, CONTEXT, Window(date(2026, 3, 10), date(2026, 4, 9)))
+    assert [got[m]["adoption.interactions"].value for m in got] == [17, 1]
+    assert [(got[m]["quality.error_rate"].value, got[m]["quality.error_rate"].n) for m in got] == [(0.5, 6), (1.0, 1)]
+    # the same months within the whole of March and April: ann's March 9 use (U02) and R6 now count
+    whole = monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)))
+    assert whole["2026-03"]["quality.reviewed_outputs"].value == 7
+
+
+def test_oracle_without_stages(oracle: duckdb.DuckDBPyConnection) -> None:
+    for department, use_case in ORACLE_FILTERS[:4]:
+        assert_equals_compute(oracle, NO_STAGES, Window(date(2026, 1, 1), date(2026, 4, 30), department, use_case))
+
+
+def test_oracle_stage_without_training_or_budget(oracle: duckdb.DuckDBPyConnection) -> None:
+    # the pilot requires no module (everyone counts as trained; nobody is untrained) and has no budget
+    pilot, wide = CONTEXT.stages
+    ctx = replace(CONTEXT, stages=(replace(pilot, required_training=(), monthly_budget=None), wide))
+    got = assert_equals_compute(oracle, ctx, Window(date(2026, 1, 1), date(2026, 4, 30)))
+    assert got["2026-02"]["adoption.training_completion_rate"].value == 1.0
+    assert got["2026-02"]["cost.budget_utilisation"].value is None
+
+
+def demo_span(con: duckdb.DuckDBPyConnection) -> Window:
+    [(first, last)] = con.execute("select min(occurred_at)::date, max(occurred_at)::date from usage").fetchall()
+    return Window(first, last)
+
+
+def demo_filters(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str | None]]:
+    departments = [r[0] for r in con.execute("select distinct department from roster order by 1").fetchall()]
+    use_cases = [r[0] for r in con.execute("select distinct use_case from usage order by 1").fetchall()]
+    assert len(departments) >= 2 and len(use_cases) >= 2
+    return ([(None, None)] + [(d, None) for d in departments] + [(None, u) for u in use_cases]
+            + [(departments[0], use_cases[0]), (departments[-1], use_cases[-1])])
+
+
+def test_demo_months_equal_compute(demo: duckdb.DuckDBPyConnection) -> None:
+    whole = demo_span(demo)
+    first_month = whole.start.replace(day=1)
+    spans = [
+        replace(whole, start=first_month, end=date(whole.end.year, whole.end.month, 28)),
+        Window(date(first_month.year, first_month.month, 10), date(whole.end.year, whole.end.month, 12)),
+        Window(date(2026, 4, 17), date(2026, 6, 3)),
+    ]
+    for span in spans:
+        for department, use_case in demo_filters(demo):
+            assert_equals_compute(demo, DEMO_CONTEXT, replace(span, department=department, use_case=use_case))
+
+
+def test_demo_without_stages(demo: duckdb.DuckDBPyConnection) -> None:
+    assert_equals_compute(demo, NO_STAGES, demo_span(demo))
+
+
+def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every base scan (by_month._arrow) from now on."""
+    scans: list[str] = []
+    original = by_month._arrow
+
+    def counted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> Any:
+        scans.append("reviews" if "from reviews r" in sql else "training" if "from done" in sql else "usage")
+        return original(con, sql, params)
+
+    monkeypatch.setattr(by_month, "_arrow", counted)
+    return scans
+
+
+def test_reuse_scans_once_for_every_filter(demo: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    scans = count_scans(monkeypatch)
+    span = Window(date(2026, 2, 10), date(2026, 8, 20))
+    for department, use_case in demo_filters(demo):
+        assert_equals_compute(demo, DEMO_CONTEXT, replace(span, department=department, use_case=use_case),
+                              reuse=("demo", 1))
+    # the base (usage summed and per user, reviews linked to departments, training) was made once for every filter
+    assert sorted(scans) == ["reviews", "training", "usage", "usage"]
+    # another plan, another window or another data version is another base
+    assert_equals_compute(demo, NO_STAGES, span, reuse=("demo", 1))
+    assert_equals_compute(demo, DEMO_CONTEXT, replace(span, start=date(2026, 2, 1)), reuse=("demo", 1))
+    assert len(scans) == 12
+    assert len(by_month._kept) == by_month.KEEP
+
+
+def test_reuse_sees_new_data_under_a_new_key(oracle: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    span = Window(date(2026, 3, 1), date(2026, 4, 30), department="legal")
+    before = assert_equals_compute(oracle, CONTEXT, span, reuse=1)
+    extra = tmp_path / "more-usage.csv"
+    extra.write_text("event_id,occurred_at,user_id,use_case,interactions\nU99,2026-04-20T10:00:00Z,ann@x.org,draft,5\n",
+                     encoding="utf-8")
+    report = ingest_file(oracle, extra, extra.name, IngestOptions(dataset="usage"))
+    assert report.status == "stored"
+    # the caller's key names the data: an unchanged key keeps the old base (as a cache keyed on it would)
+    assert monthly(oracle, CONTEXT, span, reuse=1) == before
+    after = assert_equals_compute(oracle, CONTEXT, span, reuse=2)
+    assert after["2026-04"]["adoption.interactions"].value == before["2026-04"]["adoption.interactions"].value + 5
+
+
+def test_without_reuse_nothing_is_kept(oracle: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    scans = count_scans(monkeypatch)
+    monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")
+    monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")
+    assert sorted(scans) == ["reviews", "reviews", "usage", "usage", "usage", "usage"]  # quality reads no training
+    assert not by_month._kept
+
+
+def test_only_the_chosen_metrics_in_registry_order(oracle: duckdb.DuckDBPyConnection,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    span = Window(date(2026, 3, 1), date(2026, 4, 30))
+    scans = count_scans(monkeypatch)
+    risk = monthly(oracle, CONTEXT, span, "risk")
+    assert scans == ["usage", "usage"]  # risk reads no reviews
+    assert list(risk["2026-03"]) == [m.id for m in by_family("risk")]
+    picked = monthly(oracle, CONTEXT, span, ["support.tickets", "quality.error_rate"])
+    assert list(picked["2026-04"]) == ["quality.error_rate", "support.tickets"]
+    assert list(monthly(oracle, CONTEXT, span, "cost.cash_cost")["2026-03"]) == ["cost.cash_cost"]
+    assert list(monthly(oracle, CONTEXT, span)["2026-03"]) == [m.id for m in METRICS]
+
+
+def test_unknown_family_or_metric_is_refused(oracle: duckdb.DuckDBPyConnection) -> None:
+    span = Window(date(2026, 3, 1), date(2026, 3, 31))
+    with pytest.raises(KeyError, match="unknown family or metric 'qualty'; families are quality, value, cost"):
+        monthly(oracle, CONTEXT, span, "qualty")
+    with pytest.raises(KeyError, match=r"unknown metric 'quality\.eror_rate'"):
+        monthly(oracle, CONTEXT, span, ["quality.eror_rate", "risk.incidents"])

@@ -11,7 +11,11 @@ frames start empty; the operating system's file cache is left as it is), times:
   * pandas: bench/pandas_metrics.py, from reading the Parquet files (usage only for the month,
             through the reader's row-group filter) to the 41 results; reading and computing
             are reported apart.
-Each figure is the median of --repeat runs. The two implementations must agree on every value.
+and, for the monthly trend of the family pages (all 41 metrics for every month of the data):
+  * monthly:   metrics.monthly over all the months, from opening the database;
+  * per month: metrics.compute once per month, the same.
+Each figure is the median of --repeat runs. The two implementations must agree on every value,
+and monthly must equal compute on every month (value, n and interval).
 """
 
 from __future__ import annotations
@@ -80,6 +84,39 @@ def child_duckdb(db: str, month: str) -> dict[str, object]:
     return {"imports": opened - started, "compute": done - opened, "values": {k: v.value for k, v in values.items()}}
 
 
+def data_months(db: str) -> Any:
+    """The Window from the first day of the data's first month to the last day of its last."""
+    import duckdb
+
+    from metrics.model import Window
+    from metrics.window import month_window
+
+    con = duckdb.connect(db, read_only=True)
+    first, last = con.execute("select strftime(min(occurred_at), '%Y-%m'), strftime(max(occurred_at), '%Y-%m') "
+                              "from usage").fetchall()[0]
+    con.close()
+    return Window(month_window(first).start, month_window(last).end)
+
+
+def child_trend(db: str, how: str) -> dict[str, object]:
+    """Every metric for every month of the data, by `monthly` or by one `compute` per month."""
+    from gates.plan_io import load_plan
+    from loaders import store
+    from metrics import compute, monthly
+    from metrics.engine import months
+
+    window, ctx = data_months(db), load_plan().metric_context()
+    opened = time.perf_counter()
+    with store.connect(Path(db)) as con:
+        if how == "monthly":
+            found = monthly(con, ctx, window)
+        else:
+            found = {f"{w.start:%Y-%m}": compute(con, ctx, w) for w in months(window)}
+    done = time.perf_counter()
+    return {"compute": done - opened, "values": {f"{m} {k}": [v.value, v.n, v.low, v.high]
+                                                 for m, vs in found.items() for k, v in vs.items()}}
+
+
 def child_pandas(parquet: str, month: str) -> dict[str, object]:
     started = time.perf_counter()
     import pandas as pd
@@ -112,12 +149,20 @@ def run_child(args: list[str]) -> tuple[float, dict[str, Any]]:
     return elapsed, json.loads(proc.stdout)
 
 
+def same(x: float | None, y: float | None) -> bool:
+    """Equal, or both null (beyond floating-point summation order)."""
+    return (x is None and y is None) or (x is not None and y is not None
+                                         and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9))
+
+
 def agree(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """Metric ids whose values differ (beyond floating-point summation order)."""
-    def same(x: float | None, y: float | None) -> bool:
-        return (x is None and y is None) or (x is not None and y is not None
-                                             and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9))
     return [k for k in a if not same(a[k], b.get(k))]
+
+
+def agree_records(a: dict[str, list[Any]], b: dict[str, list[Any]]) -> list[str]:
+    """'month metric' keys whose value, n, low or high differ."""
+    return [k for k in a if k not in b or not all(same(x, y) for x, y in zip(a[k], b[k], strict=True))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", default="2026-06", help="the month to compute (default: the largest, June)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write-readme", action="store_true", help="record the figures in bench/README.md")
-    parser.add_argument("--child", choices=["duckdb", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["duckdb", "pandas", "monthly", "per-month"], help=argparse.SUPPRESS)
     parser.add_argument("--source", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "duckdb":
@@ -134,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child == "pandas":
         print(json.dumps(child_pandas(args.source, args.month)))
+        return 0
+    if args.child in ("monthly", "per-month"):
+        print(json.dumps(child_trend(args.source, args.child)))
         return 0
 
     import duckdb
@@ -147,12 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     month_rows = con.execute("select count(*) from usage where strftime(occurred_at, '%Y-%m') = ?",
                              [args.month]).fetchone()
     con.close()
-    cli, duck, pand = [], [], []
+    cli, duck, pand, grouped, per_month = [], [], [], [], []
     for _ in range(args.repeat):
         cli.append(run_child(["cli.py", "metrics", "--month", args.month, "--json", "--db", str(db)])[0])
         duck.append(run_child([me, "--child", "duckdb", "--source", str(db), "--month", args.month]))
         pand.append(run_child([me, "--child", "pandas", "--source", str(parquet), "--month", args.month]))
+        grouped.append(run_child([me, "--child", "monthly", "--source", str(db)]))
+        per_month.append(run_child([me, "--child", "per-month", "--source", str(db)]))
     differ = agree(duck[-1][1]["values"], pand[-1][1]["values"])
+    trend_differ = agree_records(grouped[-1][1]["values"], per_month[-1][1]["values"])
+    trend_months = len({k.split(" ", 1)[0] for k in grouped[-1][1]["values"]})
 
     def med(runs: list[tuple[float, dict[str, Any]]], key: str | None = None) -> float:
         """Median wall seconds of `runs`, or of the child's own `key` timer."""
@@ -173,6 +225,16 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Target: the whole `cli.py metrics` process under {TARGET_SECONDS} s. DuckDB and pandas agree on "
         + (f"all {len(duck[-1][1]['values'])} values." if not differ else f"all but {', '.join(differ)}."),
+        "",
+        f"| all six families, every month of the data ({trend_months}) | whole process | "
+        f"compute 41 × {trend_months} metrics |",
+        "|---|---|---|",
+        f"| `metrics.monthly` (grouped by month) | {med(grouped):.2f} s | {med(grouped, 'compute'):.2f} s |",
+        f"| `metrics.compute` once per month | {med(per_month):.2f} s | {med(per_month, 'compute'):.2f} s |",
+        "",
+        "The family pages draw their monthly trends with `metrics.monthly`. It equals `metrics.compute` on "
+        + (f"every month for all {len(grouped[-1][1]['values'])} values (value, n, interval)." if not trend_differ
+           else f"every month except {', '.join(trend_differ[:5])}."),
     ]
     print("\n".join(lines))
     if args.write_readme:
@@ -180,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
         README.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
         print(f"wrote the figures into {README.relative_to(ROOT)}")
-    return 1 if differ else 0
+    return 1 if differ or trend_differ else 0
 
 
 if __name__ == "__main__":

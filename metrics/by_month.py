@@ -41,9 +41,11 @@ import pyarrow as pa
 from metrics import filters, scope
 from metrics.facts import (
     CONFUSION,
+    DEFAULTS_CTE,
     EXPOSURE,
     HIGH,
-    KEPT,
+    USAGE_SUMS,
+    USAGE_SUMS_FROM,
     AccessFacts,
     FeedbackFacts,
     IncidentFacts,
@@ -51,6 +53,8 @@ from metrics.facts import (
     TicketFacts,
     UsageFacts,
     required_modules,
+    usage_grain_ctes,
+    usage_params,
 )
 from metrics.model import MetricContext, Window
 from metrics.query import bind, window_params
@@ -84,10 +88,11 @@ def month_key(window: Window) -> str:
 
 # -- step 1: the base ----------------------------------------------------------------------------
 
-# Per user and stage (after STAGES_CTE): how many of the stage's distinct required modules the user
-# has completed, and the day the last of them was first completed. The user had completed, on or
-# before day d, every module the stage requires exactly when `modules` is the stage's count and
-# `last_done` <= d: the test of metrics.facts (a completion on or before d for each module).
+# CTEs (after STAGES_CTE, STAGE_DAYS_CTE). `done`, per user and stage: how many of the stage's
+# distinct required modules the user has completed, and the day the last of them was first
+# completed; `day_needs`: the stage of each day of the window and how many modules it requires.
+# metrics.facts asks, module by module, for a completion on or before day d; that holds for every
+# module of the stage exactly when `modules` is the stage's count and `last_done` <= d.
 DONE_CTES = """stage_modules as (
             select starts_on, unnest(list_distinct(required_training)) as module from stages
         ),
@@ -100,79 +105,60 @@ DONE_CTES = """stage_modules as (
             select f.user_id, m.starts_on, count(*) as modules, max(f.done_on) as last_done
             from first_done f join stage_modules m on m.module = f.module
             group by f.user_id, m.starts_on
+        ),
+        day_needs as (
+            select day, starts_on, len(list_distinct(required_training)) as modules from stage_days
         )"""
+
+
+def untrained(needs: str, done: str, day: str) -> str:
+    """SQL: on `day`, under the stage of day_needs row `needs`, the user of done row `done` (null
+    columns when the user completed none of the stage's modules) had not completed every module."""
+    return (f"coalesce({needs}.modules > 0 and not coalesce({done}.modules = {needs}.modules "
+            f"and {done}.last_done <= {day}, false), false)")
 
 
 def usage_sums_sql(window: Window) -> str:
     """Usage in the window (its filters applied) summed at grain month × department × use case: the
-    sums of metrics.facts.usage_facts. Each row is first judged, at grain day × roster department ×
-    use case × access that day, for access and scope with the same expressions (scope.has_access,
-    scope.allowed); the default minutes of a use case then multiply the interactions without
-    minutes_saved, so a usage row is read once and no per-row join but the roster's is needed."""
-    kept_or_none = f"(output_action is null or output_action in {KEPT})"
-    in_scope = scope.allowed("s", "g.access", "g.department", "g.use_case")
+    sums of metrics.facts.usage_facts, from the same grain (day × department × use case × access)
+    and the same expressions."""
     return f"""
         with
         {scope.STAGES_CTE},
         {scope.STAGE_DAYS_CTE},
-        defaults as (
-            select unnest(cast($defaults as struct(use_case varchar, minutes double)[]), recursive := true)
-        ),
-        usage_rows as ({filters.usage_rows(window)}),
-        grained as (
-            select u.day, u.department, u.use_case, {scope.has_access("u", "u.day")} as access,
-                   sum(interactions) as interactions,
-                   sum(interactions) filter (where output_action in {KEPT}) as kept,
-                   sum(interactions) filter (where output_action is not null) as with_action,
-                   sum(interactions * u.minutes_saved) filter (where {kept_or_none}) as given_minutes,
-                   sum(interactions) filter (where u.minutes_saved is null and {kept_or_none}) as default_uses
-            from usage_rows u
-            group by 1, 2, 3, 4
-        )
-        select cast(date_trunc('month', g.day) as date) as month, g.department, g.use_case,
-               cast(coalesce(sum(g.interactions), 0) as bigint) as interactions,
-               cast(coalesce(sum(g.kept), 0) as bigint) as kept,
-               cast(coalesce(sum(g.with_action), 0) as bigint) as with_action,
-               coalesce(sum(coalesce(g.given_minutes, 0) + coalesce(d.minutes, 0) * coalesce(g.default_uses, 0)), 0)
-                   as saved_minutes,
-               cast(coalesce(sum(g.interactions) filter (where not g.access), 0) as bigint) as without_access,
-               cast(coalesce(sum(g.interactions) filter (where not {in_scope}), 0) as bigint) as out_of_scope
-        from grained g
-        left join stage_days s on s.day = g.day
-        left join defaults d on d.use_case = g.use_case
+        {DEFAULTS_CTE},
+        {usage_grain_ctes(window)}
+        select cast(date_trunc('month', g.day) as date) as month, g.department, g.use_case, {USAGE_SUMS}
+        {USAGE_SUMS_FROM}
         group by 1, 2, 3"""
 
 
-def usage_users_sql(window: Window) -> str:
-    """Usage in the window (its filters applied) per user at grain month × user × use case: the
-    interactions and the first day of use, with what the per-user metrics need of the user.
+def usage_users_sql(window: Window, by_use_case: bool) -> str:
+    """Usage in the window (its filters applied) per user at grain month × user (× use case, with
+    `by_use_case`; else `use_case` is null): the interactions and the first day of use, with what
+    the per-user metrics need of the user.
     `department`: the roster department (null when the user is not in the roster).
     `access_in_month`: the roster row gives access on some day of the month's part of the window
     (scope.access_during_window). `untrained`: on `first_day` the user had not completed (on or
-    before it) every module required by the stage of that day — per (user, stage): all its modules
-    done, the last of them on or before the day. A user's first day in a month is the earliest of
-    its use cases', so the user's flag is the flag of that use case."""
+    before it) every module required by the stage of that day (`untrained`). A user's
+    first day in a month is the earliest of its use cases', so the user's flag is that use case's."""
     in_month = scope.access_during_window("r", "greatest(g.month, $start)", "least(last_day(g.month), $end)")
+    use_case = "u.use_case" if by_use_case else "cast(null as varchar)"
     return f"""
         with
         {scope.STAGES_CTE},
         {scope.STAGE_DAYS_CTE},
         {DONE_CTES},
-        day_needs as (
-            select day, starts_on, len(list_distinct(required_training)) as modules from stage_days
-        ),
         usage_rows as ({filters.usage_rows(window, roster=False)}),
         grouped as (
-            select cast(date_trunc('month', u.day) as date) as month, u.user_id, u.use_case,
+            select cast(date_trunc('month', u.day) as date) as month, u.user_id, {use_case} as use_case,
                    sum(u.interactions) as interactions, min(u.day) as first_day
             from usage_rows u
             group by 1, 2, 3
         )
         select g.month, g.user_id, g.use_case, r.department, cast(g.interactions as bigint) as interactions,
                g.first_day, coalesce({in_month}, false) as access_in_month,
-               coalesce(n.modules > 0
-                        and not coalesce(dn.modules = n.modules and dn.last_done <= g.first_day, false), false)
-                   as untrained
+               {untrained("n", "dn", "g.first_day")} as untrained
         from grouped g
         left join roster r on r.user_id = g.user_id
         left join day_needs n on n.day = g.first_day
@@ -215,17 +201,13 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
     return con.sql(sql, params=bind(sql, params)).to_arrow_table()
 
 
-def _usage_params(ctx: MetricContext, window: Window) -> dict[str, object]:
-    return {**window_params(window), **scope.stage_params(ctx),
-            "defaults": [{"use_case": k, "minutes": float(v)} for k, v in ctx.default_minutes.items()]}
-
-
 class Base:
-    """The scans of one window (step 1), each made on first use and kept: `window` carries the
-    filters the rows were selected with (none for a base kept for reuse)."""
+    """The scans of one window (step 1), each made on first use and kept. A `shared` base is built
+    without filters, to be narrowed to any department and use case (users split by use case, reviews
+    linked to departments); otherwise it is built for `window`'s filters, which its rows satisfy."""
 
-    def __init__(self, ctx: MetricContext, window: Window, link_reviews: bool) -> None:
-        self.ctx, self.window, self.link_reviews = ctx, window, link_reviews
+    def __init__(self, ctx: MetricContext, window: Window, shared: bool) -> None:
+        self.ctx, self.window, self.shared = ctx, window, shared
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
 
@@ -236,18 +218,26 @@ class Base:
             return self._tables[name]
 
     def usage(self, con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
-        """(sums by month × department × use case, users by month × user × use case)."""
-        params = _usage_params(self.ctx, self.window)
+        """(sums by month × department × use case, users by month × user [× use case])."""
+        params = usage_params(self.ctx, self.window)
         return (self._table(con, "usage_sums", usage_sums_sql(self.window), params),
-                self._table(con, "usage_users", usage_users_sql(self.window), params))
+                self._table(con, "usage_users", usage_users_sql(self.window, by_use_case=self.shared), params))
 
     def reviews(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
-        return self._table(con, "reviews", review_base_sql(self.window, self.link_reviews), window_params(self.window))
+        link = self.shared or self.window.department is not None
+        return self._table(con, "reviews", review_base_sql(self.window, link), window_params(self.window))
+
+    def narrowed(self, table: str, window: Window) -> str:
+        """SQL: the rows of base table `table` that `window`'s filters keep (all of them, unless the
+        base is shared: its rows already satisfy its own filters)."""
+        keep = [c for c, v in (("department = $department", window.department),
+                               ("use_case = $use_case", window.use_case)) if v is not None and self.shared]
+        return f"select * from {table}" + (f" where {' and '.join(keep)}" if keep else "")
 
     def training(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
         """DONE_CTES's `done`: grain user × stage."""
-        sql = f"with {scope.STAGES_CTE}, {DONE_CTES} select * from done"
-        return self._table(con, "training", sql, scope.stage_params(self.ctx))
+        sql = f"with {scope.STAGES_CTE}, {scope.STAGE_DAYS_CTE}, {DONE_CTES} select * from done"
+        return self._table(con, "training", sql, usage_params(self.ctx, self.window))
 
 
 _kept: OrderedDict[Hashable, Base] = OrderedDict()
@@ -263,13 +253,13 @@ def base_for(ctx: MetricContext, window: Window, reuse: Hashable | None) -> Base
     """The base for `window`: a kept one (built without filters) when `reuse` names the data, else a
     new one built for the window's own filters."""
     if reuse is None:
-        return Base(ctx, window, link_reviews=window.department is not None)
+        return Base(ctx, window, shared=False)
     whole = replace(window, department=None, use_case=None)
     key = (reuse, _context_key(ctx), whole.start, whole.end)
     with _kept_lock:
         base = _kept.get(key)
         if base is None:
-            base = _kept[key] = Base(ctx, whole, link_reviews=True)
+            base = _kept[key] = Base(ctx, whole, shared=True)
         _kept.move_to_end(key)
         while len(_kept) > KEEP:
             _kept.popitem(last=False)
@@ -283,13 +273,6 @@ def forget() -> None:
 
 
 # -- step 2: per filter --------------------------------------------------------------------------
-
-def _narrowed(table: str, window: Window) -> str:
-    """The rows of a base table that the window's filters keep."""
-    keep = [c for c, v in (("department = $department", window.department), ("use_case = $use_case", window.use_case))
-            if v is not None]
-    return f"select * from {table}" + (f" where {' and '.join(keep)}" if keep else "")
-
 
 USAGE_SQL = """
         with
@@ -395,8 +378,8 @@ def incidents_sql(window: Window) -> str:
 
 def access_sql(window: Window) -> str:
     """metrics.facts.access_facts for every month, each against the modules of the stage in force
-    on its last day (`training_done`: the base's DONE_CTES table): grain month → one row (months
-    with nobody with access are absent)."""
+    on its last day (`training_done`: the base's table of DONE_CTES's `done`): grain
+    month → one row (months with nobody with access are absent)."""
     return f"""
         with
         {PERIODS_CTE},
@@ -475,13 +458,14 @@ class MonthlyFacts:
     @cached_property
     def usage(self) -> dict[date, UsageFacts]:
         sums, users = self.base.usage(self.con)
-        sql = USAGE_SQL.format(sums=_narrowed("usage_sums", self.window), users=_narrowed("usage_users", self.window))
+        sql = USAGE_SQL.format(sums=self.base.narrowed("usage_sums", self.window),
+                               users=self.base.narrowed("usage_users", self.window))
         rows = self._rows(sql, {"usage_sums": sums, "usage_users": users})
         return {m: UsageFacts(**r) for m, r in rows.items()}
 
     @cached_property
     def reviews(self) -> dict[date, ReviewFacts]:
-        sql = REVIEWS_SQL.format(narrowed=_narrowed("review_base", self.window))
+        sql = REVIEWS_SQL.format(narrowed=self.base.narrowed("review_base", self.window))
         rows = self._rows(sql, {"review_base": self.base.reviews(self.con)})
         return {m: ReviewFacts(**r) for m, r in rows.items()}
 

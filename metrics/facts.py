@@ -117,8 +117,57 @@ class WindowFacts(Protocol):
     def feedback(self) -> FeedbackFacts: ...
 
 
+DEFAULTS_CTE = """defaults as (
+            select unnest(cast($defaults as struct(use_case varchar, minutes double)[]), recursive := true)
+        )"""
+
+
+def usage_params(ctx: MetricContext, window: Window) -> dict[str, object]:
+    """The bound values of the usage queries: the window, `$stages` and `$defaults` (the plan's
+    default minutes saved per use case)."""
+    return {**window_params(window), **scope.stage_params(ctx),
+            "defaults": [{"use_case": k, "minutes": float(v)} for k, v in ctx.default_minutes.items()]}
+
+
+def usage_grain_ctes(window: Window) -> str:
+    """CTEs (after STAGES_CTE, STAGE_DAYS_CTE): `usage_rows`, the window's usage with its filters and
+    its users' roster rows, and `usage_grain`, the same summed at grain day × roster department ×
+    use case × access that day (scope.has_access). Each usage row is read once and judged for access
+    there; scope (a matter of day, department, use case and access only) and the default minutes (of
+    the use case) are applied to the few grain rows by USAGE_SUMS."""
+    kept_or_none = f"(output_action is null or output_action in {KEPT})"
+    return f"""usage_rows as ({filters.usage_rows(window)}),
+        usage_grain as (
+            select u.day, u.department, u.use_case, {scope.has_access("u", "u.day")} as access,
+                   sum(interactions) as interactions,
+                   sum(interactions) filter (where output_action in {KEPT}) as kept,
+                   sum(interactions) filter (where output_action is not null) as with_action,
+                   sum(interactions * u.minutes_saved) filter (where {kept_or_none}) as given_minutes,
+                   sum(interactions) filter (where u.minutes_saved is null and {kept_or_none}) as default_uses
+            from usage_rows u
+            group by 1, 2, 3, 4
+        )"""
+
+
+# The sums of UsageFacts over rows of `usage_grain g`, `stage_days s` (the stage of g.day) and
+# `defaults d` (of g.use_case): USAGE_SUMS_FROM. Saved minutes: the given minutes of kept or
+# action-less uses, plus the use case's default (0 when none) for each of those without minutes.
+USAGE_SUMS = f"""cast(coalesce(sum(g.interactions), 0) as bigint) as interactions,
+               cast(coalesce(sum(g.kept), 0) as bigint) as kept,
+               cast(coalesce(sum(g.with_action), 0) as bigint) as with_action,
+               coalesce(sum(coalesce(g.given_minutes, 0) + coalesce(d.minutes, 0) * coalesce(g.default_uses, 0)), 0)
+                   as saved_minutes,
+               cast(coalesce(sum(g.interactions) filter (where not g.access), 0) as bigint) as without_access,
+               cast(coalesce(sum(g.interactions)
+                             filter (where not {scope.in_scope("s", "g.access", "g.department", "g.use_case")}), 0)
+                    as bigint) as out_of_scope"""
+USAGE_SUMS_FROM = """from usage_grain g
+        left join stage_days s on s.day = g.day
+        left join defaults d on d.use_case = g.use_case"""
+
+
 def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> UsageFacts:
-    """The window's usage in one query: usage event → one row of sums (`totals`, each event judged
+    """The window's usage in one query: the sums (`usage_grain` → USAGE_SUMS, each usage row judged
     for access and scope against its user's roster row and the stage of its day), and usage event
     → user (`per_user`) for active users, the heaviest users, activation and training at first
     use. Reading the window's rows twice is cheaper than grouping every sum by user."""
@@ -126,23 +175,9 @@ def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Wind
         with
         {scope.STAGES_CTE},
         {scope.STAGE_DAYS_CTE},
-        defaults as (
-            select unnest(cast($defaults as struct(use_case varchar, minutes double)[]), recursive := true)
-        ),
-        usage_rows as ({filters.usage_rows(window)}),
-        totals as (
-            select coalesce(sum(interactions), 0) as interactions,
-                   coalesce(sum(interactions) filter (where output_action in {KEPT}), 0) as kept,
-                   coalesce(sum(interactions) filter (where output_action is not null), 0) as with_action,
-                   coalesce(sum(interactions * coalesce(u.minutes_saved, d.minutes, 0))
-                            filter (where output_action is null or output_action in {KEPT}), 0) as saved_minutes,
-                   coalesce(sum(interactions) filter (where not {scope.has_access("u", "u.day")}), 0) as without_access,
-                   coalesce(sum(interactions)
-                            filter (where not {scope.in_scope("s", "u", "u.day", "u.use_case")}), 0) as out_of_scope
-            from usage_rows u
-            left join stage_days s on s.day = u.day
-            left join defaults d on d.use_case = u.use_case
-        ),
+        {DEFAULTS_CTE},
+        {usage_grain_ctes(window)},
+        totals as (select {USAGE_SUMS} {USAGE_SUMS_FROM}),
         per_user as materialized (
             select user_id, sum(interactions) as interactions, min(day) as first_day
             from ({filters.usage_rows(window, roster=False)})
@@ -172,9 +207,7 @@ def usage_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Wind
                (select count(*) from access_users a semi join per_user p on p.user_id = a.user_id) as activated,
                (select count(*) from untrained) as untrained
         from totals"""
-    params = {**window_params(window), **scope.stage_params(ctx),
-              "defaults": [{"use_case": k, "minutes": float(v)} for k, v in ctx.default_minutes.items()]}
-    return UsageFacts(**fetch_one(con, sql, params))
+    return UsageFacts(**fetch_one(con, sql, usage_params(ctx, window)))
 
 
 def review_facts(con: duckdb.DuckDBPyConnection, window: Window) -> ReviewFacts:

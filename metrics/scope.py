@@ -62,15 +62,10 @@ def access_during_window(roster: str, start: str = "$start", end: str = "$end") 
             f"{roster}.access_revoked_on > greatest({roster}.access_granted_on, {start})))")
 
 
-def in_scope(stage: str, roster: str, day: str, use_case: str) -> str:
-    """SQL: a use of `use_case` on `day` by the user of roster row `roster`, under the stage row
-    `stage` in force that day (null columns when none), is in scope."""
-    return allowed(stage, has_access(roster, day), f"{roster}.department", use_case)
-
-
-def allowed(stage: str, access: str, department: str, use_case: str) -> str:
-    """SQL: in_scope with the user's access that day (`access`, a boolean expression) and roster
-    `department` already known: a stage is in force, the user has access, the department is in
+def in_scope(stage: str, access: str, department: str, use_case: str) -> str:
+    """SQL: a use of `use_case` by a user of roster `department`, whose access that day is `access`
+    (a boolean expression, e.g. has_access), under the stage row `stage` in force that day (null
+    columns when none), is in scope: a stage is in force, the user has access, the department is in
     the stage's departments (or the stage lists `*`) and the use case is approved."""
     return (f"coalesce({stage}.id is not null and {access} and "
             f"(list_contains({stage}.departments, '*') or list_contains({stage}.departments, {department})) "

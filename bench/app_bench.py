@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import Machine  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 README = ROOT / "bench" / "README.md"
@@ -145,19 +146,6 @@ def child(page: str, repeat: int) -> dict[str, Any]:
             "unchanged": unchanged}
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
-
-
 def _cell(values: list[float], target: float | None = None) -> str:
     med, worst = statistics.median(values), max(values)
     text = f"{med:.2f} s" if len(values) == 1 else f"{med:.2f} s (worst {worst:.2f})"
@@ -177,7 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.repeat)))
         return 0
 
-    import duckdb
     import streamlit
 
     db = database(args.rows)
@@ -189,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "order by 1").fetchall()]
     env = {**os.environ, "ROLLGATE_DB": str(db), "BENCH_MONTHS": json.dumps(months)}
     env.pop("ROLLGATE_PLAN", None)
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, DuckDB {duckdb.__version__}, "
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {Machine.here()}, "
              f"Streamlit {streamlit.__version__}; {usage:,} usage rows over {len(months)} months. Median of "
              f"{args.repeat} (worst in brackets); ✗ marks a target missed.", "",
              "| page | first open | department change, cold (< 1 s) | use-case change, cold (< 1 s) "

@@ -34,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import Machine  # noqa: E402
 from loaders.schema import DATASETS  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -187,8 +188,6 @@ def main(argv: list[str] | None = None) -> int:
     import duckdb
     import pandas
 
-    from bench.run import machine
-
     db, parquet = prepare(args.rows)
     me = str(Path(__file__).relative_to(ROOT))
     con = duckdb.connect(str(db), read_only=True)
@@ -211,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         return statistics.median(float(r[key]) if key else t for t, r in runs)
 
     lines = [
-        f"Measured {date.today()} on {machine()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}.",
+        f"Measured {date.today()} on {Machine.here()}, pandas {pandas.__version__}.",
         f"{args.rows:,} usage rows in all; the month {args.month} holds {month_rows[0] if month_rows else 0:,} "
         f"of them. Median of {args.repeat} cold runs, each in a fresh process.",
         "",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import Machine  # noqa: E402
 from data.generate import generate  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -73,19 +73,6 @@ def measure(csv: Path, repeat: int) -> dict[str, tuple[float, float]]:
     return {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in results.items()}
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -94,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-readme", action="store_true", help="record the figures in bench/README.md")
     args = parser.parse_args(argv)
 
-    import duckdb
-
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, DuckDB {duckdb.__version__}.", "",
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {Machine.here()}.", "",
              "| usage rows | file | bare `read_csv` | `cli.py ingest` | ratio | peak memory bare / ingest |",
              "|---|---|---|---|---|---|"]
     sizes = [args.rows] + ([10_000_000] if args.also_10m else [])

@@ -26,7 +26,14 @@ from loaders.errors import InputError, NotFound, RollgateError
 from loaders.presets import Prepared, PresetScore, prepare
 from loaders.read import RawFile, file_sha256, load, next_table, scratch
 from loaders.schema import DATASETS, Dataset
-from loaders.validate import SLASH_PROBLEM, DateOrder, build_select, slash_orders
+from loaders.validate import (
+    SLASH_PROBLEM,
+    DateOrder,
+    build_select,
+    problems_select,
+    rejected_rows,
+    slash_orders,
+)
 
 REJECT_SAMPLE = 50
 CHANGES = ("new", "same", "changed")  # what a staged row is to the stored rows with its key
@@ -120,14 +127,14 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
                 staged: str, prepared: Prepared) -> IngestReport:
     mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
     dataset = DATASETS[mapping.dataset]
-    raw = _validate(con, dataset, mapping, raw, opts, typed)
+    raw, problems = _validate(con, dataset, mapping, raw, opts, typed)
     if raw.rows == 0 and not raw.structural:
         raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again "
                          "with its rows.")
     counted = store.one(con, f"select count(*) filter (where blank), count(*) filter (where not _ok and not blank) "
                              f"from {typed}")
     blank, rejected_rows = (int(x) for x in counted) if counted else (0, 0)
-    rejects = _rejects(con, dataset, raw, typed) if rejected_rows or raw.structural else None
+    rejects = _rejects(con, dataset, raw, problems) if rejected_rows or raw.structural else None
     rejected_rows += len(raw.structural)
     derived = _stage(con, dataset, typed, staged)
     dup_lines, counts = _drop_duplicates(con, dataset, staged, raw)
@@ -154,39 +161,48 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     return report
 
 
+Problems = tuple[str, list[object]]  # SQL (and its parameters) giving the problems of the rejected rows
+
+
 def _validate(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnMapping, raw: RawFile,
-              opts: IngestOptions, typed: str) -> RawFile:
+              opts: IngestOptions, typed: str) -> tuple[RawFile, Problems]:
     """Read and type the rows into `typed` (one row per file row, in file order, so rowid maps to the
-    line). Slash dates are rare: the day/month order is only worked out when a date column has them."""
+    line). Returns the file as read and the query of its rejected rows' problems (validate.
+    problems_select). Slash dates are rare: the day/month order is only worked out when a date column
+    has them."""
     orders = (slash_orders(con, raw.relation, raw.params, mapping, opts.date_order, raw.name)
               if opts.date_order else {})
 
     def build(r: RawFile) -> tuple[str, list[object]]:
-        return build_select(dataset, mapping, r.relation, r.params, orders, decimal_comma=r.delimiter == ";")
+        return build_select(dataset, mapping, r.relation, r.params, orders, decimal_comma=r.delimiter == ";",
+                            padded=r.scan is None or r.scan.padded)
+
+    def problems(r: RawFile) -> Problems:
+        return problems_select(dataset, mapping, rejected_rows(typed, len(mapping.headers)), [], orders,
+                               decimal_comma=r.delimiter == ";", padded=r.scan is None or r.scan.padded)
 
     raw = load(con, raw, typed, build)
     date_problems = " or ".join(f"regexp_matches(\"p_{c.name}\", ?)" for c in dataset.columns
                                 if c.type in ("date", "timestamp", "month") and c.name in mapping.columns)
     if not orders and date_problems:
+        sql, params = problems(raw)
         n = date_problems.count("?")
-        if store.scalar(con, f"select count(*) from {typed} where not _ok and ({date_problems})",
-                        [SLASH_PROBLEM] * n):
+        if store.scalar(con, f"select count(*) from ({sql}) where {date_problems}", [*params, *[SLASH_PROBLEM] * n]):
             orders = slash_orders(con, raw.relation, raw.params, mapping, None, raw.name)
             con.execute(f"drop table {typed}")
             raw = load(con, raw, typed, build)  # read again, now with the day/month order settled
-    return raw
+    return raw, problems(raw)
 
 
-def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, typed: str) -> pl.DataFrame:
+def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, problems: Problems) -> pl.DataFrame:
     """Every problem of every rejected row: line, column, reason, raw (the row as written), in file order."""
     import polars as pl  # only when there is something to reject
 
+    sql, params = problems
     union = " union all ".join(
-        f"select rowid as rid, '{c.name}' as \"column\", \"p_{c.name}\" as reason, raw from {typed} "
-        f"where \"p_{c.name}\" is not null and not blank" for c in dataset.columns)
-    rel = con.sql(union)
-    assert rel is not None
-    found = rel.pl()
+        f"select rid, '{c.name}' as \"column\", \"p_{c.name}\" as reason, raw from found "
+        f"where \"p_{c.name}\" is not null" for c in dataset.columns)
+    found = con.sql(f"with found as materialized ({sql}) {union}", params=params).pl()
     found = found.with_columns(line=pl.Series(raw.lines_of(found["rid"].to_numpy()) if found.height else [],
                                               dtype=pl.Int64)).drop("rid")
     structural = pl.DataFrame(

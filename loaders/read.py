@@ -195,6 +195,7 @@ class _Scan:
     last_quote: int = -1     # byte offset of the last quote character (the unclosed one, if open_quote)
     crlf: int = 0            # record ends written CRLF (the others are LF)
     ends: int = 0            # record ends (LFs outside quotes)
+    padded: bool = True      # some data cell may start or end with whitespace, or be quoted (so maybe '')
     newlines: np.ndarray | None = None       # byte offsets of every LF
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
 
@@ -208,12 +209,19 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
     first: int | None = None
     last: int | None = None       # the previous boundary, carried across chunks
     last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
+    padded = False
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             buf = np.frombuffer(chunk, dtype=np.uint8)
             nl = np.flatnonzero(buf == 10)
             q = np.flatnonzero(buf == 34)
             local = nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
+            if first is None and len(local):
+                padded = padded or _padded(buf[int(local[0]) + 1:])  # the header's own spaces do not count
+            elif first is not None:
+                padded = padded or _padded(buf)
+            else:
+                padded = True  # a header longer than a chunk: no shortcut
             if len(local):
                 b = local + offset
                 first = int(b[0]) if first is None else first
@@ -241,12 +249,32 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
     if tail and positions:
         starts_parts.append(np.array([last + 1], dtype=np.int64))  # type: ignore[operator]
     records = max(boundaries - 1, 0) + (1 if tail else 0)
-    scan = _Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries)
+    scan = _Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries, padded=padded or quotes > 0)
     if positions:
         scan.newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
         starts = np.concatenate(starts_parts) if starts_parts else np.empty(0, np.int64)
         scan.record_starts = starts.astype(np.int64)
     return scan
+
+
+# Bytes next to which a space would start or end a cell: the delimiters Rollgate reads, LF and CR.
+_EDGES = np.zeros(256, dtype=bool)
+_EDGES[[ord(c) for c in ",;|\n\r"]] = True
+
+
+def _padded(buf: np.ndarray) -> bool:
+    """Whether some cell of these bytes (of a file without quotes) may start or end with whitespace,
+    so that its text must be trimmed. Conservative: a space next to any delimiter, any tab, a CR
+    that does not end a line, whitespace at the edge of the bytes (its neighbour is unknown)."""
+    ws = np.flatnonzero((buf == 32) | (buf == 9) | (buf == 13))
+    if not len(ws):
+        return False
+    kinds = buf[ws]
+    if (kinds == 9).any() or ws[0] == 0 or ws[-1] == len(buf) - 1:
+        return True
+    after, before = buf[ws + 1], buf[ws - 1]
+    cr = kinds == 13
+    return bool((cr & (after != 10)).any() or (~cr & (_EDGES[after] | _EDGES[before])).any())
 
 
 def _count_newlines(path: Path, before: int) -> int:

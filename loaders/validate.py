@@ -1,13 +1,15 @@
-"""Turn a raw text table into typed canonical rows and row-level problems, in one SQL pass.
+"""Turn a raw text table into typed canonical rows, and the rejected ones into problems.
 
-For every canonical column the builder emits two expressions over the source text: the
-typed value, and the problem (a plain sentence, or null). Rows with no problem are accepted;
-each problem of a rejected row becomes one reject (line, column, reason, raw values).
-Everything is column-wise SQL run by DuckDB: no Python loop touches rows.
+For every canonical column the builder emits the typed value and the checks it must pass over
+the source text. One SQL pass over every row (build_select) types the values and decides, per
+row, whether any check holds; a second over the rejected rows alone (problems_select) says which,
+as plain sentences: each becomes one reject (line, column, reason, raw values). Everything is
+column-wise SQL run by DuckDB: no Python loop touches rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -143,27 +145,55 @@ def _quoted(v: str) -> str:
     return f"'''' || {v} || ''''"
 
 
+@dataclass(frozen=True)
+class Check:
+    """One way a value can be wrong: `when` (SQL, true when the problem holds) and `reason` (SQL giving
+    the sentence, non-null whenever `when` holds)."""
+
+    when: str
+    reason: str
+
+
 @dataclass
 class ColumnSql:
     """How one canonical column is computed, in two layers over the trimmed text `v{i}`.
 
-    `typed` (and `shape`, for dates) are computed once per row in an inner projection; `problem`
-    reads them by name (`t_<col>`, `s_<col>`) in the outer one, so no expression is evaluated twice.
+    `typed` (and `shape`, for dates) are computed once per row in an inner projection; the checks read
+    them by name (`t_<col>`, `s_<col>`) in the outer one, so no expression is evaluated twice. The
+    checks serve twice, so acceptance and the reasons given can never disagree: OR-ed into one
+    boolean for every row (is it accepted?), and, for the few rejected rows only, turned into the
+    sentence of the first check that holds.
     """
 
     typed: str
-    problem: str
+    checks: list[Check] = field(default_factory=list)
     shape: str | None = None
+
+    def bad(self) -> str:
+        """SQL, never null: some check holds."""
+        return _any(c.when for c in self.checks)
+
+    def problem(self) -> str:
+        """SQL: the sentence of the first check that holds, or null."""
+        if not self.checks:
+            return "cast(null as varchar)"
+        return "(case " + " ".join(f"when {c.when} then {c.reason}" for c in self.checks) + " end)"
+
+
+def _any(conditions: Iterable[str]) -> str:
+    """SQL, never null: one of the conditions holds (a null condition does not)."""
+    listed = [f"({c})" for c in conditions]
+    return f"coalesce({' or '.join(listed)}, false)" if listed else "false"
 
 
 def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, decimal_comma: bool) -> ColumnSql:
-    """The typed value and the problem (a sentence, or null) for one canonical column read from source
-    column `i`; parameters of `typed` and `shape` are appended to `plan` in that order."""
+    """The typed value and the checks for one canonical column read from source column `i`; parameters
+    of `typed` and `shape` are appended to `plan` in that order."""
     if i is None:
         default = "null" if col.default is None else repr(col.default)
-        return ColumnSql(f"cast({default} as {col.sql_type})", "cast(null as varchar)")
+        return ColumnSql(f"cast({default} as {col.sql_type})")
     v, t = f"v{i}", f't_{col.name}'
-    problems: list[str] = []
+    checks: list[Check] = []
     shape = None
     invalid = f"{v} is not null and {t} is null"
     if col.type == "str":
@@ -175,11 +205,11 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
     elif col.type == "enum":
         typed = f"(case when list_contains(?, lower({v})) then lower({v}) end)"
         plan.params.append(list(col.values))
-        problems.append(f"case when {invalid} then {_quoted(v)} || ' is not one of {', '.join(col.values)}' end")
+        checks.append(Check(invalid, f"{_quoted(v)} || ' is not one of {', '.join(col.values)}'"))
     elif col.type == "bool":
         typed = f"(case when list_contains(?, lower({v})) then true when list_contains(?, lower({v})) then false end)"
         plan.params += [TRUE_WORDS, FALSE_WORDS]
-        problems.append(f"case when {invalid} then {_quoted(v)} || ' is not yes/no (true/false, yes/no, 1/0, y/n)' end")
+        checks.append(Check(invalid, f"{_quoted(v)} || ' is not yes/no (true/false, yes/no, 1/0, y/n)'"))
     elif col.type in ("int", "float"):
         target = "bigint" if col.type == "int" else "double"
         typed = f"try_cast({_number(v, decimal_comma and col.type == 'float')} as {target})"
@@ -191,14 +221,13 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
             # + 0.0 turns -0 into 0
             typed = f"(case when isfinite({typed}) then {typed} + 0.0 end)"
         word = "a whole number" if col.type == "int" else "a number"
-        problems.append(f"case when {invalid} then {_quoted(v)} || ' is not {word}' end")
+        checks.append(Check(invalid, f"{_quoted(v)} || ' is not {word}'"))
         if col.minimum is not None:
             m = col.minimum
             msg = "is negative; it must be 0 or more" if m == 0 else f"is below the minimum of {_fmt(m)}"
-            problems.append(f"case when {t} < {m!r} then {v} || ' {msg}' end")
+            checks.append(Check(f"{t} < {m!r}", f"{v} || ' {msg}'"))
         if col.maximum is not None:
-            problems.append(f"case when {t} > {col.maximum!r} then {v} || ' is above the maximum of "
-                            f"{_fmt(col.maximum)}' end")
+            checks.append(Check(f"{t} > {col.maximum!r}", f"{v} || ' is above the maximum of {_fmt(col.maximum)}'"))
     elif col.type in ("date", "timestamp", "month"):
         iso = _iso_text(v, order)
         if col.type == "timestamp":
@@ -220,14 +249,13 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
         shape = _shape(v, col, order)
         typed = f"(case when {shape} then {parsed} end)"
         s = f"s_{col.name}"
-        problems.append(f"case when {v} is not null and not {s} then {_quoted(v)} || ' is not {word}' "
-                        f"when {invalid} then {_quoted(v)} || ' is not a real {real}' end")
+        checks += [Check(f"{v} is not null and not {s}", f"{_quoted(v)} || ' is not {word}'"),
+                   Check(invalid, f"{_quoted(v)} || ' is not a real {real}'")]
     else:  # pragma: no cover - the declarations only use the types above
         raise ValueError(col.type)
     if col.required:
-        problems.insert(0, f"case when {v} is null then 'is empty; a value is required' end")
-    problem = "coalesce(" + ", ".join([*problems, "cast(null as varchar)"]) + ")"
-    return ColumnSql(typed, problem, shape)
+        checks.insert(0, Check(f"{v} is null", "'is empty; a value is required'"))
+    return ColumnSql(typed, checks, shape)
 
 
 def _fmt(x: float) -> str:
@@ -241,47 +269,105 @@ ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def build_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
-                 orders: dict[str, DateOrder], decimal_comma: bool) -> tuple[str, list[object]]:
-    """SELECT over the file's rows giving, per row: typed canonical columns, a `p_<col>` problem per
-    column, `blank` (every cell empty), `_ok` (no problem) and, for rejected rows only, `raw` (the
-    row as the file had it, as JSON). Rows come out in file order.
+@dataclass
+class _Layers:
+    """The projections every query over a file's rows shares: trim each source column once (`v<i>`),
+    then type each canonical column once (`t_<col>`, `s_<col>`), carrying the source text (`c<i>`)
+    and the columns named in `carry`."""
 
-    Four projections: trim each source column once; type each column once; name the problems;
-    apply the rules across columns. Defaults apply after typing, so an invalid value is reported,
-    never silently defaulted.
-    """
+    sql: str                 # the typed layer, a parenthesised SELECT
+    params: list[object]     # its parameters, the relation's last
+    columns: list[ColumnSql]  # one per dataset column, in order
+
+
+def _layers(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
+            orders: dict[str, DateOrder], decimal_comma: bool, padded: bool, carry: tuple[str, ...] = ()) -> _Layers:
     n = len(mapping.headers)
-    middle_plan = Plan()
-    inner = [*(f"c{i}" for i in range(n)), *(f"{_trimmed(i)} as v{i}" for i in range(n))]
-    middle = [*(f"c{i}" for i in range(n)), *(f"v{i}" for i in range(n))]
-    outer = [f"c{i}" for i in range(n)]
+    plan = Plan()
+    source = [*carry, *(f"c{i}" for i in range(n))]
+    inner = [*source, *(f"{_trimmed(i) if padded else f'c{i}'} as v{i}" for i in range(n))]
+    middle = [*source, *(f"v{i}" for i in range(n))]
+    columns = []
     for col in dataset.columns:
-        sql = column_sql(col, mapping.columns.get(col.name), middle_plan, orders.get(col.name), decimal_comma)
+        sql = column_sql(col, mapping.columns.get(col.name), plan, orders.get(col.name), decimal_comma)
         middle.append(f'{sql.typed} as "t_{col.name}"')
         if sql.shape:
             middle.append(f'{sql.shape} as "s_{col.name}"')
+        columns.append(sql)
+    text = f"(select {', '.join(middle)} from (select {', '.join(inner)} from {relation}))"
+    return _Layers(text, [*plan.params, *relation_params], columns)
+
+
+def _values(dataset: Dataset) -> list[str]:
+    """Each canonical column under its own name, its default applied after typing (so an invalid value
+    is reported, never silently defaulted)."""
+    values = []
+    for col in dataset.columns:
         value = f'"t_{col.name}"'
         if col.default is not None:
             value = f"coalesce({value}, cast({col.default!r} as {col.sql_type}))"
-        outer += [f'{value} as "{col.name}"', f'{sql.problem} as "p_{col.name}"']
+        values.append(f'{value} as "{col.name}"')
+    return values
+
+
+def _rules(dataset: Dataset) -> list[tuple[str, str, str]]:
+    return [(column, condition, reason) for ds, column, condition, reason in ROW_RULES if ds == dataset.name]
+
+
+def build_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
+                 orders: dict[str, DateOrder], decimal_comma: bool, padded: bool = True) -> tuple[str, list[object]]:
+    """SELECT over the file's rows giving, per row: the typed canonical columns, `blank` (every cell
+    empty), `_ok` (no check holds) and, for rejected rows only, `cells` (the row's text as the file
+    had it, a list). Rows come out in file order.
+
+    Only whether a row is accepted is worked out here, for every row; why a row is rejected is
+    worked out by problems_select over the rejected rows alone. Without `padded` (the reader found
+    no cell that starts or ends with whitespace, and no quoted cell) the text is used untrimmed.
+    """
+    n = len(mapping.headers)
+    layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, padded)
+    names = ", ".join(f'"{c.name}"' for c in dataset.columns)
     blank = " and ".join(f"v{i} is null" for i in range(n)) or "true"
-    outer.append(f"({blank}) as blank")
+    bad = _any(c.bad() for c in layers.columns)
+    checked = [*_values(dataset), *(f"c{i}" for i in range(n)), f"({blank}) as blank", f"{bad} as _bad"]
+    ok = f"not (_bad or {_any(condition for _, condition, _ in _rules(dataset))})"
+    cells = f"[{', '.join(f'c{i}' for i in range(n))}]"
+    sql = (f"select {names}, blank, _ok, case when not _ok and not blank then {cells} end as cells from "
+           f"(select *, {ok} as _ok from (select {', '.join(checked)} from {layers.sql}))")
+    return sql, layers.params
+
+
+def rejected_rows(typed: str, width: int) -> str:
+    """The rejected rows of a table made by build_select, as a relation problems_select reads:
+    `rid` (the row's place in the file's rows) and the source text `c<i>`."""
+    cells = ", ".join(f"cells[{i + 1}] as c{i}" for i in range(width))
+    return f"(select rowid as rid, {cells} from {typed} where cells is not null)"
+
+
+def problems_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
+                    orders: dict[str, DateOrder], decimal_comma: bool, padded: bool = True) -> tuple[str, list[object]]:
+    """SELECT over rejected rows (rejected_rows) giving `rid`, a `p_<col>` problem per column (the
+    sentence, or null) and `raw` (the row as the file had it, as JSON). A rule across columns is
+    reported only when the column it names has no problem of its own."""
+    n = len(mapping.headers)
+    layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, padded,
+                     carry=("rid",))
+    problems = [f'{c.problem()} as "p_{col.name}"' for col, c in zip(dataset.columns, layers.columns, strict=True)]
+    named = ["rid", *(f"c{i}" for i in range(n)), *_values(dataset), *problems]
     rules = [f'coalesce("p_{column}", case when {condition} then {sql_text(reason)} end) as "p_{column}"'
-             for ds, column, condition, reason in ROW_RULES if ds == dataset.name]
+             for column, condition, reason in _rules(dataset)]
     checked = f"select * replace ({', '.join(rules)})" if rules else "select *"
-    ok = " and ".join(f'"p_{c.name}" is null' for c in dataset.columns)
-    names = ", ".join(f'"{c.name}", "p_{c.name}"' for c in dataset.columns)
     pairs = ", ".join(f"?, c{i}" for i in range(n))
-    final_params: list[object] = [h or f"column {i + 1}" for i, h in enumerate(mapping.headers)]
-    sql = (f"select {names}, blank, ({ok}) as _ok, case when not ({ok}) then to_json(json_object({pairs})) end "
-           f"as raw from ({checked} from (select {', '.join(outer)} from (select {', '.join(middle)} from "
-           f"(select {', '.join(inner)} from {relation}))))")
-    return sql, [*final_params, *middle_plan.params, *relation_params]
+    headers: list[object] = [h or f"column {i + 1}" for i, h in enumerate(mapping.headers)]
+    p_names = ", ".join(f'"p_{c.name}"' for c in dataset.columns)
+    sql = (f"select rid, {p_names}, to_json(json_object({pairs})) as raw from "
+           f"({checked} from (select {', '.join(named)} from {layers.sql}))")
+    return sql, [*headers, *layers.params]
 
 
 def _trimmed(i: int) -> str:
     """The cell without surrounding whitespace, null when empty. Testing the first and last
-    character first is much cheaper than trimming every cell, and most cells need no trimming."""
-    return (f"(case when ascii(c{i}) <= 32 or ascii(right(c{i}, 1)) <= 32 "
+    character first is much cheaper than trimming every cell, and most cells need no trimming
+    (ord of an empty text is -1, so an empty cell is trimmed to null too)."""
+    return (f"(case when ord(c{i}) <= 32 or ord(c{i}[-1]) <= 32 "
             f"then nullif(trim(c{i}, {sql_text(TRIM)}), '') else c{i} end)")

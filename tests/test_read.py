@@ -466,3 +466,42 @@ def test_no_temporary_copy_is_left_behind_when_a_transcoded_file_is_refused(
     # Windows-1252 text (so a UTF-8 copy is made) with a quote never closed: refused after the copy.
     refuse(b"user_id,department,access_granted_on,role\nann,caf\xe9,2026-03-01,\"never closed\n")
     assert list((tmp_path / "scratch").iterdir()) == []
+
+
+# --- the trimming shortcut: cells are trimmed unless the scan proves none needs it ----------------
+
+@pytest.mark.parametrize(("data", "padded"), [
+    pytest.param(b"x,y\nz,w\n", False, id="clean"),
+    pytest.param(b"x y,z\nw,v\n", False, id="inner-space"),
+    pytest.param(b"x,y\r\nz,w\r\n", False, id="crlf"),
+    pytest.param(b"x ,y\n", True, id="space-before-delimiter"),
+    pytest.param(b"x, y\n", True, id="space-after-delimiter"),
+    pytest.param(b"x;y \n", True, id="space-before-newline"),
+    pytest.param(b"x|y \r\n", True, id="space-before-crlf"),
+    pytest.param(b"x,y\n z,w\n", True, id="space-starting-a-line"),
+    pytest.param(b"x,y\n  \n", True, id="line-of-spaces"),
+    pytest.param(b"x,y\nz\tw,v\n", True, id="any-tab"),
+    pytest.param(b"x,y\nz\rw,v\n", True, id="stray-cr"),
+    pytest.param(b'x,""\n', True, id="quoted"),
+    pytest.param(b"x,y \n", True, id="whitespace-last-byte"),
+])
+def test_the_scan_says_whether_any_cell_may_need_trimming(tmp_path: Path, data: bytes, padded: bool) -> None:
+    from loaders.read import _scan
+
+    path = write_file(tmp_path, "f.csv", b"a , b\n" + data)  # the header's own spaces never count
+    assert _scan(path).padded is padded
+
+
+def test_a_clean_file_and_its_padded_twin_store_the_same_rows(ingest: Ingest, rows: Rows) -> None:
+    clean = "ticket_id,opened_at,category\nT-1,2026-03-01T10:00:00+02:00,How_To\nT-2,2026-03-02,oops\n"
+    first = ingest(clean)
+    stored = rows("support", "ticket_id, opened_at, category")
+    padded = clean.replace(",How_To", ", How_To ").replace("T-2,", " T-2 ,")
+    second = ingest(padded, "padded.csv")
+    assert counts(first) == expect(rows_read=2, accepted=1, inserted=1, rejected=1)
+    assert counts(second) == expect(rows_read=2, accepted=1, unchanged=1, rejected=1)
+    assert problems(first) == problems(second) == [
+        (3, "category", "'oops' is not one of how_to, allowed_use, data_rules, review, access, output_quality, "
+                        "bug, other")]
+    assert rows("support", "ticket_id, opened_at, category") == stored == [
+        ("T-1", dt.datetime(2026, 3, 1, 8), "how_to")]

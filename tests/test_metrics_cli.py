@@ -68,7 +68,7 @@ def test_plain_output_is_a_table_grouped_by_family(env: dict[str, str]) -> None:
     assert rows["Error rate"] == "Error rate no data n=0"
     assert rows["Acceptance rate"] == "Acceptance rate 100.0% n=2 34.2%–100.0%"
     assert rows["Gross hours saved"] == "Gross hours saved 0.3 h"
-    assert rows["Net value"] == "Net value 16.67 EUR"
+    assert rows["Net value"] == "Net value EUR 16.67"
     assert rows["Budget used"] == "Budget used no data"
     assert rows["Scope drift"] == "Scope drift 100.0% n=2 34.2%–100.0%"
     assert rows["Satisfaction"] == "Satisfaction no data n=0"

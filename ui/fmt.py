@@ -1,7 +1,7 @@
 """Text for people: months, windows, changes, gate rules, and escaping for Streamlit markdown.
 
-Metric values themselves are formatted by gates.format (the same words the gate explanations
-use), so a number reads the same on every page, in every table and in every explanation.
+Metric values and limits themselves are spelled by metrics.format (the words the gate explanations and
+the command line use too), so a number reads the same on every page, in every table and in every explanation.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from gates.format import display_unit, limit_text, value_text
+from metrics.format import display_unit, limit_text, value_text, window_label
 from metrics.model import Window
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -50,12 +50,7 @@ def months_label(first: str, last: str) -> str:
 
 def window_text(window: Window) -> str:
     """'1 Sep 2026 – 30 Sep 2026, department legal, use case drafting'."""
-    parts = [f"{day_label(window.start)} – {day_label(window.end)}"]
-    if window.department:
-        parts.append(f"department {window.department}")
-    if window.use_case:
-        parts.append(f"use case {window.use_case}")
-    return ", ".join(parts)
+    return window_label(window, day_label)
 
 
 def rule_text(metric_id: str, op: str, limit: float | None, currency: str) -> str:

@@ -213,15 +213,15 @@ def _scan(path: Path, positions: bool = False) -> _Scan:
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             buf = np.frombuffer(chunk, dtype=np.uint8)
-            nl = np.flatnonzero(buf == 10)
+            low = np.flatnonzero(buf <= 32)  # LF, CR, tab, space (and other control bytes): one pass for all
+            kinds = buf[low]
+            nl = low[kinds == 10]
             q = np.flatnonzero(buf == 34)
             local = nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
-            if first is None and len(local):
-                padded = padded or _padded(buf[int(local[0]) + 1:])  # the header's own spaces do not count
-            elif first is not None:
-                padded = padded or _padded(buf)
-            else:
-                padded = True  # a header longer than a chunk: no shortcut
+            if not padded:
+                # The header's own spaces do not count; a header longer than a chunk: no shortcut.
+                body = int(local[0]) + 1 if first is None and len(local) else 0 if first is not None else None
+                padded = body is None or _padded(buf, low, kinds, body)
             if len(local):
                 b = local + offset
                 first = int(b[0]) if first is None else first
@@ -262,15 +262,16 @@ _EDGES = np.zeros(256, dtype=bool)
 _EDGES[[ord(c) for c in ",;|\n\r"]] = True
 
 
-def _padded(buf: np.ndarray) -> bool:
-    """Whether some cell of these bytes (of a file without quotes) may start or end with whitespace,
-    so that its text must be trimmed. Conservative: a space next to any delimiter, any tab, a CR
-    that does not end a line, whitespace at the edge of the bytes (its neighbour is unknown)."""
-    ws = np.flatnonzero((buf == 32) | (buf == 9) | (buf == 13))
+def _padded(buf: np.ndarray, low: np.ndarray, kinds: np.ndarray, body: int) -> bool:
+    """Whether some cell of these bytes from offset `body` on (of a file without quotes) may start or
+    end with whitespace, so that its text must be trimmed. `low`: the offsets of bytes <= 32, `kinds`
+    those bytes. Conservative: a space next to any delimiter, any tab, a CR that does not end a line,
+    whitespace at the edge of the bytes (its neighbour is unknown)."""
+    keep = ((kinds == 32) | (kinds == 9) | (kinds == 13)) & (low >= body)
+    ws, kinds = low[keep], kinds[keep]
     if not len(ws):
         return False
-    kinds = buf[ws]
-    if (kinds == 9).any() or ws[0] == 0 or ws[-1] == len(buf) - 1:
+    if (kinds == 9).any() or ws[0] == body or ws[-1] == len(buf) - 1:
         return True
     after, before = buf[ws + 1], buf[ws - 1]
     cr = kinds == 13

@@ -17,6 +17,7 @@ from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES
+from snapshots.record import Snapshot
 from ui.fmt import OP_SYMBOLS, day_label, escape_md, rule_text, window_text
 from ui.style import OUTCOME, STATUS, badge_markdown, worst
 
@@ -53,21 +54,23 @@ def _mv(c: CriterionResult) -> MetricValue:
     return MetricValue(c.metric, c.value, c.n, c.low, c.high)
 
 
-def criteria_frame(ev: Evaluation) -> pl.DataFrame:
-    """One row per criterion, every piece of evidence as text: status, value, n, interval, limits, why."""
+def criteria_frame(judged: Evaluation | Snapshot) -> pl.DataFrame:
+    """One row per criterion of a review, live or frozen in a snapshot, every piece of evidence as text: status,
+    value, n, interval, limits, why. Gate review and Snapshots show the same frame, so a recorded review reads as
+    it did when it was judged."""
     rows = [{
         "Status": STATUS[c.status].text(),
         "Family": FAMILY_TITLES[c.family],
         "Metric": c.label,
-        "Value": value_text(c.metric, c.value, ev.currency),
+        "Value": value_text(c.metric, c.value, judged.currency),
         "n": c.n,
         "95% interval": interval_text(_mv(c)).removeprefix("95% CI "),
-        "Limit": rule_text(c.metric, c.op, c.threshold, ev.currency),
-        "Warn": rule_text(c.metric, c.op, c.warn, ev.currency),
+        "Limit": rule_text(c.metric, c.op, c.threshold, judged.currency),
+        "Warn": rule_text(c.metric, c.op, c.warn, judged.currency),
         "Min sample": c.min_sample,
         "If it fails": c.on_fail,
         "Explanation": c.explanation,
-    } for c in ev.criteria]
+    } for c in judged.criteria]
     schema = {"Status": pl.String, "Family": pl.String, "Metric": pl.String, "Value": pl.String, "n": pl.Int64,
               "95% interval": pl.String, "Limit": pl.String, "Warn": pl.String, "Min sample": pl.Int64,
               "If it fails": pl.String, "Explanation": pl.String}

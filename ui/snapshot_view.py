@@ -15,14 +15,12 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from gates.format import interval_text, value_text
 from gates.recommend import PREFIX
-from metrics.model import MetricValue
 from snapshots.compare import Comparison, FlagChange
 from snapshots.record import Snapshot
 from snapshots.store import SnapshotEntry
-from ui.evidence import FAMILY_TITLES
-from ui.fmt import day_label, escape_md, rule_text
+from ui.evidence import FAMILY_TITLES, criteria_frame
+from ui.fmt import day_label, escape_md
 from ui.snapshots_data import DOWNLOADS, files
 from ui.style import OUTCOME, STATUS, badge_markdown
 
@@ -112,27 +110,6 @@ def summary(snap: Snapshot) -> None:
     st.caption(f"Plan {escape_md(snap.plan.name)} (sha256 {snap.plan.sha256[:12]}…); recorded "
                f"{escape_md(snap.created_at)} by Rollgate {escape_md(snap.app_version)}; content\\_sha256 "
                f"{snap.content_sha256}.")
-
-
-def criteria_frame(snap: Snapshot) -> pl.DataFrame:
-    """The snapshot's criteria in the columns of the Gate review table (ui.evidence.criteria_frame)."""
-    rows = [{
-        "Status": STATUS[c.status].text(),
-        "Family": FAMILY_TITLES[c.family],
-        "Metric": c.label,
-        "Value": value_text(c.metric, c.value, snap.currency),
-        "n": c.n,
-        "95% interval": interval_text(MetricValue(c.metric, c.value, c.n, c.low, c.high)).removeprefix("95% CI "),
-        "Limit": rule_text(c.metric, c.op, c.threshold, snap.currency),
-        "Warn": rule_text(c.metric, c.op, c.warn, snap.currency),
-        "Min sample": c.min_sample,
-        "If it fails": c.on_fail,
-        "Explanation": c.explanation,
-    } for c in snap.criteria]
-    schema = {"Status": pl.String, "Family": pl.String, "Metric": pl.String, "Value": pl.String, "n": pl.Int64,
-              "95% interval": pl.String, "Limit": pl.String, "Warn": pl.String, "Min sample": pl.Int64,
-              "If it fails": pl.String, "Explanation": pl.String}
-    return pl.DataFrame(rows, schema=schema)
 
 
 def criteria(snap: Snapshot, key: str) -> None:

@@ -15,6 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from loaders import prefetch
+
+if __name__ == "__main__" and sys.argv[1:2] == ["ingest"]:
+    # A monthly usage export can be millions of rows: start hashing and scanning the CSV files on
+    # another core while Python loads the importer below (loaders.prefetch).
+    prefetch.start(sys.argv[2:])
+
 from loaders import store
 from loaders.demo import load_demo
 from loaders.detect import parse_map_options

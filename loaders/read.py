@@ -27,21 +27,17 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
+from loaders import prefetch
 from loaders.errors import InputError
+from loaders.formats import FORMATS
+from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_file
 from loaders.store import scalar
 
 if TYPE_CHECKING:
     import polars as pl
 
-FORMATS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".xlsx": "xlsx",
-    ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson",
-}
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-CHUNK = 1 << 26  # 64 MiB: the scan's working set stays small on multi-GB exports
 
 _table_counter = 0
 
@@ -73,22 +69,26 @@ class RawFile:
     temp_tables: list[str] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)  # transcoded copies, removed after the ingest
     source: Path | None = None
-    scan: _Scan | None = None
+    scan: Scan | None = None
 
     def lines_of(self, rows: np.ndarray) -> np.ndarray:
         """The line in the file where each of these rows (positions in file order) starts."""
         if self.lines is None:
             assert self.source is not None
-            scan = self.scan if self.scan and self.scan.record_starts is not None else _scan(self.source, True)
+            scan = self.scan if self.scan and self.scan.record_starts is not None else scan_file(self.source, True)
             self.scan = scan
             assert scan.record_starts is not None
             starts = scan.record_starts[~np.isin(scan.record_starts, self.reject_positions)]
-            self.lines = _line_of(scan, starts)
+            self.lines = line_of(scan, starts)
         return self.lines[rows]
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of the file's bytes, read in chunks so big exports do not sit in memory."""
+    """sha256 of the file's bytes, read in chunks so big exports do not sit in memory (or taken from
+    the command line's read-ahead, loaders.prefetch)."""
+    ahead = prefetch.take(path)
+    if ahead is not None:
+        return ahead.sha256
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
@@ -182,118 +182,6 @@ def _transcode(path: Path, encoding: str, uniform_newlines: bool = False, name: 
     return out
 
 
-@dataclass
-class _Scan:
-    """Where the records of a CSV are. Without `positions`, only counts are kept, so a scan of a
-    multi-GB export needs a few MB; the positions are taken (by a second scan) only when a line
-    number has to be named."""
-
-    header_end: int          # byte offset of the LF that ends the header
-    records: int             # data records (header excluded), empty lines included
-    blank: int               # data records that are empty lines
-    open_quote: bool         # the file ends inside a quoted field
-    last_quote: int = -1     # byte offset of the last quote character (the unclosed one, if open_quote)
-    crlf: int = 0            # record ends written CRLF (the others are LF)
-    ends: int = 0            # record ends (LFs outside quotes)
-    padded: bool = True      # some data cell may start or end with whitespace, or be quoted (so maybe '')
-    newlines: np.ndarray | None = None       # byte offsets of every LF
-    record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
-
-
-def _scan(path: Path, positions: bool = False) -> _Scan:
-    """Find record boundaries: LFs preceded by an even number of quote characters."""
-    newline_parts: list[np.ndarray] = []
-    starts_parts: list[np.ndarray] = []
-    quotes = offset = boundaries = blank = crlf = 0
-    last_quote = -1
-    first: int | None = None
-    last: int | None = None       # the previous boundary, carried across chunks
-    last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
-    padded = False
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            buf = np.frombuffer(chunk, dtype=np.uint8)
-            low = np.flatnonzero(buf <= 32)  # LF, CR, tab, space (and other control bytes): one pass for all
-            kinds = buf[low]
-            nl = low[kinds == 10]
-            q = np.flatnonzero(buf == 34)
-            local = nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
-            if not padded:
-                # The header's own spaces do not count; a header longer than a chunk: no shortcut.
-                body = int(local[0]) + 1 if first is None and len(local) else 0 if first is not None else None
-                padded = body is None or _padded(buf, low, kinds, body)
-            if len(local):
-                b = local + offset
-                first = int(b[0]) if first is None else first
-                seq = b if last is None else np.concatenate(([last], b))
-                gaps = np.diff(seq)
-                before_all = np.where(local > 0, buf[np.maximum(local - 1, 0)], last_byte)
-                crlf += int((before_all == 13).sum())
-                before = before_all[len(before_all) - len(gaps):]
-                empty = (gaps == 1) | ((gaps == 2) & (before == 13))
-                blank += int(empty.sum())
-                if positions:  # the record after each boundary but the newest one
-                    starts_parts.append((seq[:-1] + 1)[~empty])
-                boundaries += len(b)
-                last = int(b[-1])
-            if positions:
-                newline_parts.append(nl + offset)
-            quotes += len(q)
-            if len(q):
-                last_quote = int(q[-1]) + offset
-            last_byte = int(buf[-1])
-            offset += len(chunk)
-    size = offset
-    header_end = first if first is not None else size
-    tail = last is not None and last + 1 < size  # a last record without a closing newline
-    if tail and positions:
-        starts_parts.append(np.array([last + 1], dtype=np.int64))  # type: ignore[operator]
-    records = max(boundaries - 1, 0) + (1 if tail else 0)
-    scan = _Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries, padded=padded or quotes > 0)
-    if positions:
-        scan.newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
-        starts = np.concatenate(starts_parts) if starts_parts else np.empty(0, np.int64)
-        scan.record_starts = starts.astype(np.int64)
-    return scan
-
-
-# Bytes next to which a space would start or end a cell: the delimiters Rollgate reads, LF and CR.
-_EDGES = np.zeros(256, dtype=bool)
-_EDGES[[ord(c) for c in ",;|\n\r"]] = True
-
-
-def _padded(buf: np.ndarray, low: np.ndarray, kinds: np.ndarray, body: int) -> bool:
-    """Whether some cell of these bytes from offset `body` on (of a file without quotes) may start or
-    end with whitespace, so that its text must be trimmed. `low`: the offsets of bytes <= 32, `kinds`
-    those bytes. Conservative: a space next to any delimiter, any tab, a CR that does not end a line,
-    whitespace at the edge of the bytes (its neighbour is unknown)."""
-    keep = ((kinds == 32) | (kinds == 9) | (kinds == 13)) & (low >= body)
-    ws, kinds = low[keep], kinds[keep]
-    if not len(ws):
-        return False
-    if (kinds == 9).any() or ws[0] == body or ws[-1] == len(buf) - 1:
-        return True
-    after, before = buf[ws + 1], buf[ws - 1]
-    cr = kinds == 13
-    return bool((cr & (after != 10)).any() or (~cr & (_EDGES[after] | _EDGES[before])).any())
-
-
-def _count_newlines(path: Path, before: int) -> int:
-    """How many LFs come before byte offset `before` (for naming a line without a full scan)."""
-    count = offset = 0
-    with path.open("rb") as f:
-        while offset < before and (chunk := f.read(min(CHUNK, before - offset))):
-            count += chunk.count(b"\n")
-            offset += len(chunk)
-    return count
-
-
-def _line_of(scan: _Scan, byte_offsets: np.ndarray) -> np.ndarray:
-    """1-based physical line of each byte offset (needs a scan with positions)."""
-    assert scan.newlines is not None
-    return np.searchsorted(scan.newlines, byte_offsets, side="left") + 1
-
-
 def _header_text(path: Path, header_end: int) -> str:
     with path.open("rb") as f:
         raw = f.read(min(header_end, 1 << 20))
@@ -336,15 +224,16 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, temp_files: l
     if b"\n" not in probe and b"\r" in probe:
         path = _transcode(path, "utf-8")
         temp_files = [*(temp_files or []), path]
-    scan = _scan(path)
+    ahead = prefetch.take(path)
+    scan = ahead.scan if ahead is not None else scan_file(path)
     notes = []
     if 0 < scan.crlf < scan.ends:
         path = _transcode(path, "utf-8", uniform_newlines=True)
         temp_files = [*(temp_files or []), path]
-        scan = _scan(path)
+        scan = scan_file(path)
         notes.append("Line ends were mixed (Windows CRLF and Unix LF); they were read as one kind.")
     if scan.open_quote:
-        line = _count_newlines(path, scan.last_quote) + 1
+        line = count_newlines(path, scan.last_quote) + 1
         raise InputError(f"{name}: line {line}: a quoted value is never closed (the file ends inside quotes); "
                          "fix the quotes on that line or export the file again.")
     try:
@@ -415,7 +304,7 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         raise InputError(_stray_quote_message(raw.name))
     raw.rows = rows
     if first:  # name each problem's line: this needs where every record starts
-        raw.scan = _scan(raw.source, positions=True)
+        raw.scan = scan_file(raw.source, positions=True)
         starts = raw.scan.record_starts
         assert starts is not None
         # DuckDB 2.0 reports a bad row's position as its first byte or the byte after it, depending
@@ -423,7 +312,7 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         positions = np.array(sorted(first), dtype=np.int64)
         idx = np.minimum(np.searchsorted(starts, positions - 1, side="left"), len(starts) - 1)
         raw.reject_positions = starts[idx]
-        lines = _line_of(raw.scan, raw.reject_positions)
+        lines = line_of(raw.scan, raw.reject_positions)
         reports = [first[int(p)] for p in positions]
         for (kind, msg, _), line in zip(reports, lines, strict=True):
             if kind == "UNQUOTED VALUE":

@@ -203,8 +203,9 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
     elif col.type == "key":
         typed = v
     elif col.type == "enum":
-        typed = f"(case when list_contains(?, lower({v})) then lower({v}) end)"
-        plan.params.append(list(col.values))
+        # Most exports already write the value as declared: the exact test spares a lower() per row.
+        typed = f"(case when list_contains(?, {v}) then {v} when list_contains(?, lower({v})) then lower({v}) end)"
+        plan.params += [list(col.values), list(col.values)]
         checks.append(Check(invalid, f"{_quoted(v)} || ' is not one of {', '.join(col.values)}'"))
     elif col.type == "bool":
         typed = f"(case when list_contains(?, lower({v})) then true when list_contains(?, lower({v})) then false end)"
@@ -214,8 +215,11 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
         target = "bigint" if col.type == "int" else "double"
         typed = f"try_cast({_number(v, decimal_comma and col.type == 'float')} as {target})"
         if col.type == "int":
-            # A cast to bigint would round 2.5 to 3; only whole numbers (3 or 3.0) are accepted.
-            typed = (f"(case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') "
+            # A cast to bigint would round 2.5 to 3 and read 1e3 or 1_000; only whole numbers (3 or 3.0)
+            # are accepted. A value the cast writes back unchanged is one (the usual case, and no
+            # regular expression is run for it); others are checked by their shape.
+            typed = (f"(case when cast(try_cast({v} as bigint) as varchar) = {v} then try_cast({v} as bigint) "
+                     f"when regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') "
                      f"then try_cast(split_part({v}, '.', 1) as bigint) end)")
         if col.type == "float":
             # + 0.0 turns -0 into 0
@@ -234,8 +238,11 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
             # The connection's time zone is UTC (loaders.store): a value without a zone is taken as
             # UTC, one with a zone is converted to UTC.
             # The plain cast reads Z but would ignore an offset, so only values ending in ±HH[:MM] take
-            # the (slower) zone-aware cast.
-            parsed = (f"(case when regexp_matches({iso}, {sql_text(ZONE)}) then "
+            # the (slower) zone-aware cast; upper() lets a lowercase t or z through. Values ending in Z,
+            # the usual form of exports, are tried as they are first.
+            parsed = (f"(case when ends_with({iso}, 'Z') then coalesce(try_cast({iso} as timestamp), "
+                      f"try_cast(upper({iso}) as timestamp)) "
+                      f"when regexp_matches({iso}, {sql_text(ZONE)}) then "
                       f"cast(try_cast({iso} as timestamptz) as timestamp) "
                       f"else try_cast(upper({iso}) as timestamp) end)")
             word, real = "a timestamp (YYYY-MM-DD HH:MM:SS, optionally with Z or ±HH:MM)", "date and time"

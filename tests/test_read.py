@@ -18,6 +18,7 @@ from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
 from loaders.errors import InputError
 from loaders.read import peek, read_file
+from loaders.scan import scan_file
 
 ROSTER = "user_id,department,access_granted_on,role\n"
 DETECTED_ROSTER = "Detected as roster (roster: 92.5% (3 of 3 required, 1 of 2 optional columns))."
@@ -486,10 +487,8 @@ def test_no_temporary_copy_is_left_behind_when_a_transcoded_file_is_refused(
     pytest.param(b"x,y \n", True, id="whitespace-last-byte"),
 ])
 def test_the_scan_says_whether_any_cell_may_need_trimming(tmp_path: Path, data: bytes, padded: bool) -> None:
-    from loaders.read import _scan
-
     path = write_file(tmp_path, "f.csv", b"a , b\n" + data)  # the header's own spaces never count
-    assert _scan(path).padded is padded
+    assert scan_file(path).padded is padded
 
 
 def test_a_clean_file_and_its_padded_twin_store_the_same_rows(ingest: Ingest, rows: Rows) -> None:

@@ -43,7 +43,13 @@ TS_WORDS = "is not a timestamp (YYYY-MM-DD HH:MM:SS, optionally with Z or ±HH:M
     ("interactions", "0", "0 is below the minimum of 1"),
     ("interactions", "-3", "-3 is below the minimum of 1"),
     ("interactions", "2.5", "'2.5' is not a whole number"),
+    # DuckDB's own cast to a whole number would read these; Rollgate does not
+    ("interactions", "1e3", "'1e3' is not a whole number"),
+    ("interactions", "1_000", "'1_000' is not a whole number"),
+    ("interactions", "0x10", "'0x10' is not a whole number"),
+    ("interactions", ".5", "'.5' is not a whole number"),
     ("output_action", "maybe", "'maybe' is not one of accepted, edited, rejected, discarded"),
+    ("output_action", "Accepted!", "'Accepted!' is not one of accepted, edited, rejected, discarded"),
     ("output_action", "accept ed", "'accept ed' is not one of accepted, edited, rejected, discarded"),
     ("minutes_saved", "-1", "-1 is negative; it must be 0 or more"),
     ("minutes_saved", "abc", "'abc' is not a number"),
@@ -92,6 +98,9 @@ def test_every_problem_of_a_row_is_reported_but_the_row_counts_once(ingest: Inge
     ("output_action", "   ", None),
     ("interactions", "", 1),               # the column's default
     ("interactions", " 3 ", 3),
+    ("interactions", "007", 7),
+    ("interactions", "3.0", 3),
+    ("interactions", "3.", 3),
     ("interactions", "+4", 4),
     ("minutes_saved", "1e2", 100.0),
     ("minutes_saved", "0", 0.0),
@@ -175,6 +184,7 @@ def test_booleans_and_enumerations_in_any_case(ingest: Ingest, rows: Rows) -> No
 @pytest.mark.parametrize(("text", "utc"), [
     ("2026-03-01T10:00:00Z", dt.datetime(2026, 3, 1, 10, 0)),
     ("2026-03-01T10:00:00z", dt.datetime(2026, 3, 1, 10, 0)),
+    ("2026-03-01t10:00:00Z", dt.datetime(2026, 3, 1, 10, 0)),
     ("2026-03-01T10:00:00+02:00", dt.datetime(2026, 3, 1, 8, 0)),
     ("2026-03-01T10:00:00-0530", dt.datetime(2026, 3, 1, 15, 30)),
     ("2026-03-01T10:00+02", dt.datetime(2026, 3, 1, 8, 0)),

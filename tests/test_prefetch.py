@@ -1,0 +1,58 @@
+"""The command line's read-ahead: the digest and scan it hands over are exactly those the importer
+would make itself, and nothing stale or unrelated is ever handed over."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from loaders import prefetch
+from loaders.scan import scan_file
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    prefetch._pending.clear()
+
+
+def _csv(tmp_path: Path, name: str = "usage.csv", rows: int = 2000) -> Path:
+    path = tmp_path / name
+    lines = ["occurred_at,user_id,use_case"] + [f"2026-03-01T10:00:00Z,u{i},drafting" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    return path
+
+
+def test_the_read_ahead_equals_what_the_importer_computes(tmp_path: Path) -> None:
+    path = _csv(tmp_path)
+    prefetch.start(["--db", "x.duckdb", str(path), "--dataset", "usage"])
+    ahead = prefetch.take(path)
+    assert ahead is not None
+    assert ahead.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert ahead.scan == scan_file(path)
+    assert (ahead.scan.records, ahead.scan.blank, ahead.scan.padded) == (2001, 1, False)
+
+
+def test_only_csv_files_named_on_the_command_line_are_read(tmp_path: Path) -> None:
+    csv, parquet = _csv(tmp_path), tmp_path / "usage.parquet"
+    parquet.write_bytes(b"PAR1")
+    prefetch.start([str(parquet), "--map", "A=b", str(tmp_path / "missing.csv"), f"--plan={csv}"])
+    assert prefetch._pending == {}
+    assert prefetch.take(csv) is None and prefetch.take(parquet) is None
+
+
+def test_a_file_changed_after_the_read_ahead_is_read_again(tmp_path: Path) -> None:
+    path = _csv(tmp_path)
+    prefetch.start([str(path)])
+    assert prefetch.take(path) is not None
+    path.write_text("occurred_at,user_id\n2026-03-01,u1\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    assert prefetch.take(path) is None
+
+
+def test_a_file_gone_before_it_is_read_is_left_to_the_importer(tmp_path: Path) -> None:
+    pending = prefetch._Pending()
+    prefetch._run([(str(tmp_path / "gone.csv"), pending)])
+    assert pending.done.is_set() and pending.result is None

@@ -1,13 +1,14 @@
 """Read the files of a command-line import ahead, while Python is still loading the importer.
 
-`cli.py ingest` calls `start` before its heavy imports: a background thread reads each CSV file
-once, hashing it and finding its record boundaries (loaders.scan) as it goes. Hashing, file
-reads and numpy's passes release the interpreter lock, so this runs on another core beside the
-imports. The importer then `take`s the digest and the scan instead of reading the file twice more.
+`cli.py ingest` calls `start` before its heavy imports: two background threads read each CSV file,
+one hashing it, the other finding its record boundaries (loaders.scan). Hashing, file reads and
+numpy's passes release the interpreter lock, so both run on the other core beside the imports and
+beside each other. The importer then takes the digest and the scan instead of reading the file
+twice more.
 
 A result is only used while the file has the size and modification time it was read with, so a
 file changed in between is read again. Only the standard library is imported here; numpy is
-imported by the background thread itself.
+imported by the scanning thread itself.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from loaders.formats import CSV_SUFFIXES
 
@@ -27,24 +28,20 @@ if TYPE_CHECKING:
 Stamp = tuple[str, int, int]  # real path, size, modification time (ns)
 
 
-@dataclass(frozen=True)
-class ReadAhead:
-    """What the background read found for one file."""
-
-    stamp: Stamp
-    sha256: str
-    scan: Scan
+Kind = Literal["sha256", "scan"]
 
 
 class _Pending:
-    """One file being read: the result, or the error, once the thread is done."""
+    """One result being made: the value (None when it could not be) once its thread is done, with
+    the stamp of the file it was made from."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.result: ReadAhead | None = None
+        self.value: object = None
+        self.stamp: Stamp | None = None
 
 
-_pending: dict[str, _Pending] = {}
+_pending: dict[tuple[Kind, str], _Pending] = {}
 _lock = threading.Lock()
 
 
@@ -56,55 +53,79 @@ def _stamp(path: str | Path) -> Stamp | None:
     return os.path.realpath(path), st.st_size, st.st_mtime_ns
 
 
+def _sha256(path: Path) -> str:
+    from loaders.scan import CHUNK
+
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _scan(path: Path) -> Scan:
+    from loaders.scan import scan_file
+
+    return scan_file(path)
+
+
+MAKERS: dict[Kind, Callable[[Path], object]] = {"sha256": _sha256, "scan": _scan}
+
+
 def start(args: list[str]) -> None:
     """Begin reading the CSV files among these command-line words (by extension; other words, such
-    as options and their values, are passed over) in one daemon thread, in order. A daemon, so a
-    command that stops early (a usage error) does not wait for a big file to be hashed."""
-    jobs: list[tuple[str, _Pending]] = []
+    as options and their values, are passed over), in order, one thread per kind of result. Daemon
+    threads, so a command that stops early (a usage error) does not wait for a big file."""
+    jobs: dict[Kind, list[tuple[Path, _Pending]]] = {kind: [] for kind in MAKERS}
     with _lock:
-        for p in args:
-            if p.startswith("-") or Path(p).suffix.lower() not in CSV_SUFFIXES:
+        for word in args:
+            if word.startswith("-") or Path(word).suffix.lower() not in CSV_SUFFIXES or not os.path.isfile(word):
                 continue
-            stamp = _stamp(p)
-            if stamp is None or not os.path.isfile(p) or stamp[0] in _pending:
-                continue
-            _pending[stamp[0]] = pending = _Pending()
-            jobs.append((p, pending))
-    if jobs:
-        threading.Thread(target=_run, args=(jobs,), name="rollgate-read-ahead", daemon=True).start()
+            stamp = _stamp(word)
+            for kind in MAKERS:
+                if stamp is not None and (kind, stamp[0]) not in _pending:
+                    _pending[kind, stamp[0]] = pending = _Pending()
+                    jobs[kind].append((Path(word), pending))
+    for kind, todo in jobs.items():
+        if todo:
+            threading.Thread(target=_run, args=(MAKERS[kind], todo), name=f"rollgate-{kind}-ahead", daemon=True).start()
 
 
-def _run(jobs: list[tuple[str, _Pending]]) -> None:
-    for path, pending in jobs:
+def _run(make: Callable[[Path], object], todo: list[tuple[Path, _Pending]]) -> None:
+    for path, pending in todo:
         try:
-            pending.result = _read(Path(path))
+            stamp = _stamp(path)
+            value = make(path)
+            if stamp is not None and _stamp(path) == stamp:
+                pending.value, pending.stamp = value, stamp
         except Exception:  # the importer reads the file itself and reports any error
-            pending.result = None
+            pass
         finally:
             pending.done.set()
 
 
-def _read(path: Path) -> ReadAhead | None:
-    stamp = _stamp(path)
-    if stamp is None:
-        return None
-    digest = hashlib.sha256()
-    from loaders.scan import scan_file
-
-    found = scan_file(path, digest=digest)
-    return ReadAhead(stamp, digest.hexdigest(), found) if _stamp(path) == stamp else None
-
-
-def take(path: Path) -> ReadAhead | None:
-    """The read-ahead of `path`, waiting for it if it is under way; None when the file was not read
-    ahead, could not be, or has changed since."""
+def _take(kind: Kind, path: Path) -> object | None:
     stamp = _stamp(path)
     if stamp is None:
         return None
     with _lock:
-        pending = _pending.get(stamp[0])
+        pending = _pending.get((kind, stamp[0]))
     if pending is None:
         return None
     pending.done.wait()
-    result = pending.result
-    return result if result is not None and result.stamp == stamp else None
+    return pending.value if pending.stamp == stamp else None
+
+
+def take_sha256(path: Path) -> str | None:
+    """The sha256 of `path` read ahead, waiting for it if it is under way; None when the file was not
+    read ahead, could not be, or has changed since."""
+    value = _take("sha256", path)
+    return value if isinstance(value, str) else None
+
+
+def take_scan(path: Path) -> Scan | None:
+    """The record scan of `path` read ahead (without positions), as take_sha256."""
+    from loaders.scan import Scan
+
+    value = _take("scan", path)
+    return value if isinstance(value, Scan) else None

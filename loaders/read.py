@@ -86,9 +86,9 @@ class RawFile:
 def file_sha256(path: Path) -> str:
     """sha256 of the file's bytes, read in chunks so big exports do not sit in memory (or taken from
     the command line's read-ahead, loaders.prefetch)."""
-    ahead = prefetch.take(path)
+    ahead = prefetch.take_sha256(path)
     if ahead is not None:
-        return ahead.sha256
+        return ahead
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
@@ -224,8 +224,7 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, temp_files: l
     if b"\n" not in probe and b"\r" in probe:
         path = _transcode(path, "utf-8")
         temp_files = [*(temp_files or []), path]
-    ahead = prefetch.take(path)
-    scan = ahead.scan if ahead is not None else scan_file(path)
+    scan = prefetch.take_scan(path) or scan_file(path)
     notes = []
     if 0 < scan.crlf < scan.ends:
         path = _transcode(path, "utf-8", uniform_newlines=True)

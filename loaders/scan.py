@@ -2,8 +2,7 @@
 
 A record ends at an LF outside quotes (an even number of quote characters before it), so line
 numbers survive quoted newlines and blank lines. The same pass counts CRLF endings and blank
-lines, tells whether the file ends inside quotes, and whether any cell may need trimming; it can
-feed the bytes to a hash as it goes, so a file is read once for both.
+lines, tells whether the file ends inside quotes, and whether any cell may need trimming.
 
 Only numpy is imported here: loaders.prefetch runs a scan beside the importer's own imports.
 """
@@ -12,15 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 CHUNK = 1 << 26  # 64 MiB: the scan's working set stays small on multi-GB exports
-
-
-class Hasher(Protocol):
-    def update(self, data: bytes, /) -> None: ...
 
 
 @dataclass
@@ -41,9 +35,8 @@ class Scan:
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
 
 
-def scan_file(path: Path, positions: bool = False, digest: Hasher | None = None) -> Scan:
-    """Find record boundaries: LFs preceded by an even number of quote characters. With `digest`,
-    every byte read is also fed to it."""
+def scan_file(path: Path, positions: bool = False) -> Scan:
+    """Find record boundaries: LFs preceded by an even number of quote characters."""
     newline_parts: list[np.ndarray] = []
     starts_parts: list[np.ndarray] = []
     quotes = offset = boundaries = blank = crlf = 0
@@ -54,8 +47,6 @@ def scan_file(path: Path, positions: bool = False, digest: Hasher | None = None)
     padded = False
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
-            if digest is not None:
-                digest.update(chunk)
             buf = np.frombuffer(chunk, dtype=np.uint8)
             low = np.flatnonzero(buf <= 32)  # LF, CR, tab, space (and other control bytes): one pass for all
             kinds = buf[low]

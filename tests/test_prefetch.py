@@ -28,11 +28,10 @@ def _csv(tmp_path: Path, name: str = "usage.csv", rows: int = 2000) -> Path:
 def test_the_read_ahead_equals_what_the_importer_computes(tmp_path: Path) -> None:
     path = _csv(tmp_path)
     prefetch.start(["--db", "x.duckdb", str(path), "--dataset", "usage"])
-    ahead = prefetch.take(path)
-    assert ahead is not None
-    assert ahead.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert ahead.scan == scan_file(path)
-    assert (ahead.scan.records, ahead.scan.blank, ahead.scan.padded) == (2001, 1, False)
+    scan = prefetch.take_scan(path)
+    assert prefetch.take_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert scan == scan_file(path)
+    assert scan is not None and (scan.records, scan.blank, scan.padded) == (2001, 1, False)
 
 
 def test_only_csv_files_named_on_the_command_line_are_read(tmp_path: Path) -> None:
@@ -40,19 +39,20 @@ def test_only_csv_files_named_on_the_command_line_are_read(tmp_path: Path) -> No
     parquet.write_bytes(b"PAR1")
     prefetch.start([str(parquet), "--map", "A=b", str(tmp_path / "missing.csv"), f"--plan={csv}"])
     assert prefetch._pending == {}
-    assert prefetch.take(csv) is None and prefetch.take(parquet) is None
+    assert prefetch.take_sha256(csv) is None and prefetch.take_sha256(parquet) is None
+    assert prefetch.take_scan(csv) is None
 
 
 def test_a_file_changed_after_the_read_ahead_is_read_again(tmp_path: Path) -> None:
     path = _csv(tmp_path)
     prefetch.start([str(path)])
-    assert prefetch.take(path) is not None
+    assert prefetch.take_sha256(path) is not None and prefetch.take_scan(path) is not None
     path.write_text("occurred_at,user_id\n2026-03-01,u1\n", encoding="utf-8")
     os.utime(path, ns=(1, 1))
-    assert prefetch.take(path) is None
+    assert prefetch.take_sha256(path) is None and prefetch.take_scan(path) is None
 
 
 def test_a_file_gone_before_it_is_read_is_left_to_the_importer(tmp_path: Path) -> None:
     pending = prefetch._Pending()
-    prefetch._run([(str(tmp_path / "gone.csv"), pending)])
-    assert pending.done.is_set() and pending.result is None
+    prefetch._run(prefetch.MAKERS["sha256"], [(tmp_path / "gone.csv", pending)])
+    assert pending.done.is_set() and pending.value is None and pending.stamp is None

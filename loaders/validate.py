@@ -278,9 +278,9 @@ ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
 
 @dataclass
 class _Layers:
-    """The projections every query over a file's rows shares: trim each source column once (`v<i>`),
-    then type each canonical column once (`t_<col>`, `s_<col>`), carrying the source text (`c<i>`)
-    and the columns named in `carry`."""
+    """The projections every query over a file's rows shares: trim each source column once (`v<i>`;
+    the text as it is when the file is not `padded`), then type each canonical column once (`t_<col>`,
+    `s_<col>`), carrying the source text (`c<i>`) and the columns named in `carry`."""
 
     sql: str                 # the typed layer, a parenthesised SELECT
     params: list[object]     # its parameters, the relation's last

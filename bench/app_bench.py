@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import Machine  # noqa: E402
+from bench.readme import write_between  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 README = ROOT / "bench" / "README.md"
@@ -197,11 +198,7 @@ def main(argv: list[str] | None = None) -> int:
               "aggregates for the data version and plan); a department or use-case change then narrows them in a "
               "few small queries, and a new window reuses the trend from `st.cache_data`."]
     if args.write_readme:
-        text = README.read_text(encoding="utf-8")
-        if BEGIN not in text:
-            text = text.rstrip("\n") + "\n" + SECTION.format(begin=BEGIN, end=END)
-        start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-        README.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+        write_between(README, BEGIN, END, lines, section=SECTION.format(begin=BEGIN, end=END))
         print(f"wrote the figures into {README.relative_to(ROOT)}")
     return 0
 

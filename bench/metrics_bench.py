@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import Machine  # noqa: E402
+from bench.readme import write_between  # noqa: E402
 from loaders.schema import DATASETS  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -237,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print("\n".join(lines))
     if args.write_readme:
-        text = README.read_text(encoding="utf-8")
-        start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-        README.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+        write_between(README, BEGIN, END, lines)
         print(f"wrote the figures into {README.relative_to(ROOT)}")
     return 1 if differ or trend_differ else 0
 

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import Machine  # noqa: E402
+from bench.readme import write_between  # noqa: E402
 from data.generate import generate  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -95,9 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(line)
     lines += ["", "Targets: ingest no slower than 1.5× bare `read_csv`; peak memory under 1.5 GB for 10M rows."]
     if args.write_readme:
-        text = README.read_text(encoding="utf-8")
-        start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-        README.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+        write_between(README, BEGIN, END, lines)
         print(f"wrote the figures into {README.relative_to(ROOT)}")
     return 0
 

@@ -1,36 +1,56 @@
-"""Rollgate: the Streamlit entry point. A router over pages/ with the shared sidebar (DESIGN.md §7)."""
+"""Rollgate: the Streamlit entry point. A router over pages/ with the shared sidebar (DESIGN.md §7).
+
+`streamlit run app.py` reads this file in two ways. Every browser session runs it as the script
+(`__main__`): the router. Before that, the command imports it once as a module, finds `app` (an st.App)
+and serves the app through it, so that the server leaves Streamlit's legacy pages/ mode as it starts,
+before the first request (see ui.session.use_navigation_only).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, session
+if __name__ == "__main__":
+    from ui import data, session
 
-st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
+    st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
 
-PAGES = {
-    "Decide": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/gate_review.py", title="Gate review", icon=":material/fact_check:", url_path="gate-review"),
-        st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
-    ],
-    "Signals": [
-        st.Page("pages/quality.py", title="Quality", icon=":material/verified:", url_path="quality"),
-        st.Page("pages/value.py", title="Value", icon=":material/savings:", url_path="value"),
-        st.Page("pages/cost.py", title="Cost", icon=":material/payments:", url_path="cost"),
-        st.Page("pages/risk.py", title="Risk", icon=":material/health_and_safety:", url_path="risk"),
-        st.Page("pages/adoption.py", title="Adoption", icon=":material/group:", url_path="adoption"),
-        st.Page("pages/support.py", title="Support", icon=":material/support_agent:", url_path="support"),
-    ],
-    "Set up": [
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
-        st.Page("pages/plan.py", title="Plan", icon=":material/edit_note:", url_path="plan"),
-    ],
-}
+    PAGES = {
+        "Decide": [
+            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("pages/gate_review.py", title="Gate review", icon=":material/fact_check:", url_path="gate-review"),
+            st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
+        ],
+        "Signals": [
+            st.Page("pages/quality.py", title="Quality", icon=":material/verified:", url_path="quality"),
+            st.Page("pages/value.py", title="Value", icon=":material/savings:", url_path="value"),
+            st.Page("pages/cost.py", title="Cost", icon=":material/payments:", url_path="cost"),
+            st.Page("pages/risk.py", title="Risk", icon=":material/health_and_safety:", url_path="risk"),
+            st.Page("pages/adoption.py", title="Adoption", icon=":material/group:", url_path="adoption"),
+            st.Page("pages/support.py", title="Support", icon=":material/support_agent:", url_path="support"),
+        ],
+        "Set up": [
+            st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+            st.Page("pages/plan.py", title="Plan", icon=":material/edit_note:", url_path="plan"),
+        ],
+    }
 
-page = st.navigation(PAGES)
-try:
-    session.start()
-    page.run()
-finally:
-    data.release()  # reads share one connection per run; the file is given back when the run ends
+    page = st.navigation(PAGES)
+    try:
+        session.start()
+        page.run()
+    finally:
+        data.release()  # reads share one connection per run; the file is given back when the run ends
+else:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def _on_server_start(_: st.App) -> AsyncIterator[None]:
+        # Imported here, not above: by now the Streamlit runtime exists for ui's cached functions.
+        from ui.session import use_navigation_only
+
+        use_navigation_only()
+        yield
+
+    app = st.App(__file__, lifespan=_on_server_start)

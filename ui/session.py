@@ -124,19 +124,35 @@ def start() -> Session:
     return s
 
 
+def use_navigation_only() -> bool:
+    """Tell Streamlit that app.py's st.navigation routes every page. True if it was in legacy mode.
+
+    The page files live in pages/, which Streamlit also takes for its legacy multipage folder, and it
+    has no setting to say otherwise: a process decides when its first session opens and leaves the
+    mode only when st.navigation is called. In the mode a page's address is looked up among the files
+    (pages/quality.py runs on its own, without app.py; /gate-review, not a file name, is "Page not
+    found"). app.py's st.App calls this as the server starts, before the first session.
+
+    The switch is a class attribute of Streamlit's, not a public API (checked with Streamlit 1.67:
+    runtime/pages_manager.py sets it, runtime/scriptrunner/script_runner.py reads it). The app writes
+    it here only.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    legacy = bool(PagesManager.uses_pages_directory)
+    PagesManager.uses_pages_directory = False
+    return legacy
+
+
 def _through_the_router() -> None:
     """Make sure this run went through app.py's st.navigation.
 
-    The page files live in pages/, which Streamlit also knows as its legacy multipage folder: until
-    st.navigation has been called once in the process, the first request of a fresh server for a page's
-    URL (a bookmark after a restart) runs that page file on its own, without app.py, and AppTest does so
-    on every run after switch_page. Then the legacy mode is switched off and the run starts again
-    through app.py, on the same page.
+    A served app left the legacy pages/ mode as the server started. AppTest has no server start and
+    forgets before every run that the app calls st.navigation, so after switch_page it runs the page
+    file on its own, without app.py: then the mode is switched off and the run starts again through
+    app.py, on the same page.
     """
-    from streamlit.runtime.pages_manager import PagesManager  # Streamlit's own switch (pinned 1.67)
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if use_navigation_only():
         st.rerun()
 
 

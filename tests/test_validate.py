@@ -7,6 +7,7 @@ line, the canonical column and the reason; the good rows are stored with exact v
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems
@@ -360,3 +361,35 @@ def test_a_bad_revocation_date_is_reported_once_for_its_own_reason(ingest: Inges
     assert counts(report) == expect(rows_read=2, accepted=1, inserted=1, rejected=1)
     assert problems(report) == [(2, "access_revoked_on", "'2026-02-30' is not a real date")]
     assert rows("roster", "user_id") == [("bob",)]
+
+
+# --- acceptance and reasons come from the same checks --------------------------------------------
+
+CELLS = {  # per usage column: values that pass and values that fail, as a file may hold them
+    "occurred_at": ["2026-03-01T10:00:00Z", "2026-03-01 10:00:00+02:00", "2026-03-01t10:00:00z", "2026-02-30", "x", ""],
+    "user_id": ["Ann", "bob", ""],
+    "use_case": ["drafting", "Summarise", ""],
+    "interactions": ["1", "007", "3.0", "2.5", "1e3", "0", "", "-1"],
+    "output_action": ["accepted", "EDITED", "maybe", ""],
+    "minutes_saved": ["1.5", "0", "-1", "abc", "inf", ""],
+    "cost": ["0.25", ".5", "-0.5", ""],
+}
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["clean", "padded"])
+def test_every_rejected_row_has_a_reason_and_every_row_with_a_reason_is_rejected(
+        ingest: Ingest, stored_rejects: Rows, rows: Rows, padded: bool) -> None:
+    rng = random.Random(7)
+    columns = list(CELLS)
+    lines = [",".join(["event_id", *columns])]
+    for k in range(400):
+        cells = [rng.choice(CELLS[c]) for c in columns]
+        lines.append(",".join([f"e{k}", *(f" {v} " if padded and v else v for v in cells)]))
+    report = ingest("\n".join(lines) + "\n")
+    found = stored_rejects(report.ingestion_id)
+    rejected_lines = {line for line, _, _ in found}
+    assert all(reason for _, _, reason in found)
+    assert report.rejected == len(rejected_lines) > 0
+    assert report.accepted == rows("usage", "count(*)")[0][0] == 400 - len(rejected_lines) > 0
+    stored = {int(e[0][1:]) + 2 for e in rows("usage", "event_id")}  # event e<k> is on line k + 2
+    assert stored.isdisjoint(rejected_lines) and stored | rejected_lines == set(range(2, 402))

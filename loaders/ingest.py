@@ -133,9 +133,9 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
                          "with its rows.")
     counted = store.one(con, f"select count(*) filter (where blank), count(*) filter (where not _ok and not blank) "
                              f"from {typed}")
-    blank, rejected_rows = (int(x) for x in counted) if counted else (0, 0)
-    rejects = _rejects(con, dataset, raw, problems) if rejected_rows or raw.structural else None
-    rejected_rows += len(raw.structural)
+    blank, n_rejected = (int(x) for x in counted) if counted else (0, 0)
+    rejects = _rejects(con, dataset, raw, problems) if n_rejected or raw.structural else None
+    n_rejected += len(raw.structural)
     derived = _stage(con, dataset, typed, staged)
     dup_lines, counts = _drop_duplicates(con, dataset, staged, raw)
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
@@ -145,8 +145,8 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
         scores=prepared.dataset_scores or mapping.scores, preset=prepared.preset.name if prepared.preset else None,
         preset_scores=prepared.preset_scores, mapping=prepared.mapping or mapping.as_names(),
         unused_columns=[h for h in mapping.unused if h],
-        rows_read=raw.rows + len(raw.structural), rejected=rejected_rows,
-        accepted=raw.rows - blank - (rejected_rows - len(raw.structural)), duplicates=len(dup_lines),
+        rows_read=raw.rows + len(raw.structural), rejected=n_rejected,
+        accepted=raw.rows - blank - (n_rejected - len(raw.structural)), duplicates=len(dup_lines),
         blank_lines=raw.blank_lines + blank, derived_keys=derived, inserted=counts.get("new", 0),
         updated=counts.get("changed", 0), unchanged=counts.get("same", 0),
         rejects=sample, duplicate_lines=dup_lines[:20],

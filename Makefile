@@ -24,6 +24,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # Benchmarks write their figures into bench/README.md; generated data stays in bench/data/.

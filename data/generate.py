@@ -747,10 +747,11 @@ def _costs(users: Users, usage_cost: F64, training: pl.DataFrame) -> pl.DataFram
             )
             completed = trained.get((m, d), 0)
             lines.append((month, "training", completed * TRAINING_PRICE, name, None, "E-learning modules"))
-        for d, name in enumerate((*DEPARTMENTS, None)):
-            text = "Model usage billed by the vendor" if name else "Model usage by accounts not in the roster"
+        department: str | None
+        for d, department in enumerate((*DEPARTMENTS, None)):
+            text = "Model usage billed by the vendor" if department else "Model usage by accounts not in the roster"
             lines.extend(
-                (month, "usage", usage_cost[m, d, u], name, uc, text) for u, uc in enumerate(USE_CASES)
+                (month, "usage", usage_cost[m, d, u], department, uc, text) for u, uc in enumerate(USE_CASES)
             )
         for category, text, pilot, later in FIXED_COSTS:
             lines.append((month, category, (pilot if m < 3 else later) * scale, None, None, text))

@@ -31,7 +31,7 @@ CLI_WAIT_SECONDS = 60.0
 # with different settings). No extension downloads: the machine may be offline. UTC, so a
 # timestamp without a zone is read as UTC. A memory cap: beyond it DuckDB spills to disk, so a
 # 10-million-row import stays within a laptop's memory.
-CONFIG: dict[str, str | bool] = {
+CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "TimeZone": "UTC",
     "memory_limit": os.environ.get("ROLLGATE_MEMORY_LIMIT", "1GB"),

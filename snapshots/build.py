@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
 import metrics
-from gates.plan import Plan
+from gates.plan import Outcome, Plan
 from gates.recommend import SEVERITY
 from gates.review import Evaluation, evaluate
 from gates.triggers import trigger_window
@@ -77,12 +77,12 @@ def check_decision(decision: Decision, evaluation: Evaluation) -> Decision:
     return clean
 
 
-def parse_outcome(text: str) -> str:
+def parse_outcome(text: str) -> Outcome:
     """An outcome word (any case, trimmed); InputError listing the outcomes otherwise."""
     word = text.strip().lower()
     if word not in SEVERITY:
         raise InputError(f"{text!r} is not a decision; choose one of {', '.join(SEVERITY)}.")
-    return word
+    return cast(Outcome, word)
 
 
 # -- evidence beyond the evaluation ------------------------------------------------------------------

@@ -218,10 +218,10 @@ def compare(a: Snapshot, b: Snapshot) -> Comparison:
     criteria = []
     for metric in [*ca, *(m for m in cb if m not in ca)]:
         x, y = ca.get(metric), cb.get(metric)
-        first = x or y
-        assert first is not None
+        either = x or y
+        assert either is not None
         criteria.append(CriterionChange(
-            metric=metric, label=first.label, status_a=x.status if x else None, status_b=y.status if y else None,
+            metric=metric, label=either.label, status_a=x.status if x else None, status_b=y.status if y else None,
             value_a=x.value if x else None, value_b=y.value if y else None,
             text_a=_value(metric, x.value, cur_a) if x else "—", text_b=_value(metric, y.value, cur_b) if y else "—",
             rule_a=_rule_text(x, cur_a) if x else None, rule_b=_rule_text(y, cur_b) if y else None,

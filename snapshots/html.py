@@ -353,9 +353,9 @@ def _chart(s: Snapshot, metric_id: str, label: str, points: Sequence[TrendPoint]
             parts.append(tag("text", f"{word} {_limit(metric_id, level, s.currency)}", x=W - RIGHT,
                              y=f"{y(level) - 3:.1f}", class_=f"level-label {cls}-label", text_anchor="end"))
     segment: list[str] = []
-    for i, p in enumerate([*points, None]):
-        if p is not None and p.value is not None:
-            segment.append(f"{x(i):.1f},{y(p.value):.1f}")
+    for i, point in enumerate([*points, None]):
+        if point is not None and point.value is not None:
+            segment.append(f"{x(i):.1f},{y(point.value):.1f}")
             continue
         if len(segment) > 1:
             parts.append(void("polyline", points=" ".join(segment), class_="series"))
@@ -458,7 +458,7 @@ pre.plan { white-space: pre-wrap; font-size: 11px; background: #f6f7f9; padding:
 
 def report(s: Snapshot) -> str:
     """The whole report as one HTML document (UTF-8 text)."""
-    families = [f for f in FAMILIES if any(m.family == f for m in s.metrics.values())]
+    families: list[str] = [f for f in FAMILIES if any(m.family == f for m in s.metrics.values())]
     families += sorted({m.family for m in s.metrics.values()} - set(families))
     body = join([
         _header(s), _decision(s), _summary(s), _criteria(s), _triggers(s), _readiness(s),

@@ -39,7 +39,7 @@ from gates.recommend import Recommendation
 from gates.triggers import TriggerResult
 from metrics.registry import METRICS
 
-FORMAT = "rollgate.gate-review/1"
+FORMAT: Literal["rollgate.gate-review/1"] = "rollgate.gate-review/1"
 SIGNIFICANT_DIGITS = 10
 HASH_FIELD = "content_sha256"
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -8,8 +8,10 @@ themselves: they ask the Session, which asks ui.data, which asks the engine.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, cast
 
 import streamlit as st
 
@@ -110,7 +112,7 @@ def load() -> Session:
     version = data.version()
     extent = (data.extent(db, version, plan_state.sha256, plan_state.plan) if version != (0, 0, 0)
               else Extent((), (), ()))
-    state.init(st.session_state, extent, plan_state)
+    state.init(cast("MutableMapping[str, Any]", st.session_state), extent, plan_state)
     return Session(db, version, plan_state, extent, None, None, None)
 
 

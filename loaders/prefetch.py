@@ -6,9 +6,10 @@ numpy's passes release the interpreter lock, so both run on the other core besid
 beside each other. The importer then takes the digest and the scan instead of reading the file
 twice more.
 
-A result is only used while the file has the size and modification time it was read with, so a
-file changed in between is read again. Only the standard library is imported here; numpy is
-imported by the scanning thread itself.
+A result is only used while the file has the size, modification time and status-change time it
+was read with (and is the same file), so a file changed in between is read again, even when the
+change kept its size and put its modification time back (`cp -p`, `rsync -t`). Only the standard
+library is imported here; numpy is imported by the scanning thread itself.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from loaders.formats import CSV_SUFFIXES
 if TYPE_CHECKING:
     from loaders.scan import Scan
 
-Stamp = tuple[str, int, int]  # real path, size, modification time (ns)
+# real path, size, modification time (ns), status-change time (ns: any write or utime moves it, and
+# nothing sets it back), device and inode (a file replaced by another under the same name)
+Stamp = tuple[str, int, int, int, int, int]
 
 
 Kind = Literal["sha256", "scan"]
@@ -50,7 +53,7 @@ def _stamp(path: str | Path) -> Stamp | None:
         st = os.stat(path)
     except OSError:
         return None
-    return os.path.realpath(path), st.st_size, st.st_mtime_ns
+    return os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino
 
 
 def _sha256(path: Path) -> str:

@@ -56,3 +56,26 @@ def test_a_file_gone_before_it_is_read_is_left_to_the_importer(tmp_path: Path) -
     pending = prefetch._Pending()
     prefetch._run(prefetch.MAKERS["sha256"], [(tmp_path / "gone.csv", pending)])
     assert pending.done.is_set() and pending.value is None and pending.stamp is None
+
+
+def test_a_file_rewritten_with_its_size_and_modification_time_kept_is_read_again(tmp_path: Path) -> None:
+    # `cp -p`, `rsync -t` or an unzip put back the old modification time: the content is still new.
+    path = _csv(tmp_path)
+    prefetch.start([str(path)])
+    assert prefetch.take_sha256(path) is not None and prefetch.take_scan(path) is not None
+    before = os.stat(path)
+    path.write_bytes(path.read_bytes().replace(b"u1,", b"u2,", 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    assert prefetch.take_sha256(path) is None and prefetch.take_scan(path) is None
+
+
+def test_a_file_named_twice_and_in_two_spellings_is_read_ahead_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _csv(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    prefetch.start([path.name, str(path), f"./{path.name}"])
+    assert sorted(prefetch._pending) == [("scan", os.path.realpath(path)), ("sha256", os.path.realpath(path))]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert prefetch.take_sha256(Path(path.name)) == prefetch.take_sha256(path) == digest
+    assert prefetch.take_scan(Path(path.name)) == prefetch.take_scan(path) == scan_file(path)

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
+from loaders import scan
 from loaders.errors import InputError
 from loaders.read import peek, read_file
 from loaders.scan import scan_file
@@ -504,3 +505,39 @@ def test_a_clean_file_and_its_padded_twin_store_the_same_rows(ingest: Ingest, ro
                         "bug, other")]
     assert rows("support", "ticket_id, opened_at, category") == stored == [
         ("T-1", dt.datetime(2026, 3, 1, 8), "how_to")]
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(b"x,y\nz,w \n", id="space-before-newline"),
+    pytest.param(b"x,y\nz, w\n", id="space-after-delimiter"),
+    pytest.param(b"x,y\n z,w\n", id="space-starting-a-line"),
+    pytest.param(b"x,y\r\nz,w \r\n", id="space-before-crlf"),
+    pytest.param(b"x,y\nz,w ", id="space-at-the-end-without-newline"),
+    pytest.param(b"x;y\nz;\tw\n", id="tab"),
+    pytest.param(b"x|y\nz|w\r|v\n", id="stray-cr"),
+])
+def test_a_cell_that_needs_trimming_is_found_wherever_the_chunks_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    path = write_file(tmp_path, "f.csv", b"a,b\n" + data)
+    for chunk in range(1, len(data) + 5):
+        monkeypatch.setattr(scan, "CHUNK", chunk)
+        assert scan_file(path).padded, chunk
+
+
+def test_a_clean_file_is_clean_in_any_chunks_that_hold_its_header(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_file(tmp_path, "f.csv", b"a , b\nx-y,z\n\nw,v")  # no newline at the end
+    for chunk in range(1, 20):
+        monkeypatch.setattr(scan, "CHUNK", chunk)
+        assert scan_file(path).padded is (chunk < 6), chunk  # a header longer than a chunk: trimmed
+
+
+def test_padded_cells_past_the_first_chunk_are_trimmed(
+        ingest: Ingest, rows: Rows, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "CHUNK", 64)
+    clean = "".join(f"u{i},legal,2026-03-01,member\r\n" for i in range(10))
+    padded = "ann ,legal, 2026-03-02,admin\r\nbob,legal ,2026-03-03,admin"  # past the first chunk, no end newline
+    report = ingest(ROSTER.replace("\n", "\r\n") + clean + padded)
+    assert counts(report) == expect(rows_read=12, accepted=12, inserted=12)
+    assert rows("roster", ROSTER_COLS, "user_id")[:2] == [
+        ("ann", "legal", dt.date(2026, 3, 2), "admin"), ("bob", "legal", dt.date(2026, 3, 3), "admin")]

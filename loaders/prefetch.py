@@ -90,8 +90,13 @@ def start(args: list[str]) -> None:
                     _pending[kind, stamp[0]] = pending = _Pending()
                     jobs[kind].append((Path(word), pending))
     for kind, todo in jobs.items():
-        if todo:
+        if not todo:
+            continue
+        try:
             threading.Thread(target=_run, args=(MAKERS[kind], todo), name=f"rollgate-{kind}-ahead", daemon=True).start()
+        except RuntimeError:  # no thread to be had: the importer reads the files itself
+            for _, pending in todo:
+                pending.done.set()
 
 
 def _run(make: Callable[[Path], object], todo: list[tuple[Path, _Pending]]) -> None:

@@ -79,3 +79,13 @@ def test_a_file_named_twice_and_in_two_spellings_is_read_ahead_once(
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert prefetch.take_sha256(Path(path.name)) == prefetch.take_sha256(path) == digest
     assert prefetch.take_scan(Path(path.name)) == prefetch.take_scan(path) == scan_file(path)
+
+
+def test_without_a_thread_the_importer_reads_the_file_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(prefetch.threading.Thread, "start", refuse)
+    path = _csv(tmp_path)
+    prefetch.start([str(path)])
+    assert prefetch.take_sha256(path) is None and prefetch.take_scan(path) is None  # at once, no wait

@@ -25,7 +25,7 @@ if __name__ == "__main__" and sys.argv[1:2] == ["ingest"]:
 from loaders import store
 from loaders.demo import load_demo
 from loaders.detect import parse_map_options
-from loaders.errors import InputError, RollgateError
+from loaders.errors import InputError, RollgateError, UsageError
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
 from loaders.presets import PRESETS
 
@@ -243,13 +243,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics import compute
     from metrics.format import metrics_table
     from metrics.registry import REGISTRY
-    from metrics.window import WindowUsageError, window_from_args
+    from metrics.window import window_from_args
 
-    try:
-        window = window_from_args(args)
-    except WindowUsageError as e:
-        print(f"cli.py metrics: error: {e}", file=sys.stderr)
-        return 2
+    window = window_from_args(args)
     ctx = load_plan(args.plan).metric_context()
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         values = compute(con, ctx, window)
@@ -264,13 +260,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from gates.plan_io import load_plan
     from gates.report import evaluation_text
     from gates.review import evaluate
-    from metrics.window import WindowUsageError, window_from_args
+    from metrics.window import window_from_args
 
-    try:
-        window = window_from_args(args)
-    except WindowUsageError as e:
-        print(f"cli.py evaluate: error: {e}", file=sys.stderr)
-        return 2
+    window = window_from_args(args)
     plan = load_plan(args.plan)
     plan.stage(args.stage)  # an unknown stage is refused before the database is opened
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
@@ -347,15 +339,11 @@ def _files_text(files: dict[str, Path]) -> list[str]:
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from gates.plan_io import load_plan
     from gates.review import evaluate
-    from metrics.window import WindowUsageError, parse_day, window_from_args
+    from metrics.window import parse_day, window_from_args
     from snapshots.build import parse_outcome, record_review
     from snapshots.record import Decision
 
-    try:
-        window = window_from_args(args)
-    except WindowUsageError as e:
-        print(f"cli.py snapshot: error: {e}", file=sys.stderr)
-        return 2
+    window = window_from_args(args)
     outcome = parse_outcome(args.decision)
     next_review = parse_day(args.next_review, "--next-review") if args.next_review else None
     supersedes = _snapshot_id(args.supersedes, "--supersedes") if args.supersedes else None
@@ -477,6 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except UsageError as e:  # as argparse reports a usage error
+        print(f"cli.py {args.command}: error: {e}", file=sys.stderr)
+        return 2
     except RollgateError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

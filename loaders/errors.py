@@ -11,6 +11,10 @@ class RollgateError(Exception):
     """Base of every expected failure; its message is written for the person who caused it."""
 
 
+class UsageError(RollgateError):
+    """Command-line options were combined wrongly: a usage error (exit 2), not a bad value."""
+
+
 class InputError(RollgateError):
     """A file, plan or argument was refused; nothing was changed."""
 

@@ -11,14 +11,14 @@ import argparse
 import re
 from datetime import date, timedelta
 
-from loaders.errors import InputError, RollgateError
+from loaders.errors import InputError, UsageError
 from metrics.model import Window
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class WindowUsageError(RollgateError):
+class WindowUsageError(UsageError):
     """The window options were combined wrongly (a usage error, not a bad value)."""
 
 

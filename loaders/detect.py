@@ -14,6 +14,14 @@ from loaders.errors import InputError
 from loaders.schema import DATASETS, Dataset, normalise_header
 
 
+def header_score(required_found: int, required_total: int, optional_found: int, optional_total: int) -> float:
+    """0-100 for how well a file's headers fit a dataset (or an import preset): required columns weigh
+    most, optional ones break ties."""
+    req = required_found / required_total
+    opt = optional_found / optional_total if optional_total else 0.0
+    return round(100 * (0.85 * req + 0.15 * opt), 1)
+
+
 class DatasetScore(BaseModel):
     """How well a file's headers fit one dataset."""
 
@@ -31,9 +39,7 @@ class DatasetScore(BaseModel):
     @property
     def score(self) -> float:
         """0-100: required columns weigh most; optional columns break ties."""
-        req = self.required_found / self.required_total
-        opt = self.optional_found / self.optional_total if self.optional_total else 0.0
-        return round(100 * (0.85 * req + 0.15 * opt), 1)
+        return header_score(self.required_found, self.required_total, self.optional_found, self.optional_total)
 
     def describe(self) -> str:
         text = (f"{self.dataset}: {self.score:g}% ({self.required_found} of {self.required_total} required, "

@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 from pydantic import BaseModel, computed_field
 
+from loaders.detect import header_score
 from loaders.errors import InputError
 from loaders.presets import mappings
 from loaders.presets.source import Source, drop
@@ -75,9 +76,7 @@ class PresetScore(BaseModel):
         """0-100 on the scale of the dataset scores: required headers weigh most, optional ones break ties."""
         if not self.applies or self.excluded:
             return 0.0
-        req = self.required_found / self.required_total
-        opt = self.optional_found / self.optional_total if self.optional_total else 0.0
-        return round(100 * (0.85 * req + 0.15 * opt), 1)
+        return header_score(self.required_found, self.required_total, self.optional_found, self.optional_total)
 
     def describe(self) -> str:
         text = (f"{self.preset}: {self.score:g}% ({self.required_found} of {self.required_total} identifying, "

@@ -98,3 +98,21 @@ def expect(rows_read: int = 0, accepted: int = 0, inserted: int = 0, updated: in
 def problems(report: IngestReport) -> list[tuple[int | None, str | None, str]]:
     """The report's rejects as (line, column, reason)."""
     return [(r.line, r.column, r.reason) for r in report.rejects]
+
+
+# --- the app's pages on a database (tests/pages_fixture.py; imported on use, so other tests do not load Streamlit)
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app on a database file that does not exist yet, with its own plan copy."""
+    from pages_fixture import use_empty
+
+    return use_empty(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app on a copy of the demo database, with its own plan copy."""
+    from pages_fixture import use_demo
+
+    return use_demo(tmp_path, monkeypatch)

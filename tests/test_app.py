@@ -6,19 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pages_fixture import PAGES, app, run, texts, use_demo, use_empty
+from pages_fixture import PAGES, app, run, texts
 
 from loaders import store
-
-
-@pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_empty(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("page", PAGES)

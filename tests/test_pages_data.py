@@ -6,17 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-from pages_fixture import engine_review, plan, use_demo
+from pages_fixture import engine_review, plan
 
 from loaders import store
 from metrics.model import Window
 from ui import data
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _months() -> list[Window]:

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts, use_demo
+from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts
 from streamlit.testing.v1 import AppTest
 
 import metrics
@@ -17,11 +17,6 @@ from loaders import store
 from metrics.model import Window
 from metrics.registry import FAMILIES, by_family
 from ui.style import STATUS, worst
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _page(family: str, view: str | None = None, **state: object) -> AppTest:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
-from pages_fixture import app, engine_review, run, texts, use_demo
+from pages_fixture import app, engine_review, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -20,11 +19,6 @@ from snapshots import store as snapshot_store
 from ui import decision
 from ui.evidence import criteria_frame
 from ui.style import OUTCOME
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _page(**state: object) -> AppTest:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
-from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts, use_demo
+from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts
 from streamlit.testing.v1 import AppTest
 
 import metrics
@@ -20,11 +19,6 @@ from ui.style import OUTCOME, STATUS
 
 JUNE = Window(date(2026, 6, 1), date(2026, 6, 30))
 JULY = Window(date(2026, 7, 1), date(2026, 7, 31))
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _on(month: str) -> AppTest:

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from pages_fixture import PLAN, app, plan, run, texts, use_demo
+from pages_fixture import PLAN, app, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from gates.plan_io import check_text
 from ui.plan_view import gates_frame
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _page() -> AppTest:

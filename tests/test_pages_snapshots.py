@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-import pytest
-from pages_fixture import app, engine_review, plan, run, texts, use_demo
+from pages_fixture import app, engine_review, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -27,11 +26,6 @@ from ui.evidence import criteria_frame
 JULY = Window(date(2026, 7, 1), date(2026, 7, 31))
 AUGUST = Window(date(2026, 8, 1), date(2026, 8, 31))
 SEPTEMBER = Window(date(2026, 9, 1), date(2026, 9, 30))
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _record(db: Path, window: Window, decision: Decision, supersedes: int | None = None,

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from pages_fixture import app, plain, run, texts, use_demo, use_empty
+from pages_fixture import app, plain, run, texts
 from streamlit.testing.v1 import AppTest
 from test_presets import SPEND
 from test_presets_engine import COPILOT, JIRA, M365, MOODLE
@@ -24,16 +24,6 @@ TICKETS = (b"ticket_id,opened_at,category,topic\n"
 ROSTER = (b"Staff email,department,access_granted_on\n"
           b"Ana@Example.org,Legal,2026-01-05\nbo@example.org,legal-ops,2026-02-01\n")
 USAGE = b"occurred_at,user_id,use_case\n2026-03-04T10:00:00Z,ana@example.org,drafting\n"
-
-
-@pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_empty(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_demo(tmp_path, monkeypatch)
 
 
 def _upload(*files: tuple[str, bytes]) -> AppTest:

@@ -56,12 +56,11 @@ def _stamp(path: str | Path) -> Stamp | None:
     return os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino
 
 
-def _sha256(path: Path) -> str:
-    from loaders.scan import CHUNK
-
+def sha256_of(path: Path, chunk_size: int = 1 << 26) -> str:
+    """sha256 of the file's bytes, read in chunks (64 MiB) so big exports do not sit in memory."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
+        while chunk := f.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -72,7 +71,7 @@ def _scan(path: Path) -> Scan:
     return scan_file(path)
 
 
-MAKERS: dict[Kind, Callable[[Path], object]] = {"sha256": _sha256, "scan": _scan}
+MAKERS: dict[Kind, Callable[[Path], object]] = {"sha256": sha256_of, "scan": _scan}
 
 
 def start(args: list[str]) -> None:

@@ -13,7 +13,6 @@ newlines and blank lines without a Python loop per row.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import tempfile
@@ -30,7 +29,7 @@ import numpy as np
 from loaders import prefetch
 from loaders.errors import InputError
 from loaders.formats import FORMATS
-from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_file
+from loaders.scan import Scan, count_newlines, line_of, scan_file
 from loaders.store import scalar
 
 if TYPE_CHECKING:
@@ -84,16 +83,8 @@ class RawFile:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of the file's bytes, read in chunks so big exports do not sit in memory (or taken from
-    the command line's read-ahead, loaders.prefetch)."""
-    ahead = prefetch.take_sha256(path)
-    if ahead is not None:
-        return ahead
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    """sha256 of the file's bytes: taken from the command line's read-ahead when it made it, else read."""
+    return prefetch.take_sha256(path) or prefetch.sha256_of(path)
 
 
 def detect_format(path: Path, name: str) -> str:

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 
 from loaders.errors import InputError
-from loaders.read import RawFile, load, next_table, read_file
+from loaders.read import RawFile, load, next_table
 from loaders.schema import normalise_header
 from loaders.store import scalar
 
@@ -105,10 +105,6 @@ def from_raw(con: duckdb.DuckDBPyConnection, raw: RawFile) -> Source:
                   encoding=raw.encoding, delimiter=raw.delimiter, blank_lines=raw.blank_lines + raw.rows - kept,
                   structural=list(raw.structural), structural_raw=list(raw.structural_raw), notes=list(raw.notes),
                   temp_tables=[*temp, table], temp_files=list(raw.temp_files))
-
-
-def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str) -> Source:
-    return from_raw(con, read_file(con, path, name, sha256))
 
 
 # --- JSON exports --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,24 +179,30 @@ def _report_text(r: IngestReport) -> str:
     return "\n".join(lines)
 
 
-def _plan_mappings(explicit: str | None) -> dict[str, dict[str, str]]:
-    """The value mappings of the plan, for the import presets; none when the default plan file is absent."""
-    from gates.plan_io import load_plan, plan_path
+def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str]]]:
+    """How to read the value mappings of the plan, for the import presets: once, when the first file a
+    preset reads needs them; none when the default plan file is absent."""
+    from functools import cache
 
-    path = plan_path(explicit)
-    if not path.exists() and not (explicit or os.environ.get("ROLLGATE_PLAN")):
-        return {}
-    try:
-        return load_plan(path).mapping_overrides()
-    except RollgateError as e:
-        raise RollgateError(f"{e}\n(ingest reads the plan for its [mappings]; fix the plan or give --plan PATH)"
-                            ) from e
+    @cache
+    def read() -> dict[str, dict[str, str]]:
+        from gates.plan_io import load_plan, plan_path
+
+        path = plan_path(explicit)
+        if not path.exists() and not (explicit or os.environ.get("ROLLGATE_PLAN")):
+            return {}
+        try:
+            return load_plan(path).mapping_overrides()
+        except RollgateError as e:
+            raise RollgateError(f"{e}\n(fix the plan or give --plan PATH)") from e
+
+    return read
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = IngestOptions(dataset=args.dataset, column_map=parse_map_options(args.map),
                             date_order=args.date_order, preset=args.preset, period=args.period,
-                            mappings=_plan_mappings(args.plan))
+                            read_mappings=_plan_mappings(args.plan))
     missing = [f for f in args.files if not f.is_file()]
     if missing:
         raise RollgateError(f"{missing[0]}: no such file; check the path.")

@@ -91,6 +91,15 @@ class IngestOptions(BaseModel):
     preset: str | None = None       # an import preset (loaders.presets); detected when not given
     period: str | None = None       # YYYY-MM, for exports without dates (the claude-spend preset)
     mappings: dict[str, dict[str, str]] = {}  # the plan's [mappings]: entries over the presets' defaults
+    # Or how to read them when a preset needs them: the command line reads the plan only then, so a
+    # canonical export is imported without opening the plan (and a plan being edited does not stop it).
+    read_mappings: Callable[[], dict[str, dict[str, str]]] | None = None
+
+    def preset_mappings(self) -> dict[str, dict[str, str]]:
+        """The value mappings a preset reshapes with: those given, else those `read_mappings` reads."""
+        if self.mappings or self.read_mappings is None:
+            return self.mappings
+        return self.read_mappings()
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,

@@ -153,7 +153,28 @@ def test_cli_ingest_refuses_a_broken_plan(tmp_path: Path) -> None:
     plan.write_text(_plan('[mappings.jira_category]\n"Question" = "questions"\n'), encoding="utf-8")
     result = cli("ingest", str(tmp_path / "jira.csv"), "--plan", str(plan), tmp_path=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[1:] == [
+    assert result.stderr.splitlines() == [
+        "jira.csv: not imported: the jira-issues preset needs the plan's [mappings].",
+        "plan.toml: the plan has 1 problem; fix it and try again:",
         "  mappings.jira_category.Question: 'questions' is not a valid support category; use one of how_to, "
         "allowed_use, data_rules, review, access, output_quality, bug, other",
-        "(ingest reads the plan for its [mappings]; fix the plan or give --plan PATH)"]
+        "(fix the plan or give --plan PATH)"]
+
+
+def test_cli_ingest_of_a_canonical_export_does_not_read_the_plan(tmp_path: Path) -> None:
+    # Only presets use the plan's [mappings]: a scheduled usage import goes on while the plan is being edited.
+    (tmp_path / "usage.csv").write_text("event_id,occurred_at,user_id,use_case\nE1,2026-03-02T10:00:00Z,ana@x.org,"
+                                        "drafting\n")
+    plan = tmp_path / "plan.toml"
+    plan.write_text("this is [not toml", encoding="utf-8")
+    result = cli("ingest", str(tmp_path / "usage.csv"), "--plan", str(plan), tmp_path=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == ("usage.csv: usage, 1 rows read; stored 1 new, 0 updated, 0 unchanged; "
+                                             "0 rejected, 0 duplicates.")
+    (tmp_path / "jira.csv").write_text(JIRA)
+    jira = cli("ingest", str(tmp_path / "jira.csv"), "--plan", str(plan), tmp_path=tmp_path)
+    assert jira.returncode == 1
+    assert jira.stderr.splitlines()[:3] == [
+        "jira.csv: not imported: the jira-issues preset needs the plan's [mappings].",
+        "plan.toml: the plan has 1 problem; fix it and try again:",
+        "  not valid TOML: Expected '=' after a key in a key/value pair (at line 1, column 6)"]

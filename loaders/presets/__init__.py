@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from loaders.detect import DatasetScore, detect, score
-from loaders.errors import InputError
+from loaders.errors import InputError, RollgateError
 from loaders.presets import chatgpt, claude, copilot, jira, m365, moodle, servicenow
 from loaders.presets.base import Preset, PresetScore, run
 from loaders.presets.mappings import TABLES as MAPPING_TABLES
@@ -143,7 +143,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str,
     dataset_scores = sorted((score(headers, d) for d in DATASETS.values()), key=lambda s: (s.complete, s.score),
                             reverse=True)
     source: Source = read_json(con, path, name) if raw is None else from_raw(con, raw)
-    reshaped = run(con, preset, source, sha256, options.period, options.mappings)
+    try:
+        mappings = options.preset_mappings()
+    except RollgateError as e:
+        raise InputError(f"{name}: not imported: the {chosen} preset needs the plan's [mappings].\n{e}") from e
+    reshaped = run(con, preset, source, sha256, options.period, mappings)
     if options.preset is None:
         found = next(s for s in scores if s.preset == chosen)
         reshaped.notes.insert(0, f"Detected as the {chosen} preset ({found.describe()}).")

@@ -1,51 +1,48 @@
 """Read the files of a command-line import ahead, while Python is still loading the importer.
 
-`cli.py ingest` calls `start` before its heavy imports: two background threads read each CSV file,
-one hashing it, the other finding its record boundaries (loaders.scan). Hashing, file reads and
-numpy's passes release the interpreter lock, so both run on the other core beside the imports and
-beside each other. The importer then takes the digest and the scan instead of reading the file
-twice more.
+`cli.py ingest` calls `start` before its heavy imports: a helper process reads each CSV file once,
+hashing it and finding its record boundaries (loaders.scan) from the same bytes, and writes what it
+found, one line of JSON per file, to a pipe. A process rather than a thread: its many short numpy
+passes would each wait for the importer's interpreter lock, while a process of its own runs them
+on the other core unhindered. The importer then takes the digest and the scan instead of reading
+the file twice more; where the helper cannot be started (no posix_spawn) or fails, the importer
+reads the file itself.
 
 A result is only used while the file has the size, modification time and status-change time it
 was read with (and is the same file), so a file changed in between is read again, even when the
 change kept its size and put its modification time back (`cp -p`, `rsync -t`). Only the standard
-library is imported here; numpy is imported by the scanning thread itself.
+library is imported here; numpy is imported by the helper process.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
+import json
 import os
+import signal
+import sys
 import threading
-from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING
 
 from loaders.formats import CSV_SUFFIXES
 
 if TYPE_CHECKING:
     from loaders.scan import Scan
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # real path, size, modification time (ns), status-change time (ns: any write or utime moves it, and
 # nothing sets it back), device and inode (a file replaced by another under the same name)
 Stamp = tuple[str, int, int, int, int, int]
 
-
-Kind = Literal["sha256", "scan"]
-
-
-class _Pending:
-    """One result being made: the value (None when it could not be) once its thread is done, with
-    the stamp of the file it was made from."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: object = None
-        self.stamp: Stamp | None = None
-
-
-_pending: dict[tuple[Kind, str], _Pending] = {}
-_lock = threading.Lock()
+# The helper's program: Rollgate's root, then the files to read.
+# It leaves with os._exit: nothing to tidy, and the importer need not wait for numpy's teardown.
+_HELPER = ("import os, sys; sys.path.insert(0, sys.argv[1]); from loaders.prefetch import report; "
+           "report(sys.argv[2:]); os._exit(0)")
 
 
 def _stamp(path: str | Path) -> Stamp | None:
@@ -65,74 +62,133 @@ def sha256_of(path: Path, chunk_size: int = 1 << 26) -> str:
     return digest.hexdigest()
 
 
-def _scan(path: Path) -> Scan:
+def read_ahead(path: Path) -> tuple[str, Scan]:
+    """The file's sha256 and its scan, from one read of its bytes."""
     from loaders.scan import scan_file
 
-    return scan_file(path)
+    digest = hashlib.sha256()
+    scan = scan_file(path, digest=digest)
+    return digest.hexdigest(), scan
 
 
-MAKERS: dict[Kind, Callable[[Path], object]] = {"sha256": sha256_of, "scan": _scan}
+def report(paths: list[str], out: IO[str] | None = None) -> None:
+    """The helper's work: for each file, one JSON line with its stamp, sha256 and scan (or only its
+    path when the file could not be read or changed while it was), written as soon as it is known."""
+    out = out or sys.stdout
+    for path in paths:
+        found: dict[str, object] = {"path": path}
+        try:
+            stamp = _stamp(path)
+            digest, scan = read_ahead(Path(path))
+            if stamp is not None and _stamp(path) == stamp:
+                found.update(stamp=stamp, sha256=digest, scan=asdict(scan))
+        except Exception:  # the importer reads the file itself and reports any error
+            pass
+        out.write(json.dumps(found) + "\n")
+        out.flush()
+
+
+class _Helper:
+    """The helper process, and what it has reported so far by real path."""
+
+    def __init__(self, pid: int, pipe: IO[str], paths: list[str]) -> None:
+        self.pid = pid
+        self.pipe = pipe
+        self.waiting = set(paths)
+        self.found: dict[str, dict[str, object]] = {}
+        self.lock = threading.Lock()
+        self.running = True
+
+    def result(self, path: str) -> dict[str, object] | None:
+        """What the helper found for `path`, reading its reports until that one (or the end) arrives."""
+        with self.lock:
+            while path in self.waiting and self.running:
+                line = self.pipe.readline()
+                if not line:  # the helper ended (or died) before reaching this file
+                    self.stop()
+                    break
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    item = json.loads(line)
+                    self.found[item["path"]] = item
+                    self.waiting.discard(item["path"])
+            return self.found.get(path)
+
+    def stop(self) -> None:
+        """End the helper (if it is still reading) and collect its exit, so none is left behind."""
+        if not self.running:
+            return
+        self.running = False
+        if self.waiting:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGTERM)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        self.pipe.close()
+
+
+_helper: _Helper | None = None
 
 
 def start(args: list[str]) -> None:
     """Begin reading the CSV files among these command-line words (by extension; other words, such
-    as options and their values, are passed over), in order, one thread per kind of result. Daemon
-    threads, so a command that stops early (a usage error) does not wait for a big file."""
-    jobs: dict[Kind, list[tuple[Path, _Pending]]] = {kind: [] for kind in MAKERS}
-    with _lock:
-        for word in args:
-            if word.startswith("-") or Path(word).suffix.lower() not in CSV_SUFFIXES or not os.path.isfile(word):
-                continue
-            stamp = _stamp(word)
-            for kind in MAKERS:
-                if stamp is not None and (kind, stamp[0]) not in _pending:
-                    _pending[kind, stamp[0]] = pending = _Pending()
-                    jobs[kind].append((Path(word), pending))
-    for kind, todo in jobs.items():
-        if not todo:
+    as options and their values, are passed over), in order, in a helper process. A command that
+    stops early (a usage error) ends the helper on its way out rather than wait for a big file."""
+    global _helper
+    paths: list[str] = []
+    for word in args:
+        if word.startswith("-") or Path(word).suffix.lower() not in CSV_SUFFIXES or not os.path.isfile(word):
             continue
-        try:
-            threading.Thread(target=_run, args=(MAKERS[kind], todo), name=f"rollgate-{kind}-ahead", daemon=True).start()
-        except RuntimeError:  # no thread to be had: the importer reads the files itself
-            for _, pending in todo:
-                pending.done.set()
+        real = os.path.realpath(word)
+        if real not in paths:
+            paths.append(real)
+    if not paths or not hasattr(os, "posix_spawn"):
+        return
+    stop()
+    read_end, write_end = os.pipe()  # both ends close on exec; the helper gets its own copy as stdout
+    try:
+        pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _HELPER, str(ROOT), *paths], os.environ,
+                             file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                           (os.POSIX_SPAWN_DUP2, write_end, 1),
+                                           (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+    except OSError:  # no process to be had: the importer reads the files itself
+        os.close(read_end)
+        return
+    finally:
+        os.close(write_end)
+    _helper = _Helper(pid, os.fdopen(read_end, "r", encoding="utf-8"), paths)
+    atexit.register(stop)
 
 
-def _run(make: Callable[[Path], object], todo: list[tuple[Path, _Pending]]) -> None:
-    for path, pending in todo:
-        try:
-            stamp = _stamp(path)
-            value = make(path)
-            if stamp is not None and _stamp(path) == stamp:
-                pending.value, pending.stamp = value, stamp
-        except Exception:  # the importer reads the file itself and reports any error
-            pass
-        finally:
-            pending.done.set()
+def stop() -> None:
+    """End the helper, if one is running, and forget what it found."""
+    global _helper
+    if _helper is not None:
+        with _helper.lock:
+            _helper.stop()
+        _helper = None
 
 
-def _take(kind: Kind, path: Path) -> object | None:
+def _take(path: Path) -> dict[str, object] | None:
     stamp = _stamp(path)
-    if stamp is None:
+    helper = _helper
+    if stamp is None or helper is None:
         return None
-    with _lock:
-        pending = _pending.get((kind, stamp[0]))
-    if pending is None:
+    found = helper.result(stamp[0])
+    if not found or "stamp" not in found or tuple(found["stamp"]) != stamp:  # type: ignore[arg-type]
         return None
-    pending.done.wait()
-    return pending.value if pending.stamp == stamp else None
+    return found
 
 
 def take_sha256(path: Path) -> str | None:
     """The sha256 of `path` read ahead, waiting for it if it is under way; None when the file was not
     read ahead, could not be, or has changed since."""
-    value = _take("sha256", path)
-    return value if isinstance(value, str) else None
+    found = _take(path)
+    return str(found["sha256"]) if found else None
 
 
 def take_scan(path: Path) -> Scan | None:
     """The record scan of `path` read ahead (without positions), as take_sha256."""
     from loaders.scan import Scan
 
-    value = _take("scan", path)
-    return value if isinstance(value, Scan) else None
+    found = _take(path)
+    return Scan(**found["scan"]) if found else None  # type: ignore[arg-type]

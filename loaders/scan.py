@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -35,8 +36,13 @@ class Scan:
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
 
 
-def scan_file(path: Path, positions: bool = False) -> Scan:
-    """Find record boundaries: LFs preceded by an even number of quote characters."""
+class Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+def scan_file(path: Path, positions: bool = False, digest: Digest | None = None) -> Scan:
+    """Find record boundaries: LFs preceded by an even number of quote characters. `digest`, when
+    given, is fed every byte read (the read-ahead hashes the file in the same read)."""
     newline_parts: list[np.ndarray] = []
     starts_parts: list[np.ndarray] = []
     quotes = offset = boundaries = blank = crlf = 0
@@ -47,6 +53,8 @@ def scan_file(path: Path, positions: bool = False) -> Scan:
     padded = False
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
+            if digest is not None:
+                digest.update(chunk)
             buf = np.frombuffer(chunk, dtype=np.uint8)
             low = np.flatnonzero(buf <= 32)  # LF, CR, tab, space (and other control bytes): one pass for all
             kinds = buf[low]

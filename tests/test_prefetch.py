@@ -4,7 +4,11 @@ would make itself, and nothing stale or unrelated is ever handed over."""
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +18,10 @@ from loaders.scan import scan_file
 
 
 @pytest.fixture(autouse=True)
-def _fresh() -> None:
-    prefetch._pending.clear()
+def _fresh() -> Iterator[None]:
+    prefetch.stop()
+    yield
+    prefetch.stop()
 
 
 def _csv(tmp_path: Path, name: str = "usage.csv", rows: int = 2000) -> Path:
@@ -38,7 +44,7 @@ def test_only_csv_files_named_on_the_command_line_are_read(tmp_path: Path) -> No
     csv, parquet = _csv(tmp_path), tmp_path / "usage.parquet"
     parquet.write_bytes(b"PAR1")
     prefetch.start([str(parquet), "--map", "A=b", str(tmp_path / "missing.csv"), f"--plan={csv}"])
-    assert prefetch._pending == {}
+    assert prefetch._helper is None
     assert prefetch.take_sha256(csv) is None and prefetch.take_sha256(parquet) is None
     assert prefetch.take_scan(csv) is None
 
@@ -53,9 +59,30 @@ def test_a_file_changed_after_the_read_ahead_is_read_again(tmp_path: Path) -> No
 
 
 def test_a_file_gone_before_it_is_read_is_left_to_the_importer(tmp_path: Path) -> None:
-    pending = prefetch._Pending()
-    prefetch._run(prefetch.MAKERS["sha256"], [(tmp_path / "gone.csv", pending)])
-    assert pending.done.is_set() and pending.value is None and pending.stamp is None
+    out = io.StringIO()
+    prefetch.report([str(tmp_path / "gone.csv")], out)
+    assert out.getvalue() == json.dumps({"path": str(tmp_path / "gone.csv")}) + "\n"
+
+
+def test_the_helper_reports_each_file_as_one_line(tmp_path: Path) -> None:
+    path = _csv(tmp_path, rows=3)
+    out = io.StringIO()
+    prefetch.report([str(path)], out)
+    found = json.loads(out.getvalue())
+    st = os.stat(path)
+    assert found == {"path": str(path), "stamp": [os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                                  st.st_dev, st.st_ino],
+                     "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                     "scan": {"header_end": 28, "records": 4, "blank": 1, "open_quote": False, "last_quote": -1,
+                              "crlf": 0, "ends": 5, "padded": False, "newlines": None, "record_starts": None}}
+
+
+def test_a_helper_that_dies_leaves_the_files_to_the_importer(tmp_path: Path) -> None:
+    path = _csv(tmp_path)
+    prefetch.start([str(path)])
+    assert prefetch._helper is not None
+    os.kill(prefetch._helper.pid, signal.SIGKILL)
+    assert prefetch.take_sha256(path) is None and prefetch.take_scan(path) is None
 
 
 def test_a_file_rewritten_with_its_size_and_modification_time_kept_is_read_again(tmp_path: Path) -> None:
@@ -75,17 +102,29 @@ def test_a_file_named_twice_and_in_two_spellings_is_read_ahead_once(
     path = _csv(tmp_path)
     monkeypatch.chdir(tmp_path)
     prefetch.start([path.name, str(path), f"./{path.name}"])
-    assert sorted(prefetch._pending) == [("scan", os.path.realpath(path)), ("sha256", os.path.realpath(path))]
+    assert prefetch._helper is not None and prefetch._helper.waiting == {os.path.realpath(path)}
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert prefetch.take_sha256(Path(path.name)) == prefetch.take_sha256(path) == digest
     assert prefetch.take_scan(Path(path.name)) == prefetch.take_scan(path) == scan_file(path)
 
 
-def test_without_a_thread_the_importer_reads_the_file_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(self: object) -> None:
-        raise RuntimeError("can't start new thread")
+def test_without_a_helper_process_the_importer_reads_the_file_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(prefetch.threading.Thread, "start", refuse)
+    monkeypatch.setattr(prefetch.os, "posix_spawn", refuse)
     path = _csv(tmp_path)
     prefetch.start([str(path)])
     assert prefetch.take_sha256(path) is None and prefetch.take_scan(path) is None  # at once, no wait
+
+
+def test_a_command_that_stops_early_leaves_no_helper_behind(tmp_path: Path) -> None:
+    path = _csv(tmp_path, rows=200_000)
+    prefetch.start([str(path)])
+    assert prefetch._helper is not None
+    pid = prefetch._helper.pid
+    prefetch.stop()  # what the command line's exit does (atexit), before the helper is done
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # ended and collected: no zombie either
+    assert prefetch.take_sha256(path) is None

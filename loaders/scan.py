@@ -56,11 +56,13 @@ def scan_file(path: Path, positions: bool = False, digest: Digest | None = None)
             if digest is not None:
                 digest.update(chunk)
             buf = np.frombuffer(chunk, dtype=np.uint8)
-            low = np.flatnonzero(buf <= 32)  # LF, CR, tab, space (and other control bytes): one pass for all
+            # LF, CR, tab, space and the quote (with the other control bytes and '!'): one pass for all
+            low = np.flatnonzero(buf <= 34)
             kinds = buf[low]
             nl = low[kinds == 10]
-            q = np.flatnonzero(buf == 34)
-            local = nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
+            q = low[kinds == 34]
+            # Outside quotes: an even number of quotes before it (a chunk without quotes, outside them: all).
+            local = nl if not len(q) and quotes % 2 == 0 else nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
             if not padded:
                 # The header's own spaces do not count; a header longer than a chunk: no shortcut.
                 body = int(local[0]) + 1 if first is None and len(local) else 0 if first is not None else None

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
 
 from loaders import prefetch
 from loaders.errors import InputError
@@ -33,6 +32,7 @@ from loaders.scan import Scan, count_newlines, line_of, scan_file
 from loaders.store import scalar
 
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -67,7 +67,7 @@ class RawFile:
     delimiter: str | None = None
     blank_lines: int = 0
     lines: np.ndarray | None = None  # row position -> line in the file (CSV: worked out when first needed)
-    reject_positions: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    reject_positions: np.ndarray | None = None  # where the rows set aside as structural rejects start
     structural: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of unsplittable rows
     structural_raw: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -78,12 +78,15 @@ class RawFile:
 
     def lines_of(self, rows: np.ndarray) -> np.ndarray:
         """The line in the file where each of these rows (positions in file order) starts."""
+        import numpy as np
+
         if self.lines is None:
             assert self.source is not None
             scan = self.scan if self.scan and self.scan.record_starts is not None else scan_file(self.source, True)
             self.scan = scan
             assert scan.record_starts is not None
-            starts = scan.record_starts[~np.isin(scan.record_starts, self.reject_positions)]
+            starts = (scan.record_starts if self.reject_positions is None
+                      else scan.record_starts[~np.isin(scan.record_starts, self.reject_positions)])
             self.lines = line_of(scan, starts)
         return self.lines[rows]
 
@@ -301,6 +304,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         raise InputError(_stray_quote_message(raw.name))
     raw.rows = rows
     if first:  # name each problem's line: this needs where every record starts
+        import numpy as np
+
         raw.scan = scan_file(raw.source, positions=True)
         starts = raw.scan.record_starts
         assert starts is not None
@@ -349,6 +354,7 @@ def _first_line(e: Exception, path: Path | None = None, name: str = "") -> str:
 def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, fmt: str, digest: str,
                 first_line: int, notes: list[str] | None = None) -> RawFile:
     """A temp table of text columns from a polars frame, lines counted from `first_line`."""
+    import numpy as np
     import polars as pl
 
     headers = [str(c).strip() for c in frame.columns]
@@ -362,6 +368,8 @@ def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, 
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
+    import numpy as np
+
     table = next_table()
     try:
         described = con.execute("select column_name from (describe select * from read_parquet(?))",
@@ -396,6 +404,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: st
 
 def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, fmt: str) -> RawFile:
     """JSON array or NDJSON of flat records; each record's keys become the columns."""
+    import numpy as np
+
     with path.open("rb") as f:
         first = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     records = next_table()

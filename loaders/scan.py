@@ -4,16 +4,19 @@ A record ends at an LF outside quotes (an even number of quote characters before
 numbers survive quoted newlines and blank lines. The same pass counts CRLF endings and blank
 lines, tells whether the file ends inside quotes, and whether any cell may need trimming.
 
-Only numpy is imported here: loaders.prefetch runs a scan beside the importer's own imports.
+numpy is imported by the functions that use it: the read-ahead's helper process imports it to scan,
+while the importer itself, handed the scan, never needs it for a clean file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 CHUNK = 1 << 26  # 64 MiB: the scan's working set stays small on multi-GB exports
 
@@ -43,6 +46,8 @@ class Digest(Protocol):
 def scan_file(path: Path, positions: bool = False, digest: Digest | None = None) -> Scan:
     """Find record boundaries: LFs preceded by an even number of quote characters. `digest`, when
     given, is fed every byte read (the read-ahead hashes the file in the same read)."""
+    import numpy as np
+
     newline_parts: list[np.ndarray] = []
     starts_parts: list[np.ndarray] = []
     quotes = offset = boundaries = blank = crlf = 0
@@ -102,9 +107,14 @@ def scan_file(path: Path, positions: bool = False, digest: Digest | None = None)
     return found
 
 
-# Bytes next to which a space would start or end a cell: the delimiters Rollgate reads, LF and CR.
-_EDGES = np.zeros(256, dtype=bool)
-_EDGES[[ord(c) for c in ",;|\n\r"]] = True
+@cache
+def _edges() -> np.ndarray:
+    """Bytes next to which a space would start or end a cell: the delimiters Rollgate reads, LF and CR."""
+    import numpy as np
+
+    edges = np.zeros(256, dtype=bool)
+    edges[[ord(c) for c in ",;|\n\r"]] = True
+    return edges
 
 
 def padded_cells(buf: np.ndarray, low: np.ndarray, kinds: np.ndarray, body: int) -> bool:
@@ -120,7 +130,7 @@ def padded_cells(buf: np.ndarray, low: np.ndarray, kinds: np.ndarray, body: int)
         return True
     after, before = buf[ws + 1], buf[ws - 1]
     cr = kinds == 13
-    return bool((cr & (after != 10)).any() or (~cr & (_EDGES[after] | _EDGES[before])).any())
+    return bool((cr & (after != 10)).any() or (~cr & (_edges()[after] | _edges()[before])).any())
 
 
 def count_newlines(path: Path, before: int) -> int:
@@ -135,5 +145,7 @@ def count_newlines(path: Path, before: int) -> int:
 
 def line_of(scan: Scan, byte_offsets: np.ndarray) -> np.ndarray:
     """1-based physical line of each byte offset (needs a scan with positions)."""
+    import numpy as np
+
     assert scan.newlines is not None
     return np.searchsorted(scan.newlines, byte_offsets, side="left") + 1

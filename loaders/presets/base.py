@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import duckdb
-import numpy as np
 from pydantic import BaseModel, computed_field
 
 from loaders.detect import header_score
@@ -279,6 +278,8 @@ def run(con: duckdb.DuckDBPyConnection, preset: Preset, source: Source, sha256: 
         overrides: dict[str, dict[str, str]]) -> RawFile:
     """Reshape `source` with `preset` into a RawFile of canonical text columns, ready for validation.
     Rows keep the line of the record they come from; records the preset refuses become rejects."""
+    import numpy as np
+
     ctx = Context(con, source, preset, period, overrides)
     dataset = DATASETS[preset.dataset]
     columns = [c.name for c in dataset.columns if c.name in preset.mapping]

@@ -14,14 +14,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
 
 from loaders.errors import InputError
 from loaders.read import RawFile, load, next_table
 from loaders.schema import normalise_header
 from loaders.store import scalar
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Keys whose value is an array of the records themselves (GitHub's report files wrap them so).
 WRAPPERS = ("day_totals",)
@@ -84,6 +87,8 @@ def drop(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
 def from_raw(con: duckdb.DuckDBPyConnection, raw: RawFile) -> Source:
     """Parse a file loaders.read opened (CSV, XLSX, Parquet) into a text table with positions and lines;
     rows whose every cell is empty are left out and counted as blank."""
+    import numpy as np
+
     loaded = next_table()
     try:
         raw = load(con, raw, loaded, lambda r: (f"select * from {r.relation}", r.params))
@@ -174,6 +179,8 @@ def probe_keys(path: Path, name: str) -> tuple[str, list[str]]:
 
 def read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
     """Records of a JSON export (NDJSON, array, or a wrapping object), unwrapped, with their lines."""
+    import numpy as np
+
     data, text = _text(path, name)
     body = text.lstrip()
     elements = next_table()
@@ -242,6 +249,8 @@ def _document_lines(con: duckdb.DuckDBPyConnection, data: bytes, table: str, rec
                     ) -> tuple[np.ndarray, bool]:
     """The line of each record's opening brace in a JSON document; (ordinals, False) when the braces
     at the records' depth do not line up one to one with the records."""
+    import numpy as np
+
     depths = con.execute(f"select distinct case when w is null then 1 else 3 end from {table}").fetchall()
     top_is_array = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
     fallback = np.arange(1, records + 1, dtype=np.int64)
@@ -259,6 +268,8 @@ def _document_lines(con: duckdb.DuckDBPyConnection, data: bytes, table: str, rec
 def object_starts(data: bytes, depth: int) -> np.ndarray:
     """Byte offsets of every `{` that opens an object nested `depth` brackets deep (0 = the document
     itself), outside strings. Vectorised: quotes escaped by an odd run of backslashes are not quotes."""
+    import numpy as np
+
     buf = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(buf == 34)
     run = np.zeros(len(quotes), dtype=np.int64)

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,9 +37,13 @@ if TYPE_CHECKING:
 
 DELIMITERS = (",", ";", "\t", "|")
 
-# A record may be up to 16 MiB (a long comment or pasted log). DuckDB's CSV reader would otherwise make
-# its read buffer 16 times that, so a file under 256 MiB would be one buffer parsed by one thread;
-# a buffer of its own keeps every core parsing (about a third off a 1M-row import on two cores).
+# A record may be up to 16 MiB (a long comment or pasted log). DuckDB's CSV reader makes its read buffer
+# 16 times that, so a file under 256 MiB is one buffer, parsed by one thread. A file without a single
+# quote character splits into records at every line end, unambiguously, so it is given buffers of
+# BUFFER_BYTES, parsed by every core (about a third off a 1M-row import on two cores). Where a buffer
+# may start inside a quoted value, DuckDB's parallel reader can split records differently, so a file
+# with quotes is read as one buffer, and a split read that finds anything amiss (a ragged row, bytes
+# that are not UTF-8, a row count other than the scan's) is done again as one buffer.
 MAX_LINE_BYTES = 16 << 20
 BUFFER_BYTES = 32 << 20
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -75,6 +79,7 @@ class RawFile:
     temp_files: list[Path] = field(default_factory=list)  # transcoded copies, removed after the ingest
     source: Path | None = None
     scan: Scan | None = None
+    split: bool = False  # CSV: read in several buffers at once (a file without quotes, see BUFFER_BYTES)
 
     def lines_of(self, rows: np.ndarray) -> np.ndarray:
         """The line in the file where each of these rows (positions in file order) starts."""
@@ -251,21 +256,34 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, temp_files: l
     table = next_table()
     rej, scans = f"{table}_rej", f"{table}_scan"
     cols = {f"c{i}": "varchar" for i in range(len(headers))}
-    # The dialect is given, never sniffed (DuckDB's sniffer misreads small semicolon files); every
-    # value is text so nothing is inferred; malformed rows go to a rejects table, not an error.
-    relation = ("read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
-                f"auto_detect = false, columns = ?, strict_mode = true, store_rejects = true, "
-                f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', "
-                f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {BUFFER_BYTES})")
+    split = scan.last_quote < 0 and path.stat().st_size > BUFFER_BYTES
     if encoding == "Windows-1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
     elif encoding == "UTF-16":
         notes.append("The file is UTF-16 (Excel's \"Unicode text\"); it was read as such.")
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
-    return RawFile(name, "csv", headers, relation, [str(path), delim, cols], digest, encoding=encoding,
-                   delimiter=delim, blank_lines=scan.blank, notes=notes, temp_tables=[rej, scans],
-                   temp_files=temp_files or [], source=path, scan=scan)
+    return RawFile(name, "csv", headers, _reader(rej, scans, split), [str(path), delim, cols], digest,
+                   encoding=encoding, delimiter=delim, blank_lines=scan.blank, notes=notes, temp_tables=[rej, scans],
+                   temp_files=temp_files or [], source=path, scan=scan, split=split)
+
+
+def _reader(rej: str, scans: str, split: bool) -> str:
+    """DuckDB's reader call for a CSV of known dialect. The dialect is given, never sniffed (DuckDB's
+    sniffer misreads small semicolon files); every value is text so nothing is inferred; malformed rows
+    go to the rejects tables `rej` and `scans`, not an error. `split`: in buffers of BUFFER_BYTES."""
+    return ("read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
+            f"auto_detect = false, columns = ?, strict_mode = true, store_rejects = true, "
+            f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', max_line_size = {MAX_LINE_BYTES}"
+            + (f", buffer_size = {BUFFER_BYTES})" if split else ")"))
+
+
+def _one_buffer(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str) -> RawFile:
+    """The file of a split read that found something amiss, to be read again as one buffer."""
+    for t in [target, *raw.temp_tables]:
+        con.execute(f"drop table if exists {t}")
+    rej, scans = raw.temp_tables[:2]
+    return replace(raw, relation=_reader(rej, scans, split=False), split=False)
 
 
 Builder = Callable[[RawFile], tuple[str, list[object]]]
@@ -278,6 +296,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     try:
         con.execute(f"create temp table {target} as {sql}", params)
     except duckdb.Error as e:
+        if raw.split:
+            return load(con, _one_buffer(con, raw, target), target, build)
         raise InputError(f"{raw.name}: the file could not be read ({_first_line(e, raw.source, raw.name)}).") from e
     if raw.format != "csv":
         raw.rows = scalar(con, f"select count(*) from {target}")
@@ -285,6 +305,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     assert raw.scan is not None and raw.source is not None
     rej = raw.temp_tables[0]
     found = con.execute(f"select line_byte_position, error_type, error_message, csv_line from {rej}").fetchall()
+    if raw.split and found:
+        return load(con, _one_buffer(con, raw, target), target, build)
     for t in raw.temp_tables:
         con.execute(f"drop table if exists {t}")
     if any(p[1] == "INVALID ENCODING" for p in found):
@@ -300,6 +322,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         first.setdefault(int(pos), (kind, msg, text))
     rows = scalar(con, f"select count(*) from {target}")
     if rows != raw.scan.records - raw.scan.blank - len(first):
+        if raw.split:
+            return load(con, _one_buffer(con, raw, target), target, build)
         con.execute(f"drop table {target}")
         raise InputError(_stray_quote_message(raw.name))
     raw.rows = rows

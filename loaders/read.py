@@ -37,13 +37,14 @@ if TYPE_CHECKING:
 
 DELIMITERS = (",", ";", "\t", "|")
 
-# A record may be up to 16 MiB (a long comment or pasted log). DuckDB's CSV reader makes its read buffer
-# 16 times that, so a file under 256 MiB is one buffer, parsed by one thread. A file without a single
+# A record may be up to 16 MiB (a long comment or pasted log). DuckDB's CSV reader (2.0.1) cuts a file
+# into pieces every max(max_line_size, buffer_size / 4) bytes, its buffer being 16 lines by default:
+# a piece every 64 MiB, so most exports are one piece, parsed by one thread. A file without a single
 # quote character splits into records at every line end, unambiguously, so it is given buffers of
-# BUFFER_BYTES, parsed by every core (about a third off a 1M-row import on two cores). Where a buffer
-# may start inside a quoted value, DuckDB's parallel reader can split records differently, so a file
-# with quotes is read as one buffer, and a split read that finds anything amiss (a ragged row, bytes
-# that are not UTF-8, a row count other than the scan's) is done again as one buffer.
+# BUFFER_BYTES (a piece every 16 MiB), parsed by every core: about a third off a 1M-row import on two
+# cores. Where a piece may start inside a quoted value, DuckDB can split records wrongly, so a file with
+# quotes keeps the default, and a split read that finds anything amiss (a ragged row, bytes that are
+# not UTF-8, a row count other than the scan's) is done again with it.
 MAX_LINE_BYTES = 16 << 20
 BUFFER_BYTES = 32 << 20
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

@@ -204,11 +204,16 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
         typed = v
     elif col.type == "enum":
         # Most exports already write the value as declared: the exact test spares a lower() per row.
-        typed = f"(case when list_contains(?, {v}) then {v} when list_contains(?, lower({v})) then lower({v}) end)"
+        # list_position, not list_contains or IN: DuckDB rewrites those, for five values or more, into a
+        # join whose output leaves file order once a big file is read in pieces, and the row order is
+        # what ties each row to its line (and makes the last of a repeated key win).
+        typed = (f"(case when list_position(?, {v}) is not null then {v} "
+                 f"when list_position(?, lower({v})) is not null then lower({v}) end)")
         plan.params += [list(col.values), list(col.values)]
         checks.append(Check(invalid, f"{_quoted(v)} || ' is not one of {', '.join(col.values)}'"))
     elif col.type == "bool":
-        typed = f"(case when list_contains(?, lower({v})) then true when list_contains(?, lower({v})) then false end)"
+        typed = (f"(case when list_position(?, lower({v})) is not null then true "
+                 f"when list_position(?, lower({v})) is not null then false end)")
         plan.params += [TRUE_WORDS, FALSE_WORDS]
         checks.append(Check(invalid, f"{_quoted(v)} || ' is not yes/no (true/false, yes/no, 1/0, y/n)'"))
     elif col.type in ("int", "float"):

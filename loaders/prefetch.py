@@ -63,11 +63,24 @@ def sha256_of(path: Path, chunk_size: int = 1 << 26) -> str:
 
 
 def read_ahead(path: Path) -> tuple[str, Scan]:
-    """The file's sha256 and its scan, from one read of its bytes."""
-    from loaders.scan import scan_file
+    """The file's sha256 and its scan. The file is mapped rather than read (no copy of its bytes), and
+    hashed on a second thread (hashing releases the interpreter lock) while numpy is imported and the
+    scan runs. A mapped file cut short meanwhile would kill the process with SIGBUS: this runs in the
+    helper process, whose end only makes the importer read the file itself."""
+    import mmap
 
-    digest = hashlib.sha256()
-    scan = scan_file(path, digest=digest)
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        view = memoryview(mapped)
+        digest = hashlib.sha256()
+        hashing = threading.Thread(target=digest.update, args=(view,))
+        hashing.start()
+        try:
+            from loaders.scan import CHUNK, scan_chunks
+
+            scan = scan_chunks(view[i:i + CHUNK] for i in range(0, len(view), CHUNK))
+        finally:
+            hashing.join()
+            view.release()
     return digest.hexdigest(), scan
 
 

@@ -10,10 +10,11 @@ while the importer itself, handed the scan, never needs it for a clean file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,13 +40,14 @@ class Scan:
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
 
 
-class Digest(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+def scan_file(path: Path, positions: bool = False) -> Scan:
+    """Find record boundaries: LFs preceded by an even number of quote characters."""
+    with path.open("rb") as f:
+        return scan_chunks(iter(lambda: f.read(CHUNK), b""), positions)
 
 
-def scan_file(path: Path, positions: bool = False, digest: Digest | None = None) -> Scan:
-    """Find record boundaries: LFs preceded by an even number of quote characters. `digest`, when
-    given, is fed every byte read (the read-ahead hashes the file in the same read)."""
+def scan_chunks(chunks: Iterable[bytes | memoryview], positions: bool = False) -> Scan:
+    """scan_file over the file's bytes given in consecutive chunks (read, or views of a mapped file)."""
     import numpy as np
 
     newline_parts: list[np.ndarray] = []
@@ -56,43 +58,40 @@ def scan_file(path: Path, positions: bool = False, digest: Digest | None = None)
     last: int | None = None       # the previous boundary, carried across chunks
     last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
     padded = False
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            if digest is not None:
-                digest.update(chunk)
-            buf = np.frombuffer(chunk, dtype=np.uint8)
-            # LF, CR, tab, space and the quote (with the other control bytes and '!'): one pass for all
-            low = np.flatnonzero(buf <= 34)
-            kinds = buf[low]
-            nl = low[kinds == 10]
-            q = low[kinds == 34]
-            # Outside quotes: an even number of quotes before it (a chunk without quotes, outside them: all).
-            local = nl if not len(q) and quotes % 2 == 0 else nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
-            if not padded:
-                # The header's own spaces do not count; a header longer than a chunk: no shortcut.
-                body = int(local[0]) + 1 if first is None and len(local) else 0 if first is not None else None
-                padded = body is None or padded_cells(buf, low, kinds, body)
-            if len(local):
-                b = local + offset
-                first = int(b[0]) if first is None else first
-                seq = b if last is None else np.concatenate(([last], b))
-                gaps = np.diff(seq)
-                before_all = np.where(local > 0, buf[np.maximum(local - 1, 0)], last_byte)
-                crlf += int((before_all == 13).sum())
-                before = before_all[len(before_all) - len(gaps):]
-                empty = (gaps == 1) | ((gaps == 2) & (before == 13))
-                blank += int(empty.sum())
-                if positions:  # the record after each boundary but the newest one
-                    starts_parts.append((seq[:-1] + 1)[~empty])
-                boundaries += len(b)
-                last = int(b[-1])
-            if positions:
-                newline_parts.append(nl + offset)
-            quotes += len(q)
-            if len(q):
-                last_quote = int(q[-1]) + offset
-            last_byte = int(buf[-1])
-            offset += len(chunk)
+    for chunk in chunks:
+        buf = np.frombuffer(chunk, dtype=np.uint8)
+        # LF, CR, tab, space and the quote (with the other control bytes and '!'): one pass for all
+        low = np.flatnonzero(buf <= 34)
+        kinds = buf[low]
+        nl = low[kinds == 10]
+        q = low[kinds == 34]
+        # Outside quotes: an even number of quotes before it (a chunk without quotes, outside them: all).
+        local = nl if not len(q) and quotes % 2 == 0 else nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
+        if not padded:
+            # The header's own spaces do not count; a header longer than a chunk: no shortcut.
+            body = int(local[0]) + 1 if first is None and len(local) else 0 if first is not None else None
+            padded = body is None or padded_cells(buf, low, kinds, body)
+        if len(local):
+            b = local + offset
+            first = int(b[0]) if first is None else first
+            seq = b if last is None else np.concatenate(([last], b))
+            gaps = np.diff(seq)
+            before_all = np.where(local > 0, buf[np.maximum(local - 1, 0)], last_byte)
+            crlf += int((before_all == 13).sum())
+            before = before_all[len(before_all) - len(gaps):]
+            empty = (gaps == 1) | ((gaps == 2) & (before == 13))
+            blank += int(empty.sum())
+            if positions:  # the record after each boundary but the newest one
+                starts_parts.append((seq[:-1] + 1)[~empty])
+            boundaries += len(b)
+            last = int(b[-1])
+        if positions:
+            newline_parts.append(nl + offset)
+        quotes += len(q)
+        if len(q):
+            last_quote = int(q[-1]) + offset
+        last_byte = int(buf[-1])
+        offset += len(chunk)
     size = offset
     header_end = first if first is not None else size
     tail = last is not None and last + 1 < size  # a last record without a closing newline

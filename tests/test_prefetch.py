@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders import prefetch
+from loaders import prefetch, scan
 from loaders.scan import scan_file
 
 
@@ -128,3 +128,15 @@ def test_a_command_that_stops_early_leaves_no_helper_behind(tmp_path: Path) -> N
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # ended and collected: no zombie either
     assert prefetch.take_sha256(path) is None
+
+
+def test_the_mapped_read_ahead_equals_the_read_scan_wherever_the_chunks_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b'occurred_at,user_id,note\r\n2026-03-01,u1,"two\nlines"\r\n\r\n2026-03-02, u2 ,x\n' * 40)
+    for chunk in (7, 64, 1000):
+        monkeypatch.setattr(scan, "CHUNK", chunk)
+        digest, found = prefetch.read_ahead(path)
+        assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert found == scan_file(path)
+        assert (found.records, found.blank, found.crlf, found.padded) == (159, 40, 120, True)  # 4 lines a repeat, less the header

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 
@@ -39,17 +39,21 @@ DELIMITERS = (",", ";", "\t", "|")
 
 # A record may be up to 16 MiB (a long comment or pasted log). DuckDB's CSV reader (2.0.1) cuts a file
 # into pieces every max(max_line_size, buffer_size / 4) bytes, its buffer being 16 lines by default:
-# a piece every 64 MiB, so most exports are one piece, parsed by one thread. A file without a single
-# quote character splits into records at every line end, unambiguously, so it is given buffers of
-# BUFFER_BYTES (a piece every 16 MiB), parsed by every core: about a third off a 1M-row import on two
-# cores. Where a piece may start inside a quoted value, DuckDB can split records wrongly, so a file with
-# quotes keeps the default, and a split read that finds anything amiss (a ragged row, bytes that are
-# not UTF-8, a row count other than the scan's) is done again with it.
+# a piece every 64 MiB, parsed by as many threads. A file without a single quote character splits
+# into records at every line end, unambiguously, so it is given buffers of BUFFER_BYTES (a piece every
+# 16 MiB) and both cores parse even a 1M-row export: about a third off its import on two cores. At a
+# cut DuckDB can go wrong: a piece that starts inside a quoted value, or with a blank line or a ragged
+# row, may split records wrongly, drop or repeat rows, or see bytes that are not UTF-8 where there are
+# none. Each such slip shows (a ragged row, an encoding error, a row count other than the scan's, a
+# failed read), so a file that may have been cut and shows any of them is read again whole: one piece
+# (a line limit above its size), one thread, the reading every finding below was established with.
 MAX_LINE_BYTES = 16 << 20
 BUFFER_BYTES = 32 << 20
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _table_counter = 0
+
+Cut = Literal["parallel", "default", "whole"]
 
 
 @dataclass
@@ -80,7 +84,7 @@ class RawFile:
     temp_files: list[Path] = field(default_factory=list)  # transcoded copies, removed after the ingest
     source: Path | None = None
     scan: Scan | None = None
-    split: bool = False  # CSV: read in several buffers at once (a file without quotes, see BUFFER_BYTES)
+    cut: Cut = "default"  # CSV: how DuckDB's reader cuts it into pieces (see BUFFER_BYTES)
 
     def lines_of(self, rows: np.ndarray) -> np.ndarray:
         """The line in the file where each of these rows (positions in file order) starts."""
@@ -257,34 +261,42 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, temp_files: l
     table = next_table()
     rej, scans = f"{table}_rej", f"{table}_scan"
     cols = {f"c{i}": "varchar" for i in range(len(headers))}
-    split = scan.last_quote < 0 and path.stat().st_size > BUFFER_BYTES
+    cut: Cut = "parallel" if scan.last_quote < 0 and path.stat().st_size > BUFFER_BYTES else "default"
     if encoding == "Windows-1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (Western European).")
     elif encoding == "UTF-16":
         notes.append("The file is UTF-16 (Excel's \"Unicode text\"); it was read as such.")
     if delim != ",":
         notes.append(f"Columns are separated by {DELIMITER_NAMES[delim]}s.")
-    return RawFile(name, "csv", headers, _reader(rej, scans, split), [str(path), delim, cols], digest,
+    return RawFile(name, "csv", headers, _reader(rej, scans, cut, path), [str(path), delim, cols], digest,
                    encoding=encoding, delimiter=delim, blank_lines=scan.blank, notes=notes, temp_tables=[rej, scans],
-                   temp_files=temp_files or [], source=path, scan=scan, split=split)
+                   temp_files=temp_files or [], source=path, scan=scan, cut=cut)
 
 
-def _reader(rej: str, scans: str, split: bool) -> str:
+def _reader(rej: str, scans: str, cut: Cut, path: Path) -> str:
     """DuckDB's reader call for a CSV of known dialect. The dialect is given, never sniffed (DuckDB's
     sniffer misreads small semicolon files); every value is text so nothing is inferred; malformed rows
-    go to the rejects tables `rej` and `scans`, not an error. `split`: in buffers of BUFFER_BYTES."""
+    go to the rejects tables `rej` and `scans`, not an error. `cut`: see BUFFER_BYTES."""
+    size = {"parallel": f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {BUFFER_BYTES}",
+            "default": f"max_line_size = {MAX_LINE_BYTES}",
+            "whole": f"max_line_size = {max(MAX_LINE_BYTES, path.stat().st_size + 1)}"}[cut]
     return ("read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
             f"auto_detect = false, columns = ?, strict_mode = true, store_rejects = true, "
-            f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', max_line_size = {MAX_LINE_BYTES}"
-            + (f", buffer_size = {BUFFER_BYTES})" if split else ")"))
+            f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', {size})")
 
 
-def _one_buffer(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str) -> RawFile:
-    """The file of a split read that found something amiss, to be read again as one buffer."""
+def _maybe_cut(raw: RawFile) -> bool:
+    """Whether DuckDB's reader may have cut the file into pieces (a piece is at least MAX_LINE_BYTES)."""
+    return raw.cut != "whole" and raw.source is not None and raw.source.stat().st_size > MAX_LINE_BYTES
+
+
+def _whole(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str) -> RawFile:
+    """The file of a read in pieces that showed something amiss, to be read again whole."""
+    assert raw.source is not None
     for t in [target, *raw.temp_tables]:
         con.execute(f"drop table if exists {t}")
     rej, scans = raw.temp_tables[:2]
-    return replace(raw, relation=_reader(rej, scans, split=False), split=False)
+    return replace(raw, relation=_reader(rej, scans, "whole", raw.source), cut="whole")
 
 
 Builder = Callable[[RawFile], tuple[str, list[object]]]
@@ -297,8 +309,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     try:
         con.execute(f"create temp table {target} as {sql}", params)
     except duckdb.Error as e:
-        if raw.split:
-            return load(con, _one_buffer(con, raw, target), target, build)
+        if raw.format == "csv" and _maybe_cut(raw):
+            return load(con, _whole(con, raw, target), target, build)
         raise InputError(f"{raw.name}: the file could not be read ({_first_line(e, raw.source, raw.name)}).") from e
     if raw.format != "csv":
         raw.rows = scalar(con, f"select count(*) from {target}")
@@ -306,8 +318,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     assert raw.scan is not None and raw.source is not None
     rej = raw.temp_tables[0]
     found = con.execute(f"select line_byte_position, error_type, error_message, csv_line from {rej}").fetchall()
-    if raw.split and found:
-        return load(con, _one_buffer(con, raw, target), target, build)
+    if found and _maybe_cut(raw):
+        return load(con, _whole(con, raw, target), target, build)
     for t in raw.temp_tables:
         con.execute(f"drop table if exists {t}")
     if any(p[1] == "INVALID ENCODING" for p in found):
@@ -323,8 +335,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         first.setdefault(int(pos), (kind, msg, text))
     rows = scalar(con, f"select count(*) from {target}")
     if rows != raw.scan.records - raw.scan.blank - len(first):
-        if raw.split:
-            return load(con, _one_buffer(con, raw, target), target, build)
+        if _maybe_cut(raw):
+            return load(con, _whole(con, raw, target), target, build)
         con.execute(f"drop table {target}")
         raise InputError(_stray_quote_message(raw.name))
     raw.rows = rows

@@ -5,9 +5,12 @@ a cut every max(MAX_LINE_BYTES, BUFFER_BYTES / 4) bytes) that several threads pa
 by itself where its first record starts, even inside a quoted value that holds newlines, and the rows of
 the pieces have to come back in file order. The ingest relies on that order (row -> line in the file), on
 the row count (compared with the scan's to catch stray quotes) and on the rejects' byte positions (ragged
-rows -> line). With the real constants a file is only cut past 16 MiB, so here they are made small (4 KiB
-lines, 8 KiB buffers): a file of a few dozen KB is cut into many pieces, and the whole outcome of an ingest
-(the report, the stored rows, the stored rejects, or the refusal) must be the one read with the defaults.
+rows -> line). DuckDB can slip at a cut (a blank line or ragged row starting a piece, a piece starting inside
+a quoted value); every slip shows (a ragged row, an encoding error, a row count other than the scan's, a
+failed read), and a file that may have been cut and shows one is read again whole. With the real constants a
+file is only cut past 16 MiB, so here they are made small (4 KiB lines, 8 KiB buffers): a file of a few dozen
+KB is cut into many pieces, and the whole outcome of an ingest (the report, the stored rows, the stored
+rejects, or the refusal) must be the one read with the defaults.
 The generated files come from a seed, so a failure is reproduced by its parameters."""
 
 from __future__ import annotations

@@ -46,9 +46,11 @@ DELIMITERS = (",", ";", "\t", "|")
 # row, may split records wrongly, drop or repeat rows, or see bytes that are not UTF-8 where there are
 # none. Each such slip shows (a ragged row, an encoding error, a row count other than the scan's, a
 # failed read), so a file that may have been cut and shows any of them is read again whole: one piece
-# (a line limit above its size), one thread, the reading every finding below was established with.
+# (a line limit above its size), one thread. DuckDB then holds the whole file in one buffer, so past
+# WHOLE_BYTES a file is read again only if it was given BUFFER_BYTES, and then with the default cuts.
 MAX_LINE_BYTES = 16 << 20
 BUFFER_BYTES = 32 << 20
+WHOLE_BYTES = 256 << 20
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _table_counter = 0
@@ -285,18 +287,26 @@ def _reader(rej: str, scans: str, cut: Cut, path: Path) -> str:
             f"rejects_table = '{rej}', rejects_scan = '{scans}', encoding = 'utf-8', {size})")
 
 
-def _maybe_cut(raw: RawFile) -> bool:
-    """Whether DuckDB's reader may have cut the file into pieces (a piece is at least MAX_LINE_BYTES)."""
-    return raw.cut != "whole" and raw.source is not None and raw.source.stat().st_size > MAX_LINE_BYTES
+def _read_again(raw: RawFile) -> Cut | None:
+    """How to read again a file whose read showed something amiss (see BUFFER_BYTES); None when it was
+    read in one piece, so what the read shows is what the file holds."""
+    if raw.format != "csv" or raw.source is None or raw.cut == "whole":
+        return None
+    size = raw.source.stat().st_size
+    if size <= MAX_LINE_BYTES:  # a piece is at least a line limit long: this was one piece
+        return None
+    if size <= WHOLE_BYTES:
+        return "whole"
+    return "default" if raw.cut == "parallel" else None
 
 
-def _whole(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str) -> RawFile:
-    """The file of a read in pieces that showed something amiss, to be read again whole."""
+def _reread(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, cut: Cut) -> RawFile:
+    """The file of a read that showed something amiss, to be read again as `cut` says."""
     assert raw.source is not None
     for t in [target, *raw.temp_tables]:
         con.execute(f"drop table if exists {t}")
     rej, scans = raw.temp_tables[:2]
-    return replace(raw, relation=_reader(rej, scans, "whole", raw.source), cut="whole")
+    return replace(raw, relation=_reader(rej, scans, cut, raw.source), cut=cut)
 
 
 Builder = Callable[[RawFile], tuple[str, list[object]]]
@@ -309,8 +319,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     try:
         con.execute(f"create temp table {target} as {sql}", params)
     except duckdb.Error as e:
-        if raw.format == "csv" and _maybe_cut(raw):
-            return load(con, _whole(con, raw, target), target, build)
+        if again := _read_again(raw):
+            return load(con, _reread(con, raw, target, again), target, build)
         raise InputError(f"{raw.name}: the file could not be read ({_first_line(e, raw.source, raw.name)}).") from e
     if raw.format != "csv":
         raw.rows = scalar(con, f"select count(*) from {target}")
@@ -318,8 +328,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     assert raw.scan is not None and raw.source is not None
     rej = raw.temp_tables[0]
     found = con.execute(f"select line_byte_position, error_type, error_message, csv_line from {rej}").fetchall()
-    if found and _maybe_cut(raw):
-        return load(con, _whole(con, raw, target), target, build)
+    if found and (again := _read_again(raw)):
+        return load(con, _reread(con, raw, target, again), target, build)
     for t in raw.temp_tables:
         con.execute(f"drop table if exists {t}")
     if any(p[1] == "INVALID ENCODING" for p in found):
@@ -335,8 +345,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         first.setdefault(int(pos), (kind, msg, text))
     rows = scalar(con, f"select count(*) from {target}")
     if rows != raw.scan.records - raw.scan.blank - len(first):
-        if _maybe_cut(raw):
-            return load(con, _whole(con, raw, target), target, build)
+        if again := _read_again(raw):
+            return load(con, _reread(con, raw, target, again), target, build)
         con.execute(f"drop table {target}")
         raise InputError(_stray_quote_message(raw.name))
     raw.rows = rows

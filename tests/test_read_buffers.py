@@ -333,3 +333,30 @@ def test_a_ragged_row_first_in_the_last_piece_keeps_the_rows_after_it(tmp_path: 
         (440, "too few fields: expected 8, found 3")]
     assert _accounting(pieces) == _accounting(whole)
     assert pieces == whole
+
+
+@pytest.mark.parametrize(("whole_limit", "reads"), [(1 << 30, ["parallel", "whole"]),
+                                                     (3 * SMALL_BUFFER, ["parallel", "default"])])
+def test_a_cut_read_that_finds_a_ragged_row_is_read_again_whole_up_to_the_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole_limit: int, reads: list[str]) -> None:
+    # Read whole, DuckDB holds the file in one buffer: past WHOLE_BYTES a file that was given small buffers is
+    # read again with the default cuts instead (as every file was before it was given buffers of its own).
+    b = Builder()
+    b.fill_to(SMALL_BUFFER + 100)
+    ragged = b.add("e-ragged,2026-03-01,ann\n")
+    b.fill_to(5 * SMALL_BUFFER)
+    assert ragged == 180  # at byte 8292
+    cuts: list[str] = []
+    real = read._reader
+
+    def spy(rej: str, scans: str, cut: read.Cut, path: Path) -> str:
+        cuts.append(cut)
+        return real(rej, scans, cut, path)
+
+    monkeypatch.setattr(read, "_reader", spy)
+    monkeypatch.setattr(read, "WHOLE_BYTES", whole_limit)
+    whole, pieces = read_both(tmp_path, monkeypatch, b.text.encode())
+    assert cuts == ["default", *reads]  # the default constants read the file in one piece, once
+    assert [(r["line"], r["reason"]) for r in pieces["report"]["rejects"]] == [
+        (180, "too few fields: expected 8, found 3")]
+    assert pieces == whole

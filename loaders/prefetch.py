@@ -53,15 +53,6 @@ def _stamp(path: str | Path) -> Stamp | None:
     return os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino
 
 
-def sha256_of(path: Path, chunk_size: int = 1 << 26) -> str:
-    """sha256 of the file's bytes, read in chunks (64 MiB) so big exports do not sit in memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_ahead(path: Path) -> tuple[str, Scan]:
     """The file's sha256 and its scan. The file is mapped rather than read (no copy of its bytes), and
     hashed on a second thread (hashing releases the interpreter lock) while numpy is imported and the

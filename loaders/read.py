@@ -13,6 +13,7 @@ newlines and blank lines without a Python loop per row.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 # A record may be up to 16 MiB (a long comment or pasted log). DuckDB's CSV reader (2.0.1) cuts a file
 # into pieces every max(max_line_size, buffer_size / 4) bytes, its buffer being 16 lines by default:
@@ -51,7 +53,6 @@ DELIMITERS = (",", ";", "\t", "|")
 MAX_LINE_BYTES = 16 << 20
 BUFFER_BYTES = 32 << 20
 WHOLE_BYTES = 256 << 20
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _table_counter = 0
 
@@ -104,8 +105,15 @@ class RawFile:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of the file's bytes: taken from the command line's read-ahead when it made it, else read."""
-    return prefetch.take_sha256(path) or prefetch.sha256_of(path)
+    """sha256 of the file's bytes: taken from the command line's read-ahead when it made it, else read in
+    chunks (64 MiB), so a big export does not sit in memory."""
+    if ahead := prefetch.take_sha256(path):
+        return ahead
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 26):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def detect_format(path: Path, name: str) -> str:

@@ -20,21 +20,18 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 import duckdb
 
 from loaders import prefetch
 from loaders.errors import InputError
 from loaders.formats import FORMATS
-from loaders.scan import Scan, count_newlines, line_of, scan_file
+from loaders.raw import Cut, RawFile, first_line, next_table
+from loaders.scan import count_newlines, line_of, scan_file
 from loaders.store import scalar
-
-if TYPE_CHECKING:
-    import numpy as np
-    import polars as pl
+from loaders.tables import read_json, read_parquet, read_xlsx
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -53,56 +50,6 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 MAX_LINE_BYTES = 16 << 20
 BUFFER_BYTES = 32 << 20
 WHOLE_BYTES = 256 << 20
-
-_table_counter = 0
-
-Cut = Literal["parallel", "default", "whole"]
-
-
-@dataclass
-class RawFile:
-    """A file ready to be read: its columns, and the SQL relation that yields its rows as text.
-
-    For CSV the relation is DuckDB's reader itself, so the rows are parsed while they are
-    validated (no intermediate copy); `load` then settles what only the parse can tell
-    (ragged rows, encoding, line numbers). Other formats are read into a temp table first.
-    """
-
-    name: str
-    format: str
-    headers: list[str]
-    relation: str
-    params: list[object]
-    sha256: str
-    rows: int = 0
-    encoding: str | None = None
-    delimiter: str | None = None
-    blank_lines: int = 0
-    lines: np.ndarray | None = None  # row position -> line in the file (CSV: worked out when first needed)
-    reject_positions: np.ndarray | None = None  # where the rows set aside as structural rejects start
-    structural: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of unsplittable rows
-    structural_raw: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    temp_tables: list[str] = field(default_factory=list)
-    temp_files: list[Path] = field(default_factory=list)  # transcoded copies, removed after the ingest
-    source: Path | None = None
-    scan: Scan | None = None
-    cut: Cut = "default"  # CSV: how DuckDB's reader cuts it into pieces (see BUFFER_BYTES)
-
-    def lines_of(self, rows: np.ndarray) -> np.ndarray:
-        """The line in the file where each of these rows (positions in file order) starts."""
-        import numpy as np
-
-        if self.lines is None:
-            assert self.source is not None
-            scan = self.scan if self.scan and self.scan.record_starts is not None else scan_file(self.source, True)
-            self.scan = scan
-            assert scan.record_starts is not None
-            starts = (scan.record_starts if self.reject_positions is None
-                      else scan.record_starts[~np.isin(scan.record_starts, self.reject_positions)])
-            self.lines = line_of(scan, starts)
-        return self.lines[rows]
-
 
 def file_sha256(path: Path) -> str:
     """sha256 of the file's bytes: taken from the command line's read-ahead when it made it, else read in
@@ -143,12 +90,6 @@ def detect_format(path: Path, name: str) -> str:
     return fmt
 
 
-def next_table() -> str:
-    global _table_counter
-    _table_counter += 1
-    return f"raw_{_table_counter}"
-
-
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None = None) -> RawFile:
     """Read `path` (shown to the user as `name`) into a temporary table on `con`."""
     fmt = detect_format(path, name)
@@ -156,10 +97,10 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
     if fmt == "csv":
         return _read_csv(con, path, name, digest)
     if fmt == "parquet":
-        return _read_parquet(con, path, name, digest)
+        return read_parquet(con, path, name, digest)
     if fmt == "xlsx":
-        return _read_xlsx(con, path, name, digest)
-    return _read_json(con, path, name, digest, fmt)
+        return read_xlsx(con, path, name, digest)
+    return read_json(con, path, name, digest, fmt)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -329,7 +270,7 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     except duckdb.Error as e:
         if again := _read_again(raw):
             return load(con, _reread(con, raw, target, again), target, build)
-        raise InputError(f"{raw.name}: the file could not be read ({_first_line(e, raw.source, raw.name)}).") from e
+        raise InputError(f"{raw.name}: the file could not be read ({first_line(e, raw.source, raw.name)}).") from e
     if raw.format != "csv":
         raw.rows = scalar(con, f"select count(*) from {target}")
         return raw
@@ -398,129 +339,6 @@ def _stray_quote_message(name: str) -> str:
             "export the file again as standard CSV.")
 
 
-def _first_line(e: Exception, path: Path | None = None, name: str = "") -> str:
-    """The first line of a library's error, without the server-side path of the upload."""
-    text = str(e).strip().splitlines()[0][:300]
-    return text.replace(str(path), name) if path is not None else text
-
-
-# --- Parquet, XLSX, JSON ----------------------------------------------------------------------
-
-def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, fmt: str, digest: str,
-                first_line: int, notes: list[str] | None = None) -> RawFile:
-    """A temp table of text columns from a polars frame, lines counted from `first_line`."""
-    import numpy as np
-    import polars as pl
-
-    headers = [str(c).strip() for c in frame.columns]
-    text = frame.select([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)])
-    table = next_table()
-    con.register(f"{table}_src", text)
-    con.execute(f"create temp table {table} as select * from {table}_src")
-    con.unregister(f"{table}_src")
-    return RawFile(name, fmt, headers, table, [], digest, text.height, temp_tables=[table],
-                   lines=np.arange(first_line, first_line + text.height, dtype=np.int64), notes=notes or [])
-
-
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
-    import numpy as np
-
-    table = next_table()
-    try:
-        described = con.execute("select column_name from (describe select * from read_parquet(?))",
-                                [str(path)]).fetchall()
-        headers = [r[0] for r in described]
-        select = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as c{i}'
-                           for i, h in enumerate(headers))
-        con.execute(f"create temp table {table} as select {select} from read_parquet(?)", [str(path)])
-    except duckdb.Error as e:
-        raise InputError(f"{name}: the Parquet file could not be read ({_first_line(e, path, name)}); it may be "
-                         "corrupt or incomplete — export it again.") from e
-    rows = scalar(con, f"select count(*) from {table}")
-    return RawFile(name, "parquet", [h.strip() for h in headers], table, [], digest, int(rows),
-                   lines=np.arange(1, int(rows) + 1, dtype=np.int64), temp_tables=[table],
-                   notes=["Parquet rows are numbered from 1 in the messages below."])
-
-
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
-    import polars as pl  # only here: the CSV path stays free of polars' start-up cost
-
-    try:
-        frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False,
-                              drop_empty_cols=False, raise_if_empty=False)
-    except Exception as e:  # calamine raises its own error types; all mean "not a readable workbook"
-        raise InputError(f"{name}: the workbook could not be read ({_first_line(e, path, name)}); save it again "
-                         "as .xlsx or export CSV.") from e
-    if not frame.columns:
-        raise InputError(f"{name}: the first sheet is empty; put the header in row 1 of the first sheet.")
-    return _from_frame(con, frame, name, "xlsx", digest, first_line=2,
-                       notes=["Read from the first sheet; row numbers are the sheet's rows."])
-
-
-def _read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, fmt: str) -> RawFile:
-    """JSON array or NDJSON of flat records; each record's keys become the columns."""
-    import numpy as np
-
-    with path.open("rb") as f:
-        first = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    records = next_table()
-    if first == b"[":
-        try:
-            con.execute(f"create temp table {records} as select json as j, "
-                        "cast(row_number() over () as bigint) as line "
-                        "from read_json_objects(?, format = 'array')", [str(path)])
-        except duckdb.Error as e:
-            raise InputError(f"{name}: the JSON could not be read ({_first_line(e, path, name)}).") from e
-        fmt = "json"
-    else:
-        # One record per line: read the lines as text, then parse each with DuckDB's JSON functions,
-        # so one malformed line is a reject with its line number, not a failed file.
-        con.execute(
-            f"create temp table {records}_lines as select j from read_csv(?, header = false, "
-            "columns = {'j': 'varchar'}, delim = chr(0), quote = '', escape = '', auto_detect = false, "
-            "max_line_size = 16777216)", [str(path)])
-        # rowid follows the file's order, and empty lines are kept as null rows, so rowid + 1 is the line.
-        con.execute(f"create temp table {records} as select j, rowid + 1 as line from {records}_lines")
-        con.execute(f"drop table {records}_lines")
-        fmt = "ndjson"
-    # Columns in the order they first appear: by the first record that has the key, then by its
-    # place in that record (so the order is the same on every read).
-    keys = [r[0] for r in con.execute(
-        f"select k from (select k, min(line * 1000000 + pos) as first from (select unnest(json_keys(jv)) as k, "
-        f"unnest(range(len(json_keys(jv)))) as pos, line from (select case when json_valid(j) then j end as jv, "
-        f"line from {records}) where json_type(jv) = 'OBJECT') group by k) order by first").fetchall()]
-    if not keys:
-        raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
-                         "objects or one object per line (NDJSON).")
-    table = next_table()
-    # Only valid JSON reaches the extraction (jv is null otherwise), so one bad line cannot fail the
-    # file; nested values are kept as their JSON text.
-    cols = ", ".join(
-        f"case when ok then (case when json_type(jv -> ?) in ('OBJECT', 'ARRAY') then cast(jv -> ? as varchar) "
-        f"else jv ->> ? end) end as c{i}" for i in range(len(keys)))
-    params: list[str] = []
-    for k in keys:
-        path_k = "$." + '"' + k.replace('"', '\\"') + '"'
-        params += [path_k, path_k, path_k]
-    con.execute(f"create temp table {table}_all as select {cols}, line, ok from "
-                f"(select jv, line, coalesce(json_type(jv) = 'OBJECT', false) as ok from "
-                f"(select case when json_valid(j) then j end as jv, line from {records} "
-                f"where j is not null and trim(j) <> ''))", params)
-    bad = con.execute(f"select line, j from {table}_all join {records} using (line) where not ok order by line"
-                      ).fetchall()
-    blank = scalar(con, f"select count(*) from {records} where j is null or trim(j) = ''")
-    names = ", ".join(f"c{i}" for i in range(len(keys)))
-    con.execute(f"create temp table {table} as select {names} from {table}_all where ok order by line")
-    lines = con.execute(f"select line from {table}_all where ok order by line").fetchnumpy()["line"]
-    con.execute(f"drop table {table}_all; drop table {records}")
-    rows = len(lines)
-    structural = [(int(line), "not a valid JSON object") for line, _ in bad]
-    return RawFile(name, fmt, keys, table, [], digest, int(rows), blank_lines=int(blank), temp_tables=[table],
-                   lines=np.asarray(lines, dtype=np.int64), structural=structural,
-                   structural_raw=[str(j)[:2000] for _, j in bad],
-                   notes=["Records of the JSON array are numbered from 1."] if fmt == "json" else [])
-
-
 # --- a look at the first rows ---------------------------------------------------------------------
 
 PEEK_BYTES = 1 << 20  # the head of a CSV checked for UTF-8 before its first rows are shown
@@ -551,7 +369,7 @@ def _peek(con: duckdb.DuckDBPyConnection, path: Path, name: str, rows: int
         try:
             found = con.execute(f"select * from {raw.relation} limit ?", [*raw.params, max(rows, 0)]).fetchall()
         except duckdb.Error as e:
-            raise InputError(f"{name}: the file could not be read ({_first_line(e, raw.source, name)}).") from e
+            raise InputError(f"{name}: the file could not be read ({first_line(e, raw.source, name)}).") from e
     finally:
         _drop_temp(con, raw)
     return raw.headers, [[None if v is None else str(v) for v in r[:len(raw.headers)]] for r in found]

@@ -89,7 +89,10 @@ class IngestOptions(BaseModel):
     column_map: dict[str, str] = {}
     date_order: DateOrder | None = None
     preset: str | None = None       # an import preset (loaders.presets); detected when not given
-    period: str | None = None       # YYYY-MM, for exports without dates (the claude-spend preset)
+    # The period the files cover (DESIGN.md §2 Coverage): YYYY-MM or YYYY-MM..YYYY-MM; the claude-spend preset
+    # needs a single month, its export having no dates.
+    period: str | None = None
+    sheet: str | None = None        # XLSX: the sheet to read (the first when not given)
     mappings: dict[str, dict[str, str]] = {}  # the plan's [mappings]: entries over the presets' defaults
     # Or how to read them when a preset needs them: the command line reads the plan only then, so a
     # canonical export is imported without opening the plan (and a plan being edited does not stop it).

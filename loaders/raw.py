@@ -7,6 +7,7 @@ none of them has to import another to speak of a file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -48,6 +49,9 @@ class RawFile:
     temp_files: list[Path] = field(default_factory=list)  # transcoded copies, removed after the ingest
     source: Path | None = None
     scan: Scan | None = None
+    # The period the export itself states it covers (a preset reads it from the file), first and last day;
+    # None when the file does not say (DESIGN.md §2 Coverage).
+    period: tuple[date, date] | None = None
     cut: Cut = "default"  # CSV: how DuckDB's reader cuts it into pieces (see BUFFER_BYTES)
 
     def lines_of(self, rows: np.ndarray) -> np.ndarray:

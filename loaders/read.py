@@ -90,8 +90,10 @@ def detect_format(path: Path, name: str) -> str:
     return fmt
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None = None) -> RawFile:
-    """Read `path` (shown to the user as `name`) into a temporary table on `con`."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None = None,
+              sheet: str | None = None) -> RawFile:
+    """Read `path` (shown to the user as `name`) into a temporary table on `con`; of a workbook, `sheet` (the
+    first when None; other formats have no sheets and ignore it)."""
     fmt = detect_format(path, name)
     digest = sha256 or file_sha256(path)
     if fmt == "csv":
@@ -99,7 +101,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
     if fmt == "parquet":
         return read_parquet(con, path, name, digest)
     if fmt == "xlsx":
-        return read_xlsx(con, path, name, digest)
+        return read_xlsx(con, path, name, digest, sheet)
     return read_json(con, path, name, digest, fmt)
 
 

@@ -2,10 +2,18 @@
 
 The counterpart of loaders.read (CSV) for the formats that are not a stream of delimited lines:
 the result is the same RawFile, so validation and the ingest do not care where rows came from.
+
+XLSX: one sheet is read, the first unless another is chosen, every cell as text; an Excel error
+cell (#DIV/0!, #N/A, ...) arrives as the code Excel shows, never as an empty cell, so validation
+rejects its row. JSON: an array of flat records, one record per line (NDJSON), or a Microsoft
+Graph response (`{"value": [...]}`); a record holding a nested value or a key written twice is
+set aside as a structural reject. Nothing in a file is evaluated: formulas are read as the value
+the workbook saved, JSON as data.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,22 +24,25 @@ from loaders.raw import RawFile, first_line, next_table
 from loaders.store import scalar
 
 if TYPE_CHECKING:
+    import fastexcel
     import polars as pl
 
+RAW_LIMIT = 2000  # characters of a rejected record kept with its reject
+MAX_LINE_BYTES = 16 << 20  # NDJSON: a record may be up to 16 MiB on its line
 
-def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str, fmt: str, digest: str,
-                first_line: int, notes: list[str] | None = None) -> RawFile:
+
+def _from_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, headers: list[str], name: str, fmt: str,
+                digest: str, first_line: int, notes: list[str] | None = None) -> RawFile:
     """A temp table of text columns from a polars frame, lines counted from `first_line`."""
     import numpy as np
     import polars as pl
 
-    headers = [str(c).strip() for c in frame.columns]
     text = frame.select([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)])
     table = next_table()
     con.register(f"{table}_src", text)
     con.execute(f"create temp table {table} as select * from {table}_src")
     con.unregister(f"{table}_src")
-    return RawFile(name, fmt, headers, table, [], digest, text.height, temp_tables=[table],
+    return RawFile(name, fmt, [h.strip() for h in headers], table, [], digest, text.height, temp_tables=[table],
                    lines=np.arange(first_line, first_line + text.height, dtype=np.int64), notes=notes or [])
 
 
@@ -55,82 +66,344 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: 
                    notes=["Parquet rows are numbered from 1 in the messages below."])
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str) -> RawFile:
-    import polars as pl  # only here: the CSV path stays free of polars' start-up cost
+# --- XLSX ----------------------------------------------------------------------------------------
+
+# The error values a cell can hold, by calamine's name for them, as Excel shows them.
+EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+                "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
+_ERROR_DETAIL = re.compile(r"'Error\((\w+)\)'")
+_UNSUPPORTED_ERROR = re.compile(r"Unsupported cell error value '([^']{1,40})'")
+
+
+def excel_error_text(detail: str) -> str | None:
+    """The code Excel shows for an error cell ("#DIV/0!"), from fastexcel's note on a cell it could not give
+    as text ("Expected string but got 'Error(Div0)'"); None when the note names no Excel error.
+
+    fastexcel reads error cells as null and tells which they were only in this note (its public API has no
+    typed error value), so this is the one place that reads the note; tests/test_tables.py pins it."""
+    found = _ERROR_DETAIL.search(detail)
+    return EXCEL_ERRORS.get(found.group(1)) if found else None
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _workbook(path: Path, name: str) -> fastexcel.ExcelReader:
+    import fastexcel
 
     try:
-        frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False,
-                              drop_empty_cols=False, raise_if_empty=False)
+        return fastexcel.read_excel(path)
     except Exception as e:  # calamine raises its own error types; all mean "not a readable workbook"
         raise InputError(f"{name}: the workbook could not be read ({first_line(e, path, name)}); save it again "
                          "as .xlsx or export CSV.") from e
-    if not frame.columns:
-        raise InputError(f"{name}: the first sheet is empty; put the header in row 1 of the first sheet.")
-    return _from_frame(con, frame, name, "xlsx", digest, first_line=2,
-                       notes=["Read from the first sheet; row numbers are the sheet's rows."])
 
+
+def sheet_names(path: Path, name: str) -> list[str]:
+    """The sheets of the workbook at `path` (shown as `name`), in the workbook's order; the first is the one
+    read when none is chosen. Raises InputError when the file is not a readable workbook."""
+    return list(_workbook(path, name).sheet_names)
+
+
+def _pick_sheet(sheets: list[str], sheet: str | None, name: str) -> str:
+    if sheet is None:
+        return sheets[0]
+    if sheet in sheets:
+        return sheet
+    # Excel refuses two sheets whose names differ only in case, so a name matched ignoring case is the one meant.
+    same = [s for s in sheets if s.strip().casefold() == sheet.strip().casefold()]
+    if same:
+        return same[0]
+    raise InputError(f"{name}: the workbook has no sheet '{sheet}'; its sheets are {_quoted(sheets)}. Choose one "
+                     "of those.")
+
+
+def _with_error_cells(frame: pl.DataFrame, errors: list[fastexcel.CellError], name: str, sheet: str
+                      ) -> pl.DataFrame:
+    """The sheet's grid with every error cell holding the code Excel shows for it (calamine gives null)."""
+    import polars as pl
+
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for e in errors:  # one entry per error cell, not per row
+        row, col = e.offset_position
+        text = excel_error_text(e.detail)
+        if text is None:
+            raise InputError(f"{name}: sheet '{sheet}', row {row + 1}: a cell could not be read as text "
+                             f"({e.detail}); replace it with its value and save the workbook again.")
+        rows, texts = by_column.setdefault(col, ([], []))
+        rows.append(row)
+        texts.append(text)
+    columns = frame.get_columns()
+    for col, (rows, texts) in by_column.items():
+        columns[col] = columns[col].scatter(rows, texts)
+    return pl.DataFrame(columns)
+
+
+def _unreadable_sheet(e: Exception, path: Path, name: str, sheet: str) -> str:
+    unsupported = _UNSUPPORTED_ERROR.search(str(e))
+    if unsupported:  # an error value calamine does not know (#SPILL!, #CALC!, ...) stops the whole sheet
+        return (f"{name}: sheet '{sheet}' has a cell showing the Excel error {unsupported.group(1)}, which Rollgate "
+                "cannot read; correct that formula, or paste the sheet as values, and save the workbook again.")
+    return (f"{name}: sheet '{sheet}' could not be read ({first_line(e, path, name)}); save it again as .xlsx or "
+            "export CSV.")
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, sheet: str | None = None
+              ) -> RawFile:
+    """One sheet of a workbook (the first, or `sheet`, matched ignoring case) as text: its first non-empty row
+    is the header, and each row keeps its row number in the sheet. The notes name the sheets not read."""
+    import polars as pl  # only here: the CSV path stays free of polars' start-up cost
+
+    book = _workbook(path, name)
+    sheets = list(book.sheet_names)
+    if not sheets:
+        raise InputError(f"{name}: the workbook has no sheets; save it again as .xlsx or export CSV.")
+    chosen = _pick_sheet(sheets, sheet, name)
+    try:
+        # No header row and no rows skipped: the grid starts at the sheet's row 1 (blank rows above the header
+        # included), so a grid row is a sheet row; every cell as text, so nothing is inferred.
+        grid, errors = book.load_sheet(chosen, header_row=None, skip_rows=0, dtypes="string").to_arrow_with_errors()
+    except Exception as e:  # calamine's and fastexcel's own error types
+        raise InputError(_unreadable_sheet(e, path, name, chosen)) from e
+    frame = pl.DataFrame(grid)
+    if errors is not None:
+        frame = _with_error_cells(frame, errors.errors, name, chosen)
+    filled = (frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true() if frame.width
+              else pl.Series(dtype=pl.UInt32))
+    if filled.is_empty():
+        if len(sheets) == 1:
+            raise InputError(f"{name}: the first sheet is empty; put the header in row 1 of the first sheet.")
+        which = f"the first sheet, '{chosen}'," if sheet is None else f"sheet '{chosen}'"
+        raise InputError(f"{name}: {which} is empty; choose the sheet that holds the export (the workbook has "
+                         f"{_quoted(sheets)}).")
+    header = int(filled[0])
+    headers = ["" if v is None else str(v) for v in frame.row(header)]
+    if len(sheets) == 1:
+        notes = ["Read from the first sheet; row numbers are the sheet's rows."]
+    else:
+        notes = [f"Read sheet '{chosen}'; not read: {_quoted([s for s in sheets if s != chosen])}.",
+                 "Row numbers are the sheet's rows."]
+    return _from_frame(con, frame.slice(header + 1), headers, name, "xlsx", digest, first_line=header + 2,
+                       notes=notes)
+
+
+def peek_sheet(con: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str | None, rows: int
+               ) -> tuple[list[str], list[list[str | None]]]:
+    """loaders.read.peek for one sheet of a workbook: its header and first `rows` rows exactly as the ingest
+    reads them, every value as text. Nothing is left on `con`; raises InputError, naming the file."""
+    raw = read_xlsx(con, path, name, "", sheet)
+    try:
+        found = con.execute(f"select * from {raw.relation} limit ?", [max(rows, 0)]).fetchall()
+    finally:
+        for t in raw.temp_tables:
+            con.execute(f"drop table if exists {t}")
+    return raw.headers, [[None if v is None else str(v) for v in r] for r in found]
+
+
+# --- JSON and NDJSON -----------------------------------------------------------------------------
 
 def read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, fmt: str) -> RawFile:
-    """JSON array or NDJSON of flat records; each record's keys become the columns."""
-    import numpy as np
-
+    """A JSON array of flat records, one record per line (NDJSON), or a Microsoft Graph response (its "value"
+    list). Each record's keys become the columns, in the order they first appear. A row is numbered by its
+    line (NDJSON) or its place in the list, from 1. What is not a JSON object, a record with the same key
+    twice and a record with an object or array in a field are structural rejects (line, reason)."""
     with path.open("rb") as f:
         first = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     records = next_table()
-    if first == b"[":
-        try:
-            con.execute(f"create temp table {records} as select json as j, "
-                        "cast(row_number() over () as bigint) as line "
-                        "from read_json_objects(?, format = 'array')", [str(path)])
-        except duckdb.Error as e:
-            raise InputError(f"{name}: the JSON could not be read ({first_line(e, path, name)}).") from e
-        fmt = "json"
-    else:
-        # One record per line: read the lines as text, then parse each with DuckDB's JSON functions,
-        # so one malformed line is a reject with its line number, not a failed file.
+    try:
+        if first == b"[":
+            try:
+                con.execute(f"create temp table {records} as select json as j, "
+                            "cast(row_number() over () as bigint) as line "
+                            "from read_json_objects(?, format = 'array')", [str(path)])
+            except duckdb.Error as e:
+                raise InputError(f"{name}: the JSON could not be read ({first_line(e, path, name)}).") from e
+            unreadable: list[tuple[int, str, str]] = []
+            fmt, notes = "json", ["Records of the JSON array are numbered from 1."]
+        else:
+            fmt, notes, unreadable = _lines_or_document(con, path, name, records)
+        return _flat_records(con, records, name, fmt, digest, notes, unreadable)
+    finally:
+        con.execute(f"drop table if exists {records}")
+
+
+def _lines_or_document(con: duckdb.DuckDBPyConnection, path: Path, name: str, records: str
+                       ) -> tuple[str, list[str], list[tuple[int, str, str]]]:
+    """Fill `records` (j, line) from a file that is not a JSON array: one record per line (NDJSON), or one JSON
+    document (a Graph response, or a single record). Returns (format, notes, lines the reader could not take
+    as (line, reason, text))."""
+    unreadable = _read_lines(con, path, name, records)
+    first = con.execute(f"select line, coalesce(json_type(case when json_valid(j) then j end) = 'OBJECT', false) "
+                        f"from {records} where trim(j) <> '' order by line limit 1").fetchone()
+    if first is None:
+        return "ndjson", [], unreadable
+    line, is_object = int(first[0]), bool(first[1])
+    lone = is_object and scalar(con, f"select count(*) from {records} where trim(j) <> ''") == 1
+    document = f"{records}_doc"
+    try:
+        if lone:  # a single line holding one object: a record, or a whole response written on one line
+            con.execute(f"create temp table {document} as select json(j) as d from {records} where line = ?", [line])
+        elif is_object or unreadable:
+            return "ndjson", [], unreadable
+        else:  # the first line is not a whole object: the file may be one document written over many lines
+            try:
+                con.execute(f"create temp table {document} as select json(ltrim(content, chr(65279))) as d "
+                            "from read_text(?)", [str(path)])
+            except duckdb.Error as e:
+                if scalar(con, f"select count(*) from {records} where json_valid(j) and json_type(j) = 'OBJECT'"):
+                    return "ndjson", [], unreadable  # NDJSON whose first line is broken: that line is rejected
+                why = str(e).split(" Input:")[0].split("Error: ", 1)[-1].strip()  # DuckDB quotes the input
+                raise InputError(f"{name}: the JSON could not be read ({why}); export it again.") from e
+        return _unwrap(con, document, records, name, line, "ndjson" if lone else "json")
+    finally:
+        con.execute(f"drop table if exists {document}")
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, name: str, records: str) -> list[tuple[int, str, str]]:
+    """The file's lines as text into `records` (j, line), blank lines kept as rows; a line that is not UTF-8
+    is left out and returned as (line, reason, text), so one bad line is a reject, not a failed file."""
+    lines, rej, scans = f"{records}_lines", f"{records}_rej", f"{records}_scan"
+    try:
         con.execute(
-            f"create temp table {records}_lines as select j from read_csv(?, header = false, "
-            "columns = {'j': 'varchar'}, delim = chr(0), quote = '', escape = '', auto_detect = false, "
-            "max_line_size = 16777216)", [str(path)])
-        # rowid follows the file's order, and empty lines are kept as null rows, so rowid + 1 is the line.
-        con.execute(f"create temp table {records} as select j, rowid + 1 as line from {records}_lines")
-        con.execute(f"drop table {records}_lines")
-        fmt = "ndjson"
-    # Columns in the order they first appear: by the first record that has the key, then by its
-    # place in that record (so the order is the same on every read).
+            f"create temp table {lines} as select j from read_csv(?, header = false, columns = {{'j': 'varchar'}}, "
+            "delim = chr(0), quote = '', escape = '', auto_detect = false, encoding = 'utf-8', "
+            f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true, rejects_table = '{rej}', "
+            f"rejects_scan = '{scans}')", [str(path)])
+        found = con.execute(f"select line, first(error_type), first(error_message) from {rej} group by line "
+                            "order by line").fetchall()
+        if not found:  # rowid follows the file's order, and empty lines are kept as null rows: rowid + 1 is the line
+            con.execute(f"create temp table {records} as select j, rowid + 1 as line from {lines}")
+            return []
+        # The rows read are the lines not set aside, in order: the k-th row is the k-th line not in `rej`.
+        total = scalar(con, f"select count(*) from {lines}") + len(found)
+        con.execute(f"create temp table {records} as select j, line from "
+                    f"(select j, row_number() over (order by rowid) as k from {lines}) join "
+                    f"(select range as line, row_number() over (order by range) as k from range(1, ? + 1) "
+                    f"where range not in (select line from {rej})) using (k)", [total])
+    except duckdb.Error as e:
+        raise InputError(f"{name}: the file could not be read ({first_line(e, path, name)}).") from e
+    finally:
+        for t in (lines, rej, scans):
+            con.execute(f"drop table if exists {t}")
+    return _unreadable_lines(path, [(int(n), str(kind), str(msg)) for n, kind, msg in found])
+
+
+def _unreadable_lines(path: Path, found: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """(line, reason, text) of the lines the reader set aside; a line that is not UTF-8 says at which byte."""
+    import numpy as np
+
+    buf = np.memmap(path, dtype=np.uint8, mode="r")
+    ends = np.flatnonzero(buf == 10)
+    out = []
+    for line, kind, message in found:  # only the lines set aside, not every record
+        start = 0 if line == 1 else int(ends[min(line - 2, len(ends) - 1)]) + 1
+        end = int(ends[line - 1]) if line - 1 < len(ends) else len(buf)
+        text = bytes(buf[start:end])
+        if kind == "INVALID ENCODING":
+            try:
+                text.decode("utf-8")
+                reason = "not valid UTF-8"
+            except UnicodeDecodeError as e:
+                reason = f"not valid UTF-8 (byte {e.start + 1} of the line)"
+        else:
+            reason = f"the line could not be read ({message.strip().splitlines()[0] if message.strip() else kind})"
+        out.append((line, reason, text.decode("utf-8", "replace")[:RAW_LIMIT]))
+    return out
+
+
+def _unwrap(con: duckdb.DuckDBPyConnection, document: str, records: str, name: str, line: int, fmt: str
+            ) -> tuple[str, list[str], list[tuple[int, str, str]]]:
+    """`records` from one JSON document: a Graph response's "value" list, numbered from 1; or the document as
+    one record (on `line`). Another object wrapping a list of records is refused."""
+    kind = con.execute(f"select json_type(d), json_type(d -> '/value') from {document}").fetchone()
+    if kind is None or kind[0] != "OBJECT":
+        return fmt, [], []  # an array or a value: the records say what they are
+    if kind[1] == "ARRAY":
+        con.execute(f"create or replace temp table {records} as select unnest(l) as j, "
+                    f"unnest(range(1, len(l) + 1)) as line from (select json_extract(d, '$.value[*]') as l "
+                    f"from {document})")
+        notes = ["Read the records of a Microsoft Graph response (its \"value\" list); they are numbered from 1."]
+        if scalar(con, f"select count(*) from {document} where json_exists(d, '/@odata.nextLink')"):
+            notes.append("The response says more records follow on another page (@odata.nextLink): only this page "
+                         "was read. Download every page and upload each one.")
+        return "json", notes, []
+    wrapper = con.execute(f"select key from {document}, json_each({document}.d) where type = 'ARRAY' and "
+                          "json_type(value -> '/0') = 'OBJECT' order by id limit 1").fetchone()
+    if wrapper is not None:
+        raise InputError(f"{name}: the records are wrapped in an object, under '{wrapper[0]}'; Rollgate reads a "
+                         "JSON array of objects, one object per line (NDJSON), or a Microsoft Graph response (its "
+                         "\"value\" list). Choose the import preset made for this export, or export the records as "
+                         "a JSON array.")
+    con.execute(f"create or replace temp table {records} as select d as j, ? as line from {document}", [line])
+    return fmt, [], []
+
+
+def _flat_records(con: duckdb.DuckDBPyConnection, records: str, name: str, fmt: str, digest: str,
+                  notes: list[str], unreadable: list[tuple[int, str, str]]) -> RawFile:
+    """The records of `records` (j, line) as text columns, one per key; the rest as structural rejects."""
+    parsed = next_table()
+    # Only valid JSON is parsed (jv is null otherwise), so one bad line cannot fail the file.
+    con.execute(f"create temp table {parsed} as select line, j, jv, coalesce(json_type(jv) = 'OBJECT', false) as ok "
+                f"from (select line, j, case when json_valid(j) then json(j) end as jv from {records} "
+                "where trim(cast(j as varchar)) <> '')")
+    try:
+        return _columns(con, records, parsed, name, fmt, digest, notes, unreadable)
+    finally:
+        con.execute(f"drop table if exists {parsed}")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: str, fmt: str, digest: str,
+             notes: list[str], unreadable: list[tuple[int, str, str]]) -> RawFile:
+    import numpy as np
+
+    # Columns in the order they first appear: by the first record that has the key, then by its place in that
+    # record (so the order is the same on every read).
     keys = [r[0] for r in con.execute(
-        f"select k from (select k, min(line * 1000000 + pos) as first from (select unnest(json_keys(jv)) as k, "
-        f"unnest(range(len(json_keys(jv)))) as pos, line from (select case when json_valid(j) then j end as jv, "
-        f"line from {records}) where json_type(jv) = 'OBJECT') group by k) order by first").fetchall()]
+        f"select k from (select k, min([line, pos]) as first from (select unnest(json_keys(jv)) as k, "
+        f"unnest(range(len(json_keys(jv)))) as pos, line from {parsed} where ok) group by k) order by first"
+    ).fetchall()]
     if not keys:
         raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
                          "objects or one object per line (NDJSON).")
+    # JSON Pointer paths (RFC 6901) reach any key, even '' or one with quotes, dots or slashes.
+    params: dict[str, object] = {}
+    for i, k in enumerate(keys):
+        params[f"p{i}"] = "/" + k.replace("~", "~0").replace("/", "~1")
+        params[f"n{i}"] = k
+    nested = ", ".join(f"case when json_type(jv -> $p{i}) in ('OBJECT', 'ARRAY') then $n{i} end"
+                       for i in range(len(keys)))
+    cols = ", ".join(f"case when reason is null then jv ->> $p{i} end as c{i}" for i in range(len(keys)))
     table = next_table()
-    # Only valid JSON reaches the extraction (jv is null otherwise), so one bad line cannot fail the
-    # file; nested values are kept as their JSON text.
-    cols = ", ".join(
-        f"case when ok then (case when json_type(jv -> ?) in ('OBJECT', 'ARRAY') then cast(jv -> ? as varchar) "
-        f"else jv ->> ? end) end as c{i}" for i in range(len(keys)))
-    params: list[str] = []
-    for k in keys:
-        path_k = "$." + '"' + k.replace('"', '\\"') + '"'
-        params += [path_k, path_k, path_k]
-    con.execute(f"create temp table {table}_all as select {cols}, line, ok from "
-                f"(select jv, line, coalesce(json_type(jv) = 'OBJECT', false) as ok from "
-                f"(select case when json_valid(j) then j end as jv, line from {records} "
-                f"where j is not null and trim(j) <> ''))", params)
-    bad = con.execute(f"select line, j from {table}_all join {records} using (line) where not ok order by line"
-                      ).fetchall()
-    blank = scalar(con, f"select count(*) from {records} where j is null or trim(j) = ''")
-    names = ", ".join(f"c{i}" for i in range(len(keys)))
-    con.execute(f"create temp table {table} as select {names} from {table}_all where ok order by line")
-    lines = con.execute(f"select line from {table}_all where ok order by line").fetchnumpy()["line"]
-    con.execute(f"drop table {table}_all; drop table {records}")
-    rows = len(lines)
-    structural = [(int(line), "not a valid JSON object") for line, _ in bad]
-    return RawFile(name, fmt, keys, table, [], digest, int(rows), blank_lines=int(blank), temp_tables=[table],
-                   lines=np.asarray(lines, dtype=np.int64), structural=structural,
-                   structural_raw=[str(j)[:2000] for _, j in bad],
-                   notes=["Records of the JSON array are numbered from 1."] if fmt == "json" else [])
-
-
+    # One pass, no loop per record: json_keys lists a key written twice twice (the JSON functions keep only
+    # its first value), so a key found at a place other than its first is a repeated one.
+    con.execute(f"""
+        create temp table {table}_all as
+        select line, reason, left(cast(j as varchar), {RAW_LIMIT}) as raw, {cols} from (
+            select line, j, jv,
+                   case when not ok then 'not a valid JSON object'
+                        when dup is not null then 'the key ''' || dup || ''' appears '
+                             || case when times = 2 then 'twice' else times || ' times' end || ' in this record'
+                        when len(nested) = 1 then 'nested value in column ' || nested[1]
+                        when len(nested) > 1 then 'nested values in columns ' || array_to_string(nested, ', ')
+                   end as reason
+            from (
+                select *, len(list_filter(keys, lambda k: k = dup)) as times from (
+                    select line, j, jv, ok, keys,
+                           list_filter(keys, lambda k, i: list_position(keys, k) <> i)[1] as dup,
+                           case when ok then list_filter([{nested}], lambda x: x is not null) end as nested
+                    from (select *, case when ok then json_keys(jv) end as keys from {parsed})
+                )
+            )
+        )""", params)
+    try:
+        bad = con.execute(f"select line, reason, raw from {table}_all where reason is not null").fetchall()
+        names = ", ".join(f"c{i}" for i in range(len(keys)))
+        con.execute(f"create temp table {table} as select {names} from {table}_all where reason is null order by line")
+        lines = con.execute(f"select line from {table}_all where reason is null order by line").fetchnumpy()["line"]
+    finally:
+        con.execute(f"drop table if exists {table}_all")
+    blank = scalar(con, f"select count(*) from {records} where j is null or trim(cast(j as varchar)) = ''")
+    rejected = sorted([(int(line), str(reason), str(raw)) for line, reason, raw in bad] + unreadable)
+    return RawFile(name, fmt, keys, table, [], digest, len(lines), blank_lines=blank, temp_tables=[table],
+                   lines=np.asarray(lines, dtype=np.int64), structural=[(line, r) for line, r, _ in rejected],
+                   structural_raw=[raw for _, _, raw in rejected], notes=notes)

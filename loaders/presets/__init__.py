@@ -53,7 +53,7 @@ def score_presets(headers: list[str], fmt: str | None = None) -> list[PresetScor
     return sorted(scores, key=lambda s: (s.complete, s.score), reverse=True)
 
 
-def _shape(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None
+def _shape(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None, sheet: str | None = None
            ) -> tuple[str, list[str], RawFile | None]:
     """(format, headers or JSON keys, the opened file for table formats)."""
     fmt = detect_format(path, name)
@@ -63,7 +63,7 @@ def _shape(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | 
         except (InputError, ValueError):
             keys = []
         return fmt, keys, None
-    raw = read_file(con, path, name, sha256)
+    raw = read_file(con, path, name, sha256, sheet)
     return fmt, raw.headers, raw
 
 
@@ -109,8 +109,8 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str, 
         if options.column_map:
             raise InputError(f"{name}: preset {chosen} maps the columns itself; --map applies to canonical files.")
     elif options.dataset:  # the user chose a canonical dataset: no preset is guessed
-        return _canonical(read_file(con, path, name, sha256), [])
-    fmt, headers, raw = _shape(con, path, name, sha256)
+        return _canonical(read_file(con, path, name, sha256, options.sheet), [])
+    fmt, headers, raw = _shape(con, path, name, sha256, options.sheet)
     try:
         return _prepare(con, path, name, sha256, options, fmt, headers, raw)
     except BaseException:
@@ -129,7 +129,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str,
         best = scores[0]
         chosen = best.preset if best.complete and not options.column_map else None
         if chosen is None:
-            opened = raw if raw is not None else read_file(con, path, name, sha256)
+            opened = raw if raw is not None else read_file(con, path, name, sha256, options.sheet)
             try:
                 _refuse_near_miss(opened, scores, options)
             except InputError:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,12 +23,14 @@ from pydantic import BaseModel
 from loaders import store
 from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.errors import InputError, NotFound, RollgateError
+from loaders.period import Period, Source, parse_period, whole_months
 from loaders.presets import Prepared, PresetScore, prepare
 from loaders.read import RawFile, file_sha256, load, next_table, scratch
 from loaders.schema import DATASETS, Dataset
 from loaders.validate import (
     SLASH_PROBLEM,
     DateOrder,
+    Suspect,
     build_select,
     problems_select,
     rejected_rows,
@@ -80,6 +82,11 @@ class IngestReport(BaseModel):
     rejects: list[RejectRow] = []
     duplicate_lines: list[int] = []
     notes: list[str] = []
+    # The period the file covers (DESIGN.md §2 Coverage) and where it came from; None for roster and
+    # training (they cover every date) and for a file none of whose rows was accepted.
+    period_from: date | None = None
+    period_to: date | None = None
+    period_source: Source | None = None
 
 
 class IngestOptions(BaseModel):
@@ -114,9 +121,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
     """
     opts = options or IngestOptions()
     shown = name or path.name
+    given = parse_period(opts.period, f"{shown}: the period") if opts.period else None
     digest = file_sha256(path)
+    # The same bytes given for another period are another fact: an empty export for March is not April's.
     earlier = store.one(con, "select id, uploaded_at from ingestions where sha256 = ? and undone_at is null "
-                             "order by id limit 1", [digest])
+                             "and (cast(? as date) is null or (period_from = ? and period_to = ?)) order by id limit 1",
+                        [digest, *([given.first, given.first, given.last] if given else [None, None, None])])
     if earlier:
         return IngestReport(file=shown, sha256=digest, status="skipped",
                             message=f"{shown}: already imported as ingestion #{earlier[0]} on "
@@ -129,20 +139,24 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
         typed = next_table()
         staged = f"{typed}_staged"
         try:
-            return _ingest_raw(con, raw, opts, commit, typed, staged, prepared)
+            return _ingest_raw(con, raw, opts, commit, typed, staged, prepared, given)
         finally:
             for t in [staged, *raw.temp_tables, typed]:
                 _drop(con, t)
 
 
 def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool, typed: str,
-                staged: str, prepared: Prepared) -> IngestReport:
+                staged: str, prepared: Prepared, given: Period | None) -> IngestReport:
     mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
     dataset = DATASETS[mapping.dataset]
     raw, problems = _validate(con, dataset, mapping, raw, opts, typed)
-    if raw.rows == 0 and not raw.structural:
-        raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again "
-                         "with its rows.")
+    stated = Period(*raw.period) if raw.period else None
+    empty = raw.rows == 0 and not raw.structural
+    if empty and (dataset.describes_state or not (given or stated)):
+        raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again with its rows"
+                         + ("." if dataset.describes_state else
+                            ", or give the period it covers (--period 2026-03, or the period on Upload) to record "
+                            "that nothing happened in it."))
     counted = store.one(con, f"select count(*) filter (where blank), count(*) filter (where not _ok and not blank) "
                              f"from {typed}")
     blank, n_rejected = (int(x) for x in counted) if counted else (0, 0)
@@ -151,6 +165,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     derived = _stage(con, dataset, typed, staged)
     dup_lines, counts = _drop_duplicates(con, dataset, staged, raw)
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
+    period, source, outside = _coverage(con, dataset, staged, given, stated)
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=prepared.source_format, encoding=raw.encoding, delimiter=raw.delimiter,
@@ -162,7 +177,9 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
         blank_lines=raw.blank_lines + blank, derived_keys=derived, inserted=counts.get("new", 0),
         updated=counts.get("changed", 0), unchanged=counts.get("same", 0),
         rejects=sample, duplicate_lines=dup_lines[:20],
-        notes=_notes(raw, mapping, dataset, derived, dup_lines),
+        notes=_notes(raw, mapping, dataset, derived, dup_lines) + _coverage_notes(period, source, outside, given),
+        period_from=period.first if period else None, period_to=period.last if period else None,
+        period_source=source,
     )
     if not commit:
         report.message = _summary(report, preview=True)
@@ -187,11 +204,11 @@ def _validate(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnM
 
     def build(r: RawFile) -> tuple[str, list[object]]:
         return build_select(dataset, mapping, r.relation, r.params, orders, decimal_comma=r.delimiter == ";",
-                            padded=r.scan is None or r.scan.padded)
+                            suspect=_suspect(r))
 
     def problems(r: RawFile) -> Problems:
         return problems_select(dataset, mapping, rejected_rows(typed, len(mapping.headers)), [], orders,
-                               decimal_comma=r.delimiter == ";", padded=r.scan is None or r.scan.padded)
+                               decimal_comma=r.delimiter == ";", suspect=_suspect(r))
 
     raw = load(con, raw, typed, build)
     date_problems = " or ".join(f"regexp_matches(\"p_{c.name}\", ?)" for c in dataset.columns
@@ -204,6 +221,41 @@ def _validate(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnM
             con.execute(f"drop table {typed}")
             raw = load(con, raw, typed, build)  # read again, now with the day/month order settled
     return raw, problems(raw)
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, given: Period | None,
+              stated: Period | None) -> tuple[Period | None, Source | None, int]:
+    """The period the file covers, where it came from, and how many of its accepted rows lie outside a
+    period given or stated (they are stored all the same: the period is what the file vouches for)."""
+    if dataset.describes_state:
+        return None, "always", 0
+    when = f'cast("{dataset.time_column}" as date)'
+    first, last = store.one(con, f"select min({when}), max({when}) from {staged}") or (None, None)
+    chosen = given or stated
+    source: Source = "given" if given else "stated" if stated else "rows"
+    if chosen is None:
+        return (whole_months(first, last) if first is not None else None), source, 0
+    outside = store.scalar(con, f"select count(*) from {staged} where {when} < ? or {when} > ?",
+                           [chosen.first, chosen.last])
+    return chosen, source, outside
+
+
+def _coverage_notes(period: Period | None, source: Source | None, outside: int, given: Period | None) -> list[str]:
+    if source == "always":
+        return (["Roster and training describe who has access and who is trained: once loaded they cover every "
+                 "date, so the period given is not used."] if given else [])
+    if period is None or source == "rows":  # the usual case, shown with the ingestion, not as a note
+        return []
+    notes = [f"Covers {period.label()} ({'as given' if source == 'given' else 'as the export states'})."]
+    if outside:
+        notes.append(f"{_rows(outside)} {'lies' if outside == 1 else 'lie'} outside that period; "
+                     f"{'it is' if outside == 1 else 'they are'} stored, but only {period.label()} counts as covered.")
+    return notes
+
+
+def _suspect(raw: RawFile) -> Suspect:
+    """What the reader could not rule out in this file's cells (every check, when it did not see the bytes)."""
+    return Suspect(padded=raw.scan is None or raw.scan.padded)
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, problems: Problems) -> pl.DataFrame:
@@ -341,6 +393,9 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, 
 
 
 WRITE_STEPS: list[WriteStep] = [_keep_replaced, _delete_replaced, _insert_rows]
+INGESTION_COLUMNS = ("id", "dataset", "file_name", "sha256", "uploaded_at", "rows_read", "inserted", "updated",
+                     "unchanged", "rejected", "duplicates", "blank_lines", "mapping", "source_format", "encoding",
+                     "delimiter", "preset", "notes", "period_from", "period_to", "period_source")
 
 
 def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, report: IngestReport, staged: str,
@@ -352,11 +407,13 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, repor
         try:
             ingestion_id = store.scalar(con, "select nextval('ingestion_ids')")
             con.execute(
-                "insert into ingestions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+                f"insert into ingestions ({', '.join(INGESTION_COLUMNS)}) values "
+                f"({', '.join('?' for _ in INGESTION_COLUMNS)})",
                 [ingestion_id, dataset.name, raw.name, raw.sha256, datetime.now(UTC).replace(tzinfo=None),
                  report.rows_read, report.inserted, report.updated, report.unchanged, report.rejected,
                  report.duplicates, report.blank_lines, json.dumps(report.mapping), report.source_format,
-                 raw.encoding, raw.delimiter, report.preset, json.dumps(report.notes)])
+                 raw.encoding, raw.delimiter, report.preset, json.dumps(report.notes), report.period_from,
+                 report.period_to, report.period_source])
             for step in WRITE_STEPS:
                 step(con, dataset, staged, ingestion_id)
             if rejects is not None:
@@ -449,7 +506,8 @@ def _safe_sha(path: Path) -> str:
 def history(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Every ingestion, newest first, as plain records for tables and JSON."""
     cur = con.execute("select id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, updated, "
-                      "unchanged, rejected, duplicates, source_format, undone_at from ingestions order by id desc")
+                      "unchanged, rejected, duplicates, source_format, period_from, period_to, period_source, "
+                      "undone_at from ingestions order by id desc")
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 

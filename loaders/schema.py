@@ -66,6 +66,8 @@ class Column:
         limits = []
         if self.minimum is not None and self.maximum is not None:
             limits.append(f"{_num(self.minimum)} to {_num(self.maximum)}")
+        elif self.maximum is not None:
+            limits.append(f"<= {_num(self.maximum)}")
         elif self.minimum is not None:
             limits.append(f">= {_num(self.minimum)}")
         if self.default is not None:
@@ -74,7 +76,7 @@ class Column:
 
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    return f"{int(x):,}" if float(x).is_integer() else str(x)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class Dataset:
     time_column: str
     meaning: str
     extra_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def describes_state(self) -> bool:
+        """Roster and training describe a state, not events: once loaded they cover every date (§2 Coverage)."""
+        return self.name in STATE_DATASETS
 
     @property
     def required(self) -> tuple[Column, ...]:
@@ -111,10 +118,13 @@ class Dataset:
         return None
 
 
+STATE_DATASETS = ("roster", "training")
 USER = ("user", "email", "e_mail", "user_email", "user_principal_name", "upn", "login", "employee_id",
         "username", "user_name")
 DEPARTMENT = ("group", "team", "business_unit", "dept", "department_name")
 USE_CASE = ("task", "scenario", "feature", "use case", "usecase")
+# Upper bounds of DESIGN.md §2 "Plausible values": no one row spends more than a day's minutes on one task.
+DAY_MINUTES = 1_440
 WHEN = ("timestamp", "date", "time", "created_at", "event_time", "datetime")
 
 
@@ -158,12 +168,13 @@ DATASETS: dict[str, Dataset] = {
                 _c("occurred_at", "timestamp", True, aliases=WHEN),
                 _c("user_id", "id", True, aliases=USER),
                 _c("use_case", "id", True, aliases=USE_CASE),
-                _c("interactions", "int", minimum=1, default=1, aliases=("count", "prompts", "requests",
-                                                                         "messages", "interaction_count")),
+                _c("interactions", "int", minimum=1, maximum=100_000, default=1,
+                   aliases=("count", "prompts", "requests", "messages", "interaction_count")),
                 _c("output_action", "enum", values=("accepted", "edited", "rejected", "discarded"),
                    aliases=("action", "outcome", "output_outcome")),
-                _c("minutes_saved", "float", minimum=0, aliases=("time_saved", "saved_minutes", "minutes")),
-                _c("cost", "float", minimum=0, aliases=("price", "spend", "amount")),
+                _c("minutes_saved", "float", minimum=0, maximum=DAY_MINUTES,
+                   aliases=("time_saved", "saved_minutes", "minutes")),
+                _c("cost", "float", minimum=0, maximum=1_000_000, aliases=("price", "spend", "amount")),
             ),
             "occurred_at",
             "What people did with the tool: one row per use (or a count of uses).",
@@ -181,8 +192,10 @@ DATASETS: dict[str, Dataset] = {
                 _c("error_severity", "enum", values=("none", "minor", "major", "critical"),
                    aliases=("severity",)),
                 _c("error_type", "str", aliases=("error", "error_category")),
-                _c("review_minutes", "float", minimum=0, aliases=("review_time_minutes", "minutes_reviewing")),
-                _c("rework_minutes", "float", minimum=0, aliases=("rework_time_minutes", "minutes_rework")),
+                _c("review_minutes", "float", minimum=0, maximum=DAY_MINUTES,
+                   aliases=("review_time_minutes", "minutes_reviewing")),
+                _c("rework_minutes", "float", minimum=0, maximum=DAY_MINUTES,
+                   aliases=("rework_time_minutes", "minutes_rework")),
             ),
             "reviewed_at",
             "Human reviews of the tool's outputs: approved, corrected or rejected.",
@@ -195,7 +208,8 @@ DATASETS: dict[str, Dataset] = {
                 _c("category", "enum", True,
                    values=("licence", "usage", "infrastructure", "training", "support", "other"),
                    aliases=("cost_category", "type", "cost_type")),
-                _c("amount", "float", True, minimum=0, aliases=("cost", "value", "total", "net_amount")),
+                _c("amount", "float", True, minimum=0, maximum=1_000_000_000,
+                   aliases=("cost", "value", "total", "net_amount")),
                 _c("currency", "str", aliases=("ccy",)),
                 _c("department", "id", aliases=DEPARTMENT),
                 _c("use_case", "id", aliases=USE_CASE),
@@ -217,7 +231,7 @@ DATASETS: dict[str, Dataset] = {
                    aliases=("impact", "incident_severity")),
                 _c("use_case", "id", aliases=USE_CASE),
                 _c("output_used", "bool", aliases=("used_output",)),
-                _c("people_affected", "int", minimum=0, aliases=("affected", "people")),
+                _c("people_affected", "int", minimum=0, maximum=10_000_000, aliases=("affected", "people")),
                 _c("description", "str", aliases=("short_description", "summary", "details")),
                 _c("correction", "str", aliases=("corrective_action", "fix")),
                 _c("escalated", "bool", aliases=("is_escalated",)),
@@ -240,7 +254,8 @@ DATASETS: dict[str, Dataset] = {
                 _c("closed_at", "timestamp", aliases=("resolved", "resolved_at", "closed", "closed_on")),
                 _c("status", "str", aliases=("state",)),
                 _c("topic", "str", aliases=("summary", "subject", "title")),
-                _c("handling_minutes", "float", minimum=0, aliases=("time_spent_minutes", "effort_minutes")),
+                _c("handling_minutes", "float", minimum=0, maximum=DAY_MINUTES,
+                   aliases=("time_spent_minutes", "effort_minutes")),
             ),
             "opened_at",
             "Support requests about the tool, with their category and topic.",

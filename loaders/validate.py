@@ -22,16 +22,31 @@ from loaders.store import one
 
 DateOrder = Literal["dmy", "mdy"]
 
-ISO_TS = (r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
-          r"\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
+# ISO 8601 as DESIGN.md §2 reads it, and nothing else: YYYY-MM-DD, optionally a time, then optionally Z or an
+# offset no further than ±14:00 (minutes below 60). The hour may have one digit (slash dates written back).
+DATE = r"\d{4}-\d{2}-\d{2}"
+TIME = r"[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+OFFSET = r"[+-](?:(?:0\d|1[0-3])(?::?[0-5]\d)?|14(?::?00)?)"
+ISO_FULL = rf"{DATE}(?:{TIME}(?:[Zz]|{OFFSET})?)?"
+# For the reasons of rejected values only: any offset-like ending, and text after the date or time.
+ANY_OFFSET = rf"{DATE}{TIME}\s*[+-]\d{{1,2}}(?::?\d{{1,2}})?"
+TRAILING_TEXT = rf"^{DATE}(?:{TIME})?(?:\s+\S|[^\d\s+:.ZzTt-]|[Zz].)"
 SLASH = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
 MONTH = r"^(\d{4})-(\d{2})$"
-ZONE = r"[+-]\d{2}(:?\d{2})?$"
 # A date problem whose value is a slash date: the day/month order has to be settled and the file read again.
 SLASH_PROBLEM = r"^'\d{1,2}/\d{1,2}/\d{4}"
+# Plausible dates (DESIGN.md §2): anything outside is a typo or a placeholder (9999-12-31), never stored.
+FIRST_DAY, LAST_DAY = "2000-01-01", "2099-12-31"
+# Excel writes these into a cell whose formula failed; read as text they would pass for values.
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+# C0 controls but tab, and C1 controls. Free text may also hold line breaks (a quoted multi-line comment).
+CONTROL = r"[\x00-\x08\x0a-\x1f\x{80}-\x{9f}]"
+CONTROL_IN_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{80}-\x{9f}]"
 TRUE_WORDS = ["true", "yes", "1", "y"]
 FALSE_WORDS = ["false", "no", "0", "n"]
-TRIM = " \t\r\n"
+# Unicode spaces (no-break, the typographic spaces, ideographic, byte order mark) are trimmed like spaces.
+UNICODE_SPACES = (0xA0, 0x1680, *range(0x2000, 0x200C), 0x202F, 0x205F, 0x3000, 0xFEFF)
+TRIM = " \t\r\n" + "".join(map(chr, UNICODE_SPACES))
 
 
 @dataclass
@@ -145,6 +160,47 @@ def _quoted(v: str) -> str:
     return f"'''' || {v} || ''''"
 
 
+def _timestamp(iso: str) -> str:
+    """SQL: the ISO text as a UTC timestamp, null unless it is exactly one of DESIGN.md §2's forms.
+
+    DuckDB's own cast ignores whatever follows a space after the time ('10:00:00 PST' is read as 10:00),
+    and its zone-aware cast takes any offset (+99:99), so the form is checked first. The usual export
+    form, ending in Z, needs no regular expression: without a space after the date, DuckDB's cast is
+    strict. Only values with an offset take the (slower) zone-aware cast; the connection's time zone is
+    UTC (loaders.store), so a value without a zone is taken as UTC. upper() lets a lowercase t or z in.
+    """
+    offset = f"(contains(substr({iso}, 12), '+') or contains(substr({iso}, 12), '-'))"
+    return (f"(case when ends_with({iso}, 'Z') and not contains(substr({iso}, 12), ' ') "
+            f"then coalesce(try_cast({iso} as timestamp), try_cast(upper({iso}) as timestamp)) "
+            f"when regexp_full_match({iso}, {sql_text(ISO_FULL)}) then (case when {offset} "
+            f"then cast(try_cast({iso} as timestamptz) as timestamp) else try_cast(upper({iso}) as timestamp) end) "
+            "end)")
+
+
+def _bad_date_reason(v: str, real: str) -> str:
+    """SQL: why a value shaped like a date is not one (read for rejected rows only)."""
+    return (f"(case when regexp_full_match({v}, {sql_text(ANY_OFFSET)}) then {_quoted(v)} || "
+            "' has an offset beyond ±14:00 or with minutes of 60 or more; write an offset from -14:00 to +14:00' "
+            f"when regexp_matches({v}, {sql_text(TRAILING_TEXT)}) then {_quoted(v)} || "
+            "' has text after the time; time zone names are not read; write an offset such as -08:00' "
+            f"else {_quoted(v)} || ' is not a real {real}' end)")
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """What a file may hold that costs a check per cell; a reader that has seen every byte can rule each out.
+
+    `padded`: a cell may start or end with whitespace, or be quoted (so maybe empty); `controls`: a cell
+    may hold a control character; `error_cells`: a cell may hold an Excel error (it starts with #)."""
+
+    padded: bool = True
+    controls: bool = True
+    error_cells: bool = True
+
+
+ANYTHING = Suspect()
+
+
 @dataclass(frozen=True)
 class Check:
     """One way a value can be wrong: `when` (SQL, true when the problem holds) and `reason` (SQL giving
@@ -186,7 +242,8 @@ def _any(conditions: Iterable[str]) -> str:
     return f"coalesce({' or '.join(listed)}, false)" if listed else "false"
 
 
-def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, decimal_comma: bool) -> ColumnSql:
+def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, decimal_comma: bool,
+               suspect: Suspect = ANYTHING) -> ColumnSql:
     """The typed value and the checks for one canonical column read from source column `i`; parameters
     of `typed` and `shape` are appended to `plan` in that order."""
     if i is None:
@@ -230,48 +287,68 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
             # + 0.0 turns -0 into 0
             typed = f"(case when isfinite({typed}) then {typed} + 0.0 end)"
         word = "a whole number" if col.type == "int" else "a number"
-        checks.append(Check(invalid, f"{_quoted(v)} || ' is not {word}'"))
+        number = _number(v, decimal_comma and col.type == "float")
+        # NaN, Infinity and overflow (1e400) are read by the cast as non-finite and made null above.
+        checks.append(Check(invalid, f"(case when not isfinite(try_cast({number} as double)) then {_quoted(v)} || "
+                                     f"' is not a finite number' else {_quoted(v)} || ' is not {word}' end)"))
+        if col.type == "float":
+            # A value such as 1e-400 reads as 0: a non-zero digit before the exponent tells it from a real 0.
+            checks.append(Check(f"(case when {t} = 0 then regexp_matches({v}, '^[^eE]*[1-9]') else false end)",
+                                f"{_quoted(v)} || ' is too small to be stored (it would be read as 0)'"))
         if col.minimum is not None:
             m = col.minimum
             msg = "is negative; it must be 0 or more" if m == 0 else f"is below the minimum of {_fmt(m)}"
             checks.append(Check(f"{t} < {m!r}", f"{v} || ' {msg}'"))
         if col.maximum is not None:
-            checks.append(Check(f"{t} > {col.maximum!r}", f"{v} || ' is above the maximum of {_fmt(col.maximum)}'"))
+            checks.append(Check(f"{t} > {col.maximum!r}",
+                                f"{v} || ' is above the maximum of {_fmt_bound(col.maximum)}'"))
     elif col.type in ("date", "timestamp", "month"):
         iso = _iso_text(v, order)
+        stamp = _timestamp(iso)
         if col.type == "timestamp":
-            # The connection's time zone is UTC (loaders.store): a value without a zone is taken as
-            # UTC, one with a zone is converted to UTC.
-            # The plain cast reads Z but would ignore an offset, so only values ending in ±HH[:MM] take
-            # the (slower) zone-aware cast; upper() lets a lowercase t or z through. Values ending in Z,
-            # the usual form of exports, are tried as they are first.
-            parsed = (f"(case when ends_with({iso}, 'Z') then coalesce(try_cast({iso} as timestamp), "
-                      f"try_cast(upper({iso}) as timestamp)) "
-                      f"when regexp_matches({iso}, {sql_text(ZONE)}) then "
-                      f"cast(try_cast({iso} as timestamptz) as timestamp) "
-                      f"else try_cast(upper({iso}) as timestamp) end)")
+            parsed = stamp
             word, real = "a timestamp (YYYY-MM-DD HH:MM:SS, optionally with Z or ±HH:MM)", "date and time"
+            low, high = f"timestamp '{FIRST_DAY}'", f"timestamp '{LAST_DAY} 23:59:59.999999'"
         elif col.type == "date":
-            parsed = f"cast(try_cast({iso} as timestamp) as date)"
+            parsed = f"cast({stamp} as date)"
             word, real = "a date (YYYY-MM-DD)", "date"
+            low, high = f"date '{FIRST_DAY}'", f"date '{LAST_DAY}'"
         else:
             parsed = (f"(case when regexp_matches({v}, {sql_text(MONTH)}) then try_cast({v} || '-01' as date) "
-                      f"else cast(date_trunc('month', cast(try_cast({iso} as timestamp) as date)) as date) end)")
+                      f"else cast(date_trunc('month', cast({stamp} as date)) as date) end)")
             word, real = "a month (YYYY-MM)", "month"
+            low, high = f"date '{FIRST_DAY}'", f"date '{LAST_DAY}'"
         shape = _shape(v, col, order)
         typed = f"(case when {shape} then {parsed} end)"
         s = f"s_{col.name}"
         checks += [Check(f"{v} is not null and not {s}", f"{_quoted(v)} || ' is not {word}'"),
-                   Check(invalid, f"{_quoted(v)} || ' is not a real {real}'")]
+                   Check(invalid, _bad_date_reason(v, real)),
+                   Check(f"{t} < {low} or {t} > {high}",
+                         f"{_quoted(v)} || ' is outside the plausible dates ({FIRST_DAY} to {LAST_DAY})'")]
     else:  # pragma: no cover - the declarations only use the types above
         raise ValueError(col.type)
-    if col.required:
-        checks.insert(0, Check(f"{v} is null", "'is empty; a value is required'"))
-    return ColumnSql(typed, checks, shape)
+    first = [Check(f"{v} is null", "'is empty; a value is required'")] if col.required else []
+    if suspect.error_cells:
+        errors = "[" + ", ".join(map(sql_text, EXCEL_ERRORS)) + "]"
+        first.append(Check(f"(case when starts_with({v}, '#') then list_position({errors}, upper({v})) is not null "
+                           "else false end)",
+                           f"{_quoted(v)} || ' is an Excel error cell (a formula that failed); fix the formula in "
+                           "the sheet, or clear the cell, and export again'"))
+    if suspect.controls:
+        control = CONTROL_IN_TEXT if col.type == "str" else CONTROL
+        first.append(Check(f"regexp_matches({v}, {sql_text(control)})",
+                           "'holds a control character (U+' || upper(printf('%04x', "
+                           f"ord(regexp_extract({v}, {sql_text(control)})))) || '); remove it and export again'"))
+    return ColumnSql(typed, [*first, *checks], shape)
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _fmt_bound(x: float) -> str:
+    """A bound as a manager reads it: 1,000,000 rather than 1000000."""
+    return f"{int(x):,}" if float(x).is_integer() else str(x)
 
 
 # Rules across columns of one row: (dataset, column reported, SQL condition that is a problem, reason).
@@ -293,15 +370,16 @@ class _Layers:
 
 
 def _layers(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
-            orders: dict[str, DateOrder], decimal_comma: bool, padded: bool, carry: tuple[str, ...] = ()) -> _Layers:
+            orders: dict[str, DateOrder], decimal_comma: bool, suspect: Suspect, carry: tuple[str, ...] = ()
+            ) -> _Layers:
     n = len(mapping.headers)
     plan = Plan()
     source = [*carry, *(f"c{i}" for i in range(n))]
-    inner = [*source, *(f"{_trimmed(i) if padded else f'c{i}'} as v{i}" for i in range(n))]
+    inner = [*source, *(f"{_trimmed(i) if suspect.padded else f'c{i}'} as v{i}" for i in range(n))]
     middle = [*source, *(f"v{i}" for i in range(n))]
     columns = []
     for col in dataset.columns:
-        sql = column_sql(col, mapping.columns.get(col.name), plan, orders.get(col.name), decimal_comma)
+        sql = column_sql(col, mapping.columns.get(col.name), plan, orders.get(col.name), decimal_comma, suspect)
         middle.append(f'{sql.typed} as "t_{col.name}"')
         if sql.shape:
             middle.append(f'{sql.shape} as "s_{col.name}"')
@@ -327,7 +405,8 @@ def _rules(dataset: Dataset) -> list[tuple[str, str, str]]:
 
 
 def build_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
-                 orders: dict[str, DateOrder], decimal_comma: bool, padded: bool = True) -> tuple[str, list[object]]:
+                 orders: dict[str, DateOrder], decimal_comma: bool, suspect: Suspect = ANYTHING
+                 ) -> tuple[str, list[object]]:
     """SELECT over the file's rows giving, per row: the typed canonical columns, `blank` (every cell
     empty), `_ok` (no check holds) and, for rejected rows only, `cells` (the row's text as the file
     had it, a list). Rows come out in file order.
@@ -337,7 +416,7 @@ def build_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relati
     no cell that starts or ends with whitespace, and no quoted cell) the text is used untrimmed.
     """
     n = len(mapping.headers)
-    layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, padded)
+    layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, suspect)
     names = ", ".join(f'"{c.name}"' for c in dataset.columns)
     blank = " and ".join(f"v{i} is null" for i in range(n)) or "true"
     bad = _any(c.bad() for c in layers.columns)
@@ -357,12 +436,13 @@ def rejected_rows(typed: str, width: int) -> str:
 
 
 def problems_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_params: list[object],
-                    orders: dict[str, DateOrder], decimal_comma: bool, padded: bool = True) -> tuple[str, list[object]]:
+                    orders: dict[str, DateOrder], decimal_comma: bool, suspect: Suspect = ANYTHING
+                 ) -> tuple[str, list[object]]:
     """SELECT over rejected rows (rejected_rows) giving `rid`, a `p_<col>` problem per column (the
     sentence, or null) and `raw` (the row as the file had it, as JSON). A rule across columns is
     reported only when the column it names has no problem of its own."""
     n = len(mapping.headers)
-    layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, padded,
+    layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, suspect,
                      carry=("rid",))
     problems = [f'{c.problem()} as "p_{col.name}"' for col, c in zip(dataset.columns, layers.columns, strict=True)]
     named = ["rid", *(f"c{i}" for i in range(n)), *_values(dataset), *problems]
@@ -381,5 +461,7 @@ def _trimmed(i: int) -> str:
     """The cell without surrounding whitespace, null when empty. Testing the first and last
     character first is much cheaper than trimming every cell, and most cells need no trimming
     (ord of an empty text is -1, so an empty cell is trimmed to null too)."""
-    return (f"(case when ord(c{i}) <= 32 or ord(c{i}[-1]) <= 32 "
-            f"then nullif(trim(c{i}, {sql_text(TRIM)}), '') else c{i} end)")
+    spaces = "[" + ", ".join(map(str, UNICODE_SPACES)) + "]"
+    edge = " or ".join(f"ord({c}) <= 32 or (ord({c}) > 127 and list_position({spaces}, ord({c})) is not null)"
+                       for c in (f"c{i}", f"c{i}[-1]"))
+    return f"(case when {edge} then nullif(trim(c{i}, {sql_text(TRIM)}), '') else c{i} end)"

@@ -1,0 +1,128 @@
+"""Coverage (DESIGN.md §2): every ingestion records the period it covers — given on import, stated by the
+export, or the whole months of its rows — and an export with a header and no rows, given a period, is the
+evidence that nothing happened in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Ingest, Refuse, counts, expect
+
+from loaders import store
+from loaders.errors import InputError
+from loaders.ingest import IngestOptions, history
+from loaders.period import Period, parse_period
+
+INCIDENTS = "incident_id,reported_at,category,severity\n"
+MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+
+def _period(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+    return con.execute("select dataset, period_from, period_to, period_source from ingestions order by id").fetchall()
+
+
+def test_a_period_is_read_as_whole_months() -> None:
+    assert parse_period("2026-03") == MARCH
+    assert parse_period(" 2026-01..2026-03 ") == Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert parse_period("2024-02") == Period(dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert [parse_period(p).label() for p in ("2026-03", "2026-01..2026-03", "2025-11..2026-02")] == [
+        "March 2026", "January–March 2026", "November 2025–February 2026"]
+    assert Period(dt.date(2026, 2, 15), dt.date(2026, 3, 14)).label() == "15 Feb 2026–14 Mar 2026"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("2026-13", "the period: '2026-13' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+                "(e.g. 2026-01..2026-03)."),
+    ("March", "the period: 'March' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+              "(e.g. 2026-01..2026-03)."),
+    ("2026-03..", "the period: '' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+                  "(e.g. 2026-01..2026-03)."),
+    ("9999-01", "the period: '9999-01' is outside the plausible years (2000 to 2099)."),
+    ("2026-03..2026-01", "the period: '2026-03..2026-01' ends before it starts; write the earlier month first."),
+])
+def test_a_bad_period_is_refused_saying_how_to_write_it(text: str, message: str) -> None:
+    with pytest.raises(InputError) as e:
+        parse_period(text)
+    assert str(e.value) == message
+
+
+def test_an_empty_export_with_a_period_is_stored_as_evidence_of_nothing(ingest: Ingest,
+                                                                       con: duckdb.DuckDBPyConnection) -> None:
+    report = ingest(INCIDENTS, "incidents.csv", IngestOptions(period="2026-03"))
+    assert report.status == "stored"
+    assert counts(report) == expect()
+    assert (report.period_from, report.period_to, report.period_source) == (MARCH.first, MARCH.last, "given")
+    assert report.notes == ["Detected as incidents (incidents: 85% (4 of 4 required, 0 of 8 optional columns)).",
+                            "Covers March 2026 (as given)."]
+    # The same empty export for April is another fact, not a re-upload.
+    april = ingest(INCIDENTS, "incidents.csv", IngestOptions(period="2026-04"))
+    assert april.status == "stored"
+    again = ingest(INCIDENTS, "incidents.csv", IngestOptions(period="2026-03"))
+    assert again.status == "skipped"
+    assert _period(con) == [("incidents", MARCH.first, MARCH.last, "given"),
+                            ("incidents", dt.date(2026, 4, 1), dt.date(2026, 4, 30), "given")]
+
+
+def test_an_empty_export_without_a_period_is_refused_saying_how_to_give_one(refuse: Refuse) -> None:
+    assert refuse(INCIDENTS, "incidents.csv") == (
+        "incidents.csv: the file has a header but no data rows; export the month again with its rows, or give the "
+        "period it covers (--period 2026-03, or the period on Upload) to record that nothing happened in it.")
+
+
+def test_an_empty_roster_is_refused_even_with_a_period(refuse: Refuse) -> None:
+    assert refuse("user_id,department,access_granted_on\n", "roster.csv", IngestOptions(period="2026-03")) == (
+        "roster.csv: the file has a header but no data rows; export the month again with its rows.")
+
+
+def test_without_a_period_an_export_covers_the_whole_months_of_its_rows(ingest: Ingest,
+                                                                       con: duckdb.DuckDBPyConnection) -> None:
+    report = ingest(INCIDENTS + "I1,2026-02-27T23:00:00Z,privacy,high\nI2,2026-04-02,privacy,low\n"
+                    "I3,not a date,privacy,low\n", "incidents.csv")
+    assert (report.period_from, report.period_to, report.period_source) == (
+        dt.date(2026, 2, 1), dt.date(2026, 4, 30), "rows")
+    assert not any(n.startswith("Covers") for n in report.notes)
+    costs = ingest("month,category,amount\n2026-01,licence,10\n2026-03,usage,5\n", "costs.csv")
+    assert (costs.period_from, costs.period_to) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    roster = ingest("user_id,department,access_granted_on\nann,legal,2026-01-05\n", "roster.csv",
+                    IngestOptions(period="2026-03"))
+    assert (roster.period_from, roster.period_to, roster.period_source) == (None, None, "always")
+    assert roster.notes[-1] == ("Roster and training describe who has access and who is trained: once loaded they "
+                                "cover every date, so the period given is not used.")
+    assert [r["period_source"] for r in history(con)] == ["always", "rows", "rows"]
+
+
+def test_rows_outside_a_given_period_are_stored_and_named(ingest: Ingest) -> None:
+    report = ingest(INCIDENTS + "I1,2026-03-02,privacy,high\nI2,2026-04-02,privacy,low\nI3,2026-02-28,other,low\n",
+                    "incidents.csv", IngestOptions(period="2026-03"))
+    assert counts(report) == expect(rows_read=3, accepted=3, inserted=3)
+    assert report.notes[-2:] == ["Covers March 2026 (as given).",
+                                 "2 rows lie outside that period; they are stored, but only March 2026 counts as "
+                                 "covered."]
+
+
+def test_a_bad_period_refuses_the_file_before_reading_it(refuse: Refuse) -> None:
+    assert refuse(INCIDENTS, "incidents.csv", IngestOptions(period="2026-3")) == (
+        "incidents.csv: the period: '2026-3' is not a month; write YYYY-MM (e.g. 2026-03) or a range "
+        "YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03).")
+
+
+def test_a_version_2_file_gets_the_periods_of_its_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    with store.connect(db) as con:
+        con.execute("insert into ingestions (id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, "
+                    "updated, unchanged, rejected, duplicates, blank_lines, mapping, source_format, notes) values "
+                    "(1, 'usage', 'u.csv', 'a', now(), 2, 2, 0, 0, 0, 0, 0, '{}', 'csv', '[]'), "
+                    "(2, 'roster', 'r.csv', 'b', now(), 1, 1, 0, 0, 0, 0, 0, '{}', 'csv', '[]')")
+        con.execute("insert into usage (event_id, occurred_at, user_id, use_case, interactions, ingestion_id) values "
+                    "('e1', timestamp '2026-01-31 23:00:00', 'ann', 'drafting', 1, 1), "
+                    "('e2', timestamp '2026-03-01 00:00:00', 'ann', 'drafting', 1, 1)")
+    monkeypatch.undo()
+    store._schema_ready.clear()
+    with store.connect(db) as con:
+        assert store.schema_version(con) == 3
+        assert _period(con) == [("usage", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "rows"),
+                                ("roster", None, None, "always")]

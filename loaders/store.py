@@ -23,7 +23,7 @@ from loaders.schema import DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "rollgate.duckdb"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0
 
@@ -110,6 +110,18 @@ MIGRATIONS: dict[int, list[str]] = {
             content_sha256 varchar not null unique,
             record varchar not null
         )""",
+    ],
+    # Coverage (DESIGN.md §2): the period each ingestion covers, and where that period came from. Files
+    # loaded before cover the whole months of their stored rows; roster and training cover every date.
+    3: [
+        "alter table ingestions add column period_from date",
+        "alter table ingestions add column period_to date",
+        "alter table ingestions add column period_source varchar",
+        *[f"""update ingestions set period_from = x.first, period_to = x.last, period_source = 'rows' from (
+                select ingestion_id, cast(date_trunc('month', min("{d.time_column}")) as date) as first,
+                       last_day(max("{d.time_column}")) as last from {d.name} group by ingestion_id) x
+              where ingestions.id = x.ingestion_id""" for d in DATASETS.values() if not d.describes_state],
+        "update ingestions set period_source = 'always' where dataset in ('roster', 'training')",
     ],
 }
 

@@ -4,6 +4,11 @@ A plan is read from TOML (gates/plan_io.py), checked as a whole (gates/plan_chec
 problem by its path, at once) and then used read-only: stages and their gates, pause triggers,
 fallback options, and the MetricContext the metrics need. Departments, use cases and training
 modules are normalised like the data (trimmed, lower-cased) as the plan is loaded.
+
+The model also holds the plan's bounds (DESIGN.md §4 "Plan bounds"): every number finite and in a
+sensible range, a share's limits between 0 and 1, a warn level on the passing side of its threshold,
+at most 50 stages, 200 gates in a stage and 100 triggers, no text over 1,000 characters. So nothing
+a valid plan holds can make a review, a page or a snapshot fail.
 """
 
 from __future__ import annotations
@@ -48,15 +53,57 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The plan's bounds (DESIGN.md §4).
+MAX_TEXT = 1_000
+MAX_STAGES = 50
+MAX_GATES = 200
+MAX_TRIGGERS = 100
+MAX_SAMPLE = 1_000_000
+MAX_WINDOW_DAYS = 366
+MAX_DURATION_DAYS = 3_660
+MAX_HOURLY_RATE = 10_000
+MAX_MONTHLY_BUDGET = 1_000_000_000
+# As a usage row's own minutes_saved (DESIGN.md §2): a use saves at most a day.
+MAX_DEFAULT_MINUTES = 1_440
+# The passing side of a gate's threshold, and the word for its other side.
+WRONG_SIDE: dict[str, tuple[str, str]] = {"<=": ("above", "__gt__"), ">=": ("below", "__lt__")}
+
+
 def _known_metric(value: str) -> str:
     if value not in REGISTRY:
         raise ValueError(unknown_metric_message(value))
     return value
 
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-MetricId = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_known_metric)]
+def number_text(x: float) -> str:
+    """A number as a person wrote it: 0.1, 1.5, 10,000 — no float noise."""
+    return f"{x:,.10g}"
+
+
+def share_problem(metric: object, value: float) -> str | None:
+    """Why `value` cannot be a limit of `metric` (a share must lie between 0 and 1), or None."""
+    if isinstance(metric, str) and metric in REGISTRY and REGISTRY[metric].share and not 0 <= value <= 1:
+        return (f"{number_text(value)} is not between 0 and 1, and {metric!r} is a share: write its limits as a "
+                "fraction (10% is 0.1)")
+    return None
+
+
+def warn_side_problem(op: object, threshold: object, warn: float) -> str | None:
+    """Why `warn` cannot be the warn level of a gate `op threshold` (it must not lie beyond it), or None."""
+    if op not in WRONG_SIDE or not isinstance(threshold, int | float):
+        return None
+    side, beyond = WRONG_SIDE[str(op)]
+    if not getattr(warn, beyond)(threshold):
+        return None
+    return (f"{number_text(warn)} is {side} the threshold {number_text(threshold)}; with {op!r} the warn level must "
+            f"not be {side} the threshold (it warns before the gate fails)")
+
+
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
+                                              max_length=MAX_TEXT)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+OptionalText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+MetricId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), AfterValidator(_known_metric)]
 
 
 class _Model(BaseModel):
@@ -67,8 +114,8 @@ class UseCase(_Model):
     """A use case the plan knows; `default_minutes_saved` applies to usage rows without minutes."""
 
     id: Identifier
-    description: str = ""
-    default_minutes_saved: Annotated[float, Field(ge=0)] | None = None
+    description: OptionalText = ""
+    default_minutes_saved: Annotated[float, Field(ge=0, le=MAX_DEFAULT_MINUTES)] | None = None
 
 
 class Gate(_Model):
@@ -78,8 +125,21 @@ class Gate(_Model):
     op: Op
     threshold: float
     warn: float | None = None
-    min_sample: Annotated[int, Field(ge=1)] | None = None
+    min_sample: Annotated[int, Field(ge=1, le=MAX_SAMPLE)] | None = None
     on_fail: OnFail
+
+    @field_validator("threshold", "warn")
+    @classmethod
+    def _limit(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # The fields before this one (metric, op, threshold) are in info.data when they were valid.
+        if value is None:
+            return None
+        problem = share_problem(info.data.get("metric"), value)
+        if problem is None and info.field_name == "warn":
+            problem = warn_side_problem(info.data.get("op"), info.data.get("threshold"), value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Stage(_Model):
@@ -92,9 +152,9 @@ class Stage(_Model):
     approved_use_cases: tuple[Identifier, ...] = ()
     mode: Mode
     required_training: tuple[Identifier, ...] = ()
-    min_duration_days: Annotated[int, Field(ge=0)] = 0
-    monthly_budget: Annotated[float, Field(gt=0)] | None = None
-    gates: tuple[Gate, ...] = ()
+    min_duration_days: Annotated[int, Field(ge=0, le=MAX_DURATION_DAYS)] = 0
+    monthly_budget: Annotated[float, Field(gt=0, le=MAX_MONTHLY_BUDGET)] | None = None
+    gates: Annotated[tuple[Gate, ...], Field(max_length=MAX_GATES)] = ()
 
     def scope(self) -> StageScope:
         """The stage as metrics see it."""
@@ -110,8 +170,16 @@ class PauseTrigger(_Model):
     metric: MetricId
     op: Op
     value: float
-    window_days: Annotated[int, Field(ge=1)]
+    window_days: Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS)]
     action: Action
+
+    @field_validator("value")
+    @classmethod
+    def _limit(cls, value: float, info: ValidationInfo) -> float:
+        problem = share_problem(info.data.get("metric"), value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Fallback(_Model):
@@ -127,13 +195,14 @@ class Plan(_Model):
 
     name: Text
     owner: Text
-    support_contact: str = ""
-    currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1)] = "EUR"
-    hourly_rate: Annotated[float, Field(ge=0)]
+    support_contact: OptionalText = ""
+    currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1,
+                                               max_length=MAX_TEXT)] = "EUR"
+    hourly_rate: Annotated[float, Field(ge=0, le=MAX_HOURLY_RATE)]
     data_rules: tuple[Text, ...] = ()
     use_cases: tuple[UseCase, ...] = ()
-    stages: tuple[Stage, ...]
-    pause_triggers: tuple[PauseTrigger, ...] = ()
+    stages: Annotated[tuple[Stage, ...], Field(max_length=MAX_STAGES)]
+    pause_triggers: Annotated[tuple[PauseTrigger, ...], Field(max_length=MAX_TRIGGERS)] = ()
     fallback: Fallback = Fallback()
     # [mappings.<table>] "export value" = "canonical value": entries over the import presets' defaults
     # (loaders/presets/defaults.toml). Held as pairs so the plan stays hashable; written back as tables.

@@ -1,10 +1,11 @@
 """Checking a rollout plan as a whole: every problem at once, each by its path, in plain words.
 
-Two passes over the data as read from TOML: pydantic checks each key's type and allowed values
-(and refuses unknown keys); `cross_problems` checks what needs the whole plan (duplicate ids,
-stage date order, use cases declared before a stage approves them, a gate's warn level on the
-right side of its threshold, min_sample only where the metric has a sample size). Departments
-are not declared in the plan, so a department no roster row has is only a warning (DESIGN.md §4).
+Two passes over the data as read from TOML: pydantic checks each key's type, allowed values and
+bounds (gates/plan.py; unknown keys are refused); `cross_problems` checks what needs the whole plan
+(duplicate ids, stage date order, use cases declared before a stage approves them, min_sample only
+where the metric has a sample size, the value mappings). Data nested deeper than a plan can be is
+refused before either pass. Departments are not declared in the plan, so a department no roster
+row has is only a warning (DESIGN.md §4).
 """
 
 from __future__ import annotations
@@ -20,7 +21,20 @@ import duckdb
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from gates.plan import CHOICES, Fallback, Gate, PauseTrigger, Plan, Stage, UseCase
+from gates.plan import (
+    CHOICES,
+    MAX_GATES,
+    MAX_STAGES,
+    MAX_TEXT,
+    MAX_TRIGGERS,
+    Fallback,
+    Gate,
+    PauseTrigger,
+    Plan,
+    Stage,
+    UseCase,
+    number_text,
+)
 from gates.suggest import did_you_mean
 from loaders.errors import InputError
 from metrics.registry import REGISTRY
@@ -28,6 +42,11 @@ from metrics.registry import REGISTRY
 Level = Literal["error", "warning"]
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 Loc = tuple[str | int, ...]
+# Tables and lists within one another, below the document: a plan needs 4 (stages, a stage, its
+# gates, a gate); anything deeper than this is not a plan (DESIGN.md §4).
+MAX_DEPTH = 10
+# How much of a wrong value or a key a message quotes.
+_SHOWN = 60
 
 # The model a key belongs to, by the key of the table (or array of tables) that holds it.
 CHILD_MODELS: dict[str, type[BaseModel]] = {
@@ -55,9 +74,16 @@ TYPE_MESSAGES: dict[str, str] = {
     "model_attributes_type": "should be a table, not {input}",
     "greater_than_equal": "should be at least {ge}, not {input}",
     "greater_than": "should be above {gt}, not {input}",
+    "less_than_equal": "should be at most {le}, not {input}",
+    "less_than": "should be below {lt}, not {input}",
+    "string_too_long": "is {length} characters long; keep it to {max_length} characters or fewer",
 }
-# A gate's warn level must sit on the passing side of its threshold: the side it must not cross.
-WRONG_SIDE: dict[str, tuple[str, str]] = {"<=": ("above", "__gt__"), ">=": ("below", "__lt__")}
+# Lists with a most allowed length: (what the items are, what holds them).
+LIST_LIMITS: dict[str, tuple[str, str, int]] = {
+    "stages": ("stages", "a plan", MAX_STAGES),
+    "gates": ("gates", "a stage", MAX_GATES),
+    "pause_triggers": ("pause triggers", "a plan", MAX_TRIGGERS),
+}
 
 
 @dataclass(frozen=True)
@@ -99,11 +125,22 @@ class PlanInvalid(InputError):
 
 
 def path_of(loc: Loc) -> str:
-    """('stages', 1, 'gates', 2, 'metric') -> 'stages[1].gates[2].metric'."""
+    """('stages', 1, 'gates', 2, 'metric') -> 'stages[1].gates[2].metric'. A very long key is shortened."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        key = part if isinstance(part, int) else shorten(part)
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
     return out
+
+
+def shorten(text: str, limit: int = _SHOWN) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when it is longer."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def shown(value: Any) -> str:
+    """A wrong value as a message quotes it: its repr, cut short when long."""
+    return shorten(repr(value))
 
 
 def check_plan(data: Any) -> PlanCheck:
@@ -111,6 +148,11 @@ def check_plan(data: Any) -> PlanCheck:
     every problem found, in the order they appear in the plan."""
     if not isinstance(data, Mapping):
         return PlanCheck(None, (Problem("", "a plan is a TOML document of keys and tables"),))
+    too_deep = _too_deep(data, ())
+    if too_deep is not None:
+        return PlanCheck(None, (Problem(path_of(too_deep), f"tables and lists are nested more than {MAX_DEPTH} "
+                                                           "levels deep here; a rollout plan needs at most 4 "
+                                                           "(stages, their gates): check that this is a plan"),))
     found: list[tuple[Loc, Problem]] = []
     plan: Plan | None = None
     try:
@@ -132,23 +174,42 @@ def cross_problems(data: Mapping[str, Any]) -> list[Problem]:
     return [p for _, p in _cross(data)]
 
 
+def _too_deep(value: Any, loc: Loc) -> Loc | None:
+    """The path of the first table or list nested more than MAX_DEPTH levels below the document, or None."""
+    if len(loc) > MAX_DEPTH:
+        return loc
+    items: Iterable[tuple[str | int, Any]] = (
+        value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list | tuple) else ())
+    for key, item in items:
+        if isinstance(item, Mapping | list | tuple):
+            found = _too_deep(item, (*loc, key if isinstance(key, int) else str(key)))
+            if found is not None:
+                return found
+    return None
+
+
 def _message(err: ErrorDetails) -> str:
     kind, loc, given = err["type"], tuple(err["loc"]), err.get("input")
     key = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
     if kind == "extra_forbidden":
         allowed = list(_model_at(loc[:-1]).model_fields)
-        return "unknown key" + (did_you_mean(key, allowed) or f"; the keys here are {', '.join(allowed)}")
+        return "unknown key" + (did_you_mean(shorten(key), allowed) or f"; the keys here are {', '.join(allowed)}")
     if kind == "literal_error":
         choices = CHOICES.get(key, ())
-        hint = did_you_mean(str(given), choices) or f"; use one of {', '.join(choices)}"
-        return f"unknown {NOUNS.get(key, key)} {given!r}{hint}"
+        hint = did_you_mean(shorten(str(given)), choices) or f"; use one of {', '.join(choices)}"
+        return f"unknown {NOUNS.get(key, key)} {shown(given)}{hint}"
     if kind == "value_error":
         return err["msg"].removeprefix("Value error, ")
+    if kind == "too_long" and key in LIST_LIMITS:
+        items, holder, most = LIST_LIMITS[key]
+        count = (err.get("ctx") or {}).get("actual_length") or (len(given) if isinstance(given, list | tuple) else 0)
+        return f"{holder} may have at most {most:,} {items}; this one has {count:,}"
     template = TYPE_MESSAGES.get(kind)
     if template is None:
-        return f"{err['msg'][0].lower()}{err['msg'][1:]} (got {given!r})"
-    limits = {k: _num(v) if isinstance(v, int | float) else v for k, v in (err.get("ctx") or {}).items()}
-    return template.format(input=repr(given), **limits)
+        return f"{err['msg'][0].lower()}{err['msg'][1:]} (got {shown(given)})"
+    limits = {k: number_text(v) if isinstance(v, int | float) else v for k, v in (err.get("ctx") or {}).items()}
+    length = f"{len(given):,}" if isinstance(given, str) else "?"
+    return template.format(input=shown(given), length=length, **limits)
 
 
 def _model_at(loc: Loc) -> type[BaseModel]:
@@ -189,10 +250,6 @@ def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -200,10 +257,6 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(value.strip()) if isinstance(value, str) else None
     except ValueError:
         return None
-
-
-def _num(x: float) -> str:
-    return f"{x:.10g}"
 
 
 def _duplicates(items: list[tuple[int, Mapping[str, Any]]], prefix: str, key: str, what: str,
@@ -222,6 +275,7 @@ def _duplicates(items: list[tuple[int, Mapping[str, Any]]], prefix: str, key: st
 
 def _cross(data: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
     if "mappings" in data:
+        yield from _mapping_texts(data["mappings"])
         yield from _mapping_problems(data["mappings"])
     use_cases = _tables(data.get("use_cases"))
     stages = _tables(data.get("stages"))
@@ -244,15 +298,42 @@ def _cross(data: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
             yield from _gate_problems(i, k, gate)
 
 
+def _mapping_texts(value: Any) -> Iterator[tuple[Loc, Problem]]:
+    """Export values (keys) and canonical values of [mappings] over MAX_TEXT characters."""
+    tables = value.items() if isinstance(value, Mapping) else ()
+    for name, entries in tables:
+        for key, text in (entries.items() if isinstance(entries, Mapping) else ()):
+            parts = (str(name), str(key))
+            if len(str(key)) > MAX_TEXT:
+                yield ("mappings", *parts), Problem(_mapping_path(parts), f"the export value is {len(str(key)):,} "
+                                                    f"characters long; keep it to {MAX_TEXT:,} characters or fewer")
+            if isinstance(text, str) and len(text) > MAX_TEXT:
+                yield ("mappings", *parts), Problem(_mapping_path(parts), f"is {len(text):,} characters long; keep "
+                                                    f"it to {MAX_TEXT:,} characters or fewer")
+
+
+def _mapping_path(parts: tuple[str, ...]) -> str:
+    """mappings.jira_category."Needs review": each part shortened when long, quoted unless bare."""
+    shown_parts = (shorten(p) for p in parts)
+    return "mappings" + "".join(f".{p}" if _BARE.match(p) else f".{json.dumps(p, ensure_ascii=False)}"
+                                for p in shown_parts)
+
+
 def _mapping_problems(value: Any) -> Iterator[tuple[Loc, Problem]]:
     """[mappings]: known tables of "export value" = "canonical value", each value one the column accepts."""
     from loaders.presets.mappings import problems
 
-    for parts, message in problems(value):
-        loc: Loc = ("mappings", *parts)
-        path = "mappings" + "".join(f".{p}" if _BARE.match(p) else f".{json.dumps(p, ensure_ascii=False)}"
-                                    for p in parts)
-        yield loc, Problem(path, message)
+    for parts, message in problems(_without_long_texts(value)):
+        yield ("mappings", *parts), Problem(_mapping_path(tuple(parts)), message)
+
+
+def _without_long_texts(value: Any) -> Any:
+    """[mappings] without the entries _mapping_texts reports, so no message quotes a text that long."""
+    if not isinstance(value, Mapping):
+        return value
+    return {name: {k: v for k, v in entries.items()
+                   if len(str(k)) <= MAX_TEXT and not (isinstance(v, str) and len(v) > MAX_TEXT)}
+            if isinstance(entries, Mapping) else entries for name, entries in value.items()}
 
 
 def _stage_order(stages: list[tuple[int, Mapping[str, Any]]]) -> Iterator[tuple[Loc, Problem]]:
@@ -272,14 +353,6 @@ def _stage_order(stages: list[tuple[int, Mapping[str, Any]]]) -> Iterator[tuple[
 
 def _gate_problems(i: int, k: int, gate: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
     where = f"stages[{i}].gates[{k}]"
-    op, threshold, warn = gate.get("op"), _number(gate.get("threshold")), _number(gate.get("warn"))
-    if op in WRONG_SIDE and threshold is not None and warn is not None:
-        side, beyond = WRONG_SIDE[op]
-        if getattr(warn, beyond)(threshold):
-            yield (("stages", i, "gates", k, "warn"),
-                   Problem(f"{where}.warn", f"{_num(warn)} is {side} the threshold {_num(threshold)}; with {op!r} "
-                                            f"the warn level must not be {side} the threshold (it warns before "
-                                            "the gate fails)"))
     metric = _text(gate.get("metric"))
     if metric in REGISTRY and REGISTRY[metric].n is None and gate.get("min_sample") is not None:
         yield (("stages", i, "gates", k, "min_sample"),

@@ -2,7 +2,9 @@
 
 The gate engine, the pages, the command line and docs/metrics.md read this registry; nothing
 else lists metrics. A metric's id is `family.name`; its `n` says what its sample size counts
-(None when it has none), and `interval` marks the proportions that carry a 95% Wilson interval.
+(None when it has none), `interval` marks the proportions that carry a 95% Wilson interval, and
+`share` the metrics that are a part of a whole (between 0 and 1; budget use and value to cost are
+ratios that may exceed 1).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class MetricDef:
     n: str | None = None          # what the sample size counts, when the metric has one
     interval: bool = False        # a proportion carrying a 95% Wilson interval
     why: str = ""                 # why it matters for a gate decision, for docs/metrics.md
+    share: bool = False           # a part of a whole, between 0 and 1 (a plan's limits on it must be too)
 
     @property
     def family(self) -> Family:
@@ -51,8 +54,11 @@ class MetricDef:
 
 
 def _m(id_: str, label: str, unit: Unit, direction: Direction, meaning: str, formula: str,
-       sources: tuple[str, ...], n: str | None = None, interval: bool = False, why: str = "") -> MetricDef:
-    return MetricDef(id_, label, unit, direction, meaning, formula, sources, n, interval, why)
+       sources: tuple[str, ...], n: str | None = None, interval: bool = False, why: str = "",
+       share: bool | None = None) -> MetricDef:
+    """A metric's declaration; a proportion with an interval is a share unless said otherwise."""
+    return MetricDef(id_, label, unit, direction, meaning, formula, sources, n, interval, why,
+                     interval if share is None else share)
 
 
 METRICS: tuple[MetricDef, ...] = (
@@ -185,7 +191,8 @@ METRICS: tuple[MetricDef, ...] = (
     _m("adoption.heavy_user_share", "Heavy-user share", "ratio", "lower",
        "Share of all use made by the most active 10% of users (high means a few people carry it).",
        "interactions of the top 10% of active users (rounded up) ÷ interactions", ("usage",), "interactions",
-       why="When a few people carry the use, the results may not hold once the tool reaches everyone."),
+       why="When a few people carry the use, the results may not hold once the tool reaches everyone.",
+       share=True),
     _m("adoption.scope_drift_share", "Scope drift", "ratio", "lower",
        "Share of use outside the approved stage, department, use case or access.",
        "interactions not in scope ÷ interactions", ("usage", "roster"), "interactions", True,

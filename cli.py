@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from loaders.demo import load_demo
 from loaders.detect import parse_map_options
 from loaders.errors import InputError, RollgateError, UsageError
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
+from loaders.period import Period, parse_period
 from loaders.presets import PRESETS
 
 
@@ -50,6 +52,14 @@ def _month(text: str) -> str:
     return text.strip()
 
 
+def _period(text: str) -> str:
+    try:
+        parse_period(text, "--period")
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--period: ")) from e
+    return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cli.py", description="Rollgate: evidence-based gates for rolling out an AI tool.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -66,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
                    help="read the files as this export of a vendor console, when detection should not guess: "
                         + ", ".join(PRESETS))
-    p.add_argument("--period", type=_month, metavar="YYYY-MM",
-                   help="the month of an export that has no dates (required by claude-spend)")
+    p.add_argument("--period", type=_period, metavar="YYYY-MM[..YYYY-MM]",
+                   help="the months the files cover; an export with a header and no rows is then stored as "
+                        "evidence that nothing happened in them (claude-spend needs the one month it covers)")
+    p.add_argument("--sheet", metavar="NAME", help="the sheet of an XLSX workbook to read (default: the first)")
     p.add_argument("--plan", help="rollout plan whose [mappings] the presets use "
                                   "(default: $ROLLGATE_PLAN or data/plan.toml)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, store nothing")
@@ -201,7 +213,7 @@ def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = IngestOptions(dataset=args.dataset, column_map=parse_map_options(args.map),
-                            date_order=args.date_order, preset=args.preset, period=args.period,
+                            date_order=args.date_order, preset=args.preset, period=args.period, sheet=args.sheet,
                             read_mappings=_plan_mappings(args.plan))
     missing = [f for f in args.files if not f.is_file()]
     if missing:
@@ -227,10 +239,21 @@ def cmd_ingestions(args: argparse.Namespace) -> int:
         rows = history(con)
     text = "\n".join(
         f"#{r['id']:<4} {r['uploaded_at']:%Y-%m-%d %H:%M}  {r['dataset']:<9} {r['file_name']}  "
-        f"{r['inserted']} new, {r['updated']} updated, {r['rejected']} rejected"
+        f"{r['inserted']} new, {r['updated']} updated, {r['rejected']} rejected  covers {_covers(r)}"
         + ("  (undone)" if r["undone_at"] else "") for r in rows) or "No ingestions yet."
     _print(args, {"ingestions": rows}, text)
     return 0
+
+
+def _covers(row: dict[str, object]) -> str:
+    """The period an ingestion covers, in words (DESIGN.md §2 Coverage)."""
+    first, last = row["period_from"], row["period_to"]
+    if row["period_source"] == "always":
+        return "every date"
+    if not isinstance(first, date) or not isinstance(last, date):
+        return "nothing (no row was stored)"
+    return Period(first, last).label() + {"given": " (as given)", "stated": " (as the export states)"}.get(
+        str(row["period_source"]), "")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -126,3 +126,23 @@ def test_a_version_2_file_gets_the_periods_of_its_rows(tmp_path: Path, monkeypat
         assert store.schema_version(con) == 3
         assert _period(con) == [("usage", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "rows"),
                                 ("roster", None, None, "always")]
+
+
+def test_the_command_line_takes_a_period_and_lists_what_each_ingestion_covers(tmp_path: Path) -> None:
+    from test_cli import cli
+
+    db = tmp_path / "r.duckdb"
+    empty = tmp_path / "incidents.csv"
+    empty.write_text(INCIDENTS)
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("ticket_id,opened_at,category\nT1,2026-02-27,how_to\nT2,2026-03-02,bug\n")
+    assert cli("ingest", str(empty), "--period", "2026-01..2026-03", db=db).returncode == 0
+    assert cli("ingest", str(tickets), db=db).returncode == 0
+    listed = cli("ingestions", db=db).stdout.splitlines()
+    assert [line.split(maxsplit=3)[3] for line in listed] == [
+        "support   tickets.csv  2 new, 0 updated, 0 rejected  covers February–March 2026",
+        "incidents incidents.csv  0 new, 0 updated, 0 rejected  covers January–March 2026 (as given)"]
+    bad = cli("ingest", str(empty), "--period", "2026-3", db=db)
+    assert bad.returncode == 2
+    assert bad.stderr.endswith("argument --period: '2026-3' is not a month; write YYYY-MM (e.g. 2026-03) or a range "
+                               "YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03).\n")

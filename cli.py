@@ -173,9 +173,22 @@ def _snapshot_parsers(sub: Any) -> None:
     _common(p)
 
 
+def dumps_json(payload: Any) -> str:
+    """A command's result as strict JSON text (RFC 8259: no NaN, no Infinity); dates and other values
+    as text. The engine never produces a number that is not finite; if one reached this point, the
+    command fails saying so rather than print what a JSON reader refuses."""
+    try:
+        return json.dumps(payload, default=str, indent=2, allow_nan=False)
+    except ValueError as e:
+        if "out of range float" not in str(e).lower():
+            raise
+        raise RollgateError("internal error: the result holds a number that is not finite (NaN or infinity), so "
+                            "no JSON was printed. Please report this, with the command you ran.") from e
+
+
 def _print(args: argparse.Namespace, payload: Any, text: str) -> None:
     if args.json:
-        print(json.dumps(payload, default=str, indent=2))
+        print(dumps_json(payload))
     else:
         print(text)
 
@@ -329,7 +342,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                "warnings": [w.as_json() for w in warnings]}
     if checked.plan is None:
         if args.json:
-            print(json.dumps(payload, indent=2))
+            print(dumps_json(payload))
         print(f"error: {PlanInvalid(path.name, checked.problems)}", file=sys.stderr)
         return 1
     _print(args, payload, plan_check_text(path, checked, warnings, note))

@@ -1,10 +1,12 @@
 """Building MetricValue records with the null rules of DESIGN.md §3 in one place.
 
 An empty denominator gives null ("no data"), never 0 and never an error; a count or a sum of
-no rows is 0. Proportions carry the 95% Wilson interval.
+no rows is 0. Proportions carry the 95% Wilson interval. No value is ever NaN or infinite.
 """
 
 from __future__ import annotations
+
+import math
 
 from metrics.model import MetricValue, wilson
 
@@ -24,8 +26,10 @@ def proportion(metric_id: str, successes: int, n: int) -> MetricValue:
 
 def quotient(metric_id: str, numerator: float | None, denominator: float | None, n: int | None = None,
              scale: float = 1.0) -> MetricValue:
-    """numerator / denominator × scale; null when either is null or the denominator is 0.
+    """numerator / denominator × scale; null when either is null or the denominator is 0, or so close
+    to 0 that the quotient is beyond every float (1e-306 minutes of labour is no labour to divide by).
     `n` is the sample size to report (for metrics that have one)."""
     if numerator is None or not denominator:
         return MetricValue(metric_id, None, n)
-    return MetricValue(metric_id, numerator / denominator * scale, n)
+    value = numerator / denominator * scale
+    return MetricValue(metric_id, value if math.isfinite(value) else None, n)

@@ -13,6 +13,7 @@ those for the terminal.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -232,6 +233,7 @@ def compare(a: Snapshot, b: Snapshot) -> Comparison:
         ma, mb = a.metrics.get(metric), b.metrics.get(metric)
         va, vb = (ma.value if ma else None), (mb.value if mb else None)
         delta = vb - va if va is not None and vb is not None else None
+        delta = delta if delta is None or math.isfinite(delta) else None  # two values far apart in a crafted file
         first = ma or mb
         assert first is not None
         metric_rows.append(MetricChange(

@@ -1,6 +1,7 @@
 """Upload (AppTest): several files at once, each previewed and validated before anything is stored,
-the import-preset, dataset, period and column choices, the import and its report, the history with
-rejects and undo. The vendor exports are the presets tests' hand-written fixtures (DESIGN.md §10)."""
+the import-preset, dataset, sheet, period and column choices, the import and its report, the history with
+rejects and undo. The vendor exports are the presets tests' hand-written fixtures (DESIGN.md §10); the
+workbooks are written as the tables tests write them."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pages_fixture import app, plain, run, texts
 from streamlit.testing.v1 import AppTest
 from test_presets import SPEND
 from test_presets_engine import COPILOT, JIRA, M365, MOODLE
+from test_tables import ROSTER_HEADER, usage_rows, workbook
 
 from loaders import store
-from loaders.ingest import ingest_file
+from loaders.ingest import IngestOptions, IngestReport, ingest_file
 from ui.data import rejects_csv
+from ui.upload import PERIOD_HELP, PERIOD_NEEDED
 
 TICKETS = (b"ticket_id,opened_at,category,topic\n"
            b"T1,2026-03-01,how_to,<script>alert(1)</script>\n"
@@ -99,8 +102,9 @@ def test_the_dataset_can_be_chosen_and_unknown_columns_mapped(empty_db: Path) ->
 
 def test_a_refused_file_says_why_and_is_not_imported(empty_db: Path) -> None:
     at = _upload(("empty.csv", b"ticket_id,opened_at,category\n"), ("tickets.csv", TICKETS))
-    assert texts(at.warning) == ("empty.csv: the file has a header but no data rows; export the month again with its "
-                                 "rows.")
+    assert texts(at.warning) == (
+        "empty.csv: the file has a header but no data rows; export the month again with its rows, or give the period "
+        "it covers (--period 2026-03, or the period on Upload) to record that nothing happened in it.")
     assert at.button(key="upload_import").label == "Import 1 file (1 cannot be imported as they are)"
 
 
@@ -211,7 +215,8 @@ def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_an
         assert box.options[:2] == ["Detect automatically (" + preset + ")", "None: the file has Rollgate's own columns"]
     scores = next(d.value for d in at.dataframe if "Import preset" in d.value.columns)
     assert (scores["Import preset"][0], scores["Score"][0]) == ("github-copilot-users", "85%")
-    assert not at.warning and not at.text_input  # no preset here needs a period
+    assert not at.warning  # no preset here needs a period: each file has the optional field, empty
+    assert [(t.label, t.value, t.help) for t in at.text_input] == [("Period covered", "", PERIOD_HELP)] * 4
     assert not _map_boxes(at) and not any("Read as" in d.value.columns for d in at.dataframe)
     assert at.button(key="upload_import").label == "Import 4 files"
 
@@ -240,20 +245,24 @@ def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_an
 
 def test_claude_spend_is_refused_until_its_period_is_given(empty_db: Path) -> None:
     at = _upload(("spend.csv", SPEND.encode()), ("tickets.csv", TICKETS))
-    spend, _ = _ids(at)
+    spend, tickets = _ids(at)
     at.selectbox(key=f"upload_preset_{spend}").set_value("claude-spend")  # chosen, not only detected
     run(at)
     assert "**Import preset: claude-spend** (Claude spend report) — chosen by you, score 100%" in texts(at.markdown)
     assert texts(at.warning) == (
         "spend.csv: a Claude spend report has no dates (each row sums the range chosen in the console), so its month "
         "must be given: --period YYYY-MM (or the period on Upload).")
-    assert [t.key for t in at.text_input] == [f"upload_period_{spend}"]  # only the preset that needs one asks
-    assert at.text_input(key=f"upload_period_{spend}").label == "Period (YYYY-MM)"
+    # Every file has the field; the preset that cannot do without it says so.
+    assert [(t.key, t.label, t.help) for t in at.text_input] == [
+        (f"upload_period_{spend}", "Period covered", PERIOD_NEEDED),
+        (f"upload_period_{tickets}", "Period covered", PERIOD_HELP)]
     assert at.selectbox(key=f"upload_dataset_{spend}").disabled  # the preset decides the dataset
     assert at.button(key="upload_import").label == "Import 1 file (1 cannot be imported as they are)"
     at.text_input(key=f"upload_period_{spend}").set_value("April")
     run(at)
-    assert texts(at.warning) == "spend.csv: the period 'April' is not a month; write it as YYYY-MM, e.g. 2026-04."
+    assert texts(at.warning) == (
+        "spend.csv: the period: 'April' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+        "(e.g. 2026-01..2026-03).")
     at.text_input(key=f"upload_period_{spend}").set_value("2026-04")
     run(at)
     assert not at.warning
@@ -286,3 +295,80 @@ def test_a_file_a_preset_reads_has_no_column_mapping_editor(empty_db: Path) -> N
     mapping = next(d.value for d in at.dataframe if "Read as" in d.value.columns)
     assert list(mapping["Column in the file"])[:2] == ["Report Refresh Date", "User Principal Name"]
     assert len(_map_boxes(at)) == 8  # the editor is back: a choice for every column of the file
+
+
+# --- a workbook's sheet, and the period an export covers ---------------------------------------------
+
+STAFF = [ROSTER_HEADER, ["Ann@Example.org", "Legal", "2026-01-05"], ["bo@example.org", "legal-ops", "2026-02-01"]]
+
+
+def _sheet_boxes(at: AppTest) -> list[str]:
+    return [s.key for s in at.selectbox if s.key and s.key.startswith("upload_sheet_")]
+
+
+def test_a_workbook_of_several_sheets_reads_the_first_until_another_is_chosen(empty_db: Path) -> None:
+    at = _upload(("march.xlsx", workbook({"Usage": usage_rows(), "Staff": STAFF, "Notes": [["by hand"]]})))
+    (file_id,) = _ids(at)
+    box = at.selectbox(key=f"upload_sheet_{file_id}")
+    assert (box.label, box.options, box.value) == ("Sheet", ["Usage", "Staff", "Notes"], "Usage")
+    shown = texts(at.markdown)
+    assert "**Dataset: usage** — detected, score 85% (3 of 3 required and 0 of 5 optional columns found)" in shown
+    assert "- Read sheet 'Usage'; not read: 'Staff', 'Notes'.\n- Row numbers are the sheet's rows." in shown
+    assert list(at.dataframe[0].value.columns) == ["occurred_at", "user_id", "use_case"]
+
+    box.set_value("Staff")
+    run(at)
+    shown = texts(at.markdown)
+    assert ("**Dataset: roster** — detected, score 85% (3 of 3 required and 0 of 2 optional columns found)"
+            in shown)
+    assert "- Read sheet 'Staff'; not read: 'Usage', 'Notes'." in shown
+    first = at.dataframe[0].value
+    assert list(first.columns) == ROSTER_HEADER and list(first["user_id"]) == ["Ann@Example.org", "bo@example.org"]
+    at.button(key="upload_import").click()
+    run(at)
+    assert texts(at.success) == "Imported 1 of 1 files: 2 new rows, 0 updated."
+    assert _stored(empty_db, "roster") == 2 and _stored(empty_db, "usage") == 0
+
+
+def test_a_sheet_that_cannot_be_imported_says_why(empty_db: Path) -> None:
+    at = _upload(("march.xlsx", workbook({"Usage": usage_rows(), "Notes": [["by hand"], ["a note"]]})))
+    (file_id,) = _ids(at)
+    at.selectbox(key=f"upload_sheet_{file_id}").set_value("Notes")
+    run(at)
+    assert texts(at.warning).startswith("march.xlsx: no dataset matches its columns ('by hand').")
+    assert at.button(key="upload_import").disabled
+
+
+def test_a_workbook_of_one_sheet_and_a_csv_have_no_sheet_box(empty_db: Path) -> None:
+    at = _upload(("usage.xlsx", workbook({"Sheet1": usage_rows()})), ("usage.csv", USAGE))
+    assert not _sheet_boxes(at)
+    assert "- Read from the first sheet; row numbers are the sheet's rows." in texts(at.markdown)
+    assert at.button(key="upload_import").label == "Import 2 files"
+
+
+def test_the_period_covered_and_the_sheet_go_with_the_preview_and_the_import(
+        empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str | None, str | None, str | None, bool]] = []
+
+    def spy(con: object, path: Path, name: str | None = None, options: IngestOptions | None = None,
+            commit: bool = True) -> IngestReport:
+        assert options is not None
+        seen.append((name, options.period, options.sheet, commit))
+        return ingest_file(con, path, name, options, commit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("ui.upload.ingest_file", spy)
+    at = _upload(("usage.csv", USAGE), ("staff.xlsx", workbook({"Usage": usage_rows(), "Staff": STAFF})))
+    csv_id, book_id = _ids(at)
+    field = at.text_input(key=f"upload_period_{csv_id}")
+    assert (field.label, field.value, field.placeholder, field.max_chars) == (
+        "Period covered", "", "2026-03 or 2026-01..2026-03", 16)
+    assert seen == [("usage.csv", None, None, False), ("staff.xlsx", None, "Usage", False)]
+    field.set_value("2026-01..2026-03")
+    at.text_input(key=f"upload_period_{book_id}").set_value(" 2026-03 ")  # passed trimmed
+    at.selectbox(key=f"upload_sheet_{book_id}").set_value("Staff")
+    run(at)
+    assert seen[2:] == [("usage.csv", "2026-01..2026-03", None, False), ("staff.xlsx", "2026-03", "Staff", False)]
+    at.button(key="upload_import").click()
+    run(at)
+    assert seen[4:] == [("usage.csv", "2026-01..2026-03", None, True), ("staff.xlsx", "2026-03", "Staff", True)]
+    assert _stored(empty_db, "usage") == 1 and _stored(empty_db, "roster") == 2

@@ -1,5 +1,5 @@
 """The Upload page's parts: each dropped file read, previewed and validated before anything is stored
-(loaders.ingest with commit=False), the user's import-preset, dataset, period and column choices, the
+(loaders.ingest with commit=False), the user's import-preset, dataset, sheet, period and column choices, the
 import with a progress bar, and the history of ingestions with rejects download and undo.
 
 A vendor export (DESIGN.md §10) is read by its import preset, detected from its columns or chosen; the
@@ -28,9 +28,10 @@ from loaders import store
 from loaders.detect import DatasetScore, detect, score
 from loaders.errors import InputError, RollgateError
 from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
-from loaders.presets import PRESETS, PresetScore, detect_presets
-from loaders.read import FORMATS, peek
+from loaders.presets import PRESETS, PresetScore, detect_presets, score_presets
+from loaders.read import FORMATS, detect_format, peek
 from loaders.schema import DATASETS
+from loaders.tables import peek_sheet, sheet_names
 from ui import data, state
 from ui.fmt import escape_md
 
@@ -40,6 +41,11 @@ DATE_ORDERS: dict[str, str] = {state.ALL: "Detect from the file", "dmy": "Day fi
                                       "mdy": "Month first (12/31/2026)"}
 # The import-preset box: state.ALL detects one; NO_PRESET reads the file in Rollgate's own columns.
 NO_PRESET = "none"
+PERIOD_HELP = ("The months this export covers: one month (2026-03) or a range (2026-01..2026-03); an export with no "
+               "rows then records that nothing happened in them. Optional: left empty, the months of the file's own "
+               "dates count.")
+PERIOD_NEEDED = ("The month this export covers (2026-04). Needed here: the export has no dates of its own, so it "
+                 "cannot be imported until its month is given.")
 
 
 def max_upload_bytes() -> int:
@@ -63,19 +69,28 @@ def _key(f: UploadedFile, what: str) -> str:
     return f"upload_{what}_{f.file_id}"
 
 
-def _map_key(f: UploadedFile, i: int) -> str:
-    return f"upload_map_{f.file_id}_{i}"
+def _map_key(f: UploadedFile, i: int, sheet: str | None = None) -> str:
+    """The mapping box of column i; of a workbook of several sheets, per sheet (another sheet, other columns)."""
+    return f"upload_map_{f.file_id}_{i}" if sheet is None else f"upload_map_{f.file_id}_{i}_{sheet}"
 
 
 @dataclass(frozen=True)
 class Inspection:
-    """What the file is, before any choice: its header and first rows as text, and its fit to every import
-    preset (best first, as the ingest ranks them); `problem` when it cannot be read at all."""
+    """What the file is, before any choice but the sheet: its header and first rows as text, and its fit to
+    every import preset (best first, as the ingest ranks them); `problem` when it cannot be read at all. Of a
+    workbook, its sheets and the one read (the first unless another is chosen)."""
 
     headers: list[str]
     rows: pl.DataFrame | None
     presets: list[PresetScore]
     problem: str | None = None
+    sheets: tuple[str, ...] = ()
+    sheet: str | None = None
+
+    @property
+    def chosen_sheet(self) -> str | None:
+        """The sheet to name to the ingest: the one read, when the workbook has several."""
+        return self.sheet if len(self.sheets) > 1 else None
 
     @property
     def detected(self) -> PresetScore | None:
@@ -85,8 +100,11 @@ class Inspection:
 
 
 def inspect_file(f: UploadedFile) -> Inspection:
-    """Read the header, the first rows exactly as written and the presets' scores (cached per file)."""
-    cached = st.session_state[state.UPLOAD_PREVIEWS].get(("inspect", f.file_id))
+    """Read the header, the first rows exactly as written and the presets' scores (cached per file and sheet);
+    of a workbook, the sheet chosen in its Sheet box on the previous run, else the first."""
+    picked = st.session_state.get(_key(f, "sheet"))
+    cache: dict[Any, Any] = st.session_state[state.UPLOAD_PREVIEWS]
+    cached = cache.get(("inspect", f.file_id, picked))
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     if f.size > max_upload_bytes():
@@ -95,9 +113,16 @@ def inspect_file(f: UploadedFile) -> Inspection:
         headers: list[str] = []
         frame: pl.DataFrame | None = None
         problem: str | None = None
+        sheets: list[str] = []
+        sheet: str | None = None
         with on_disk(f) as path, duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
             try:
-                headers, first = peek(con, path, f.name, rows=PEEK_ROWS)
+                if detect_format(path, f.name) == "xlsx":
+                    sheets = sheet_names(path, f.name)
+                    sheet = picked if picked in sheets else (sheets[0] if sheets else None)
+                    headers, first = peek_sheet(con, path, f.name, sheet, rows=PEEK_ROWS)
+                else:
+                    headers, first = peek(con, path, f.name, rows=PEEK_ROWS)
             except RollgateError as e:
                 problem = str(e)
             else:
@@ -105,11 +130,13 @@ def inspect_file(f: UploadedFile) -> Inspection:
                 unique = [f"{n} [{i + 1}]" if names.count(n) > 1 else n for i, n in enumerate(names)]
                 frame = pl.DataFrame(first, schema={n: pl.String for n in unique}, orient="row")
             try:
-                presets = detect_presets(con, path, f.name)
+                # A workbook is scored by the sheet it shows; other files as the ingest reads them.
+                presets = score_presets(headers, "xlsx") if sheets else detect_presets(con, path, f.name)
             except RollgateError:
                 presets = []  # the preview says why the file cannot be read
-        result = Inspection(headers, frame, presets, problem)
-    st.session_state[state.UPLOAD_PREVIEWS][("inspect", f.file_id)] = result
+        result = Inspection(headers, frame, presets, problem, tuple(sheets), sheet)
+    cache[("inspect", f.file_id, picked)] = result
+    cache[("inspect", f.file_id, result.sheet)] = result  # the Sheet box's first value is the sheet read
     return result
 
 
@@ -126,20 +153,22 @@ class Choice:
 
 def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, str]]) -> Choice:
     """The user's choices for this file, read from the widgets' state (set on the previous run), with the
-    plan's value mappings for the presets."""
+    plan's value mappings for the presets. The period is passed as typed (the ingest checks it); the sheet is
+    the one inspected."""
     ss = st.session_state
     picked = ss.get(_key(f, "preset")) or state.ALL
     dataset = ss.get(_key(f, "dataset")) or None
     date_order = ss.get(_key(f, "date_order")) or None
+    period = (ss.get(_key(f, "period")) or "").strip() or None
+    sheet = found.chosen_sheet
     preset = picked if picked in PRESETS else None
     if preset is None and picked == state.ALL and dataset is None and found.detected is not None:
         preset = found.detected.preset  # the ingest would detect it too; the choice only fixes the period
     if preset is not None:
-        period = ((ss.get(_key(f, "period")) or "").strip() or None) if PRESETS[preset].needs_period else None
-        options = IngestOptions(preset=preset if picked == preset else None, period=period, mappings=mappings,
-                                date_order=date_order)
+        options = IngestOptions(preset=preset if picked == preset else None, period=period, sheet=sheet,
+                                mappings=mappings, date_order=date_order)
         return Choice(options, preset, explicit=picked == preset)
-    column_map = {h: ss[_map_key(f, i)] for i, h in enumerate(found.headers) if ss.get(_map_key(f, i))}
+    column_map = {h: ss[_map_key(f, i, sheet)] for i, h in enumerate(found.headers) if ss.get(_map_key(f, i, sheet))}
     refusal = None
     if picked == NO_PRESET and dataset is None and found.problem is None:
         # Without a dataset the ingest would look for a preset again: name the canonical one the file fits.
@@ -147,7 +176,8 @@ def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, 
             dataset = detect(found.headers, f.name, None, column_map).dataset
         except InputError as e:
             refusal = str(e)
-    options = IngestOptions(dataset=dataset, column_map=column_map, date_order=date_order, mappings=mappings)
+    options = IngestOptions(dataset=dataset, column_map=column_map, date_order=date_order, period=period,
+                            sheet=sheet, mappings=mappings)
     return Choice(options, refusal=refusal)
 
 
@@ -182,8 +212,8 @@ def _preset_label(name: str) -> str:
 
 
 def choices(f: UploadedFile, found: Inspection, choice: Choice, report: IngestReport) -> None:
-    """The preset, dataset, day/month order and (for a preset that needs one) period widgets, drawn
-    (their values were read before the preview)."""
+    """The preset, dataset, day/month order, sheet (a workbook of several) and period widgets, drawn (their
+    values were read before the preview)."""
     cols = st.columns(3)
     detected = found.detected.preset if found.detected else None
     auto_preset = f"Detect automatically ({detected})" if detected else "Detect automatically (none fits)"
@@ -209,10 +239,15 @@ def choices(f: UploadedFile, found: Inspection, choice: Choice, report: IngestRe
     cols[2].selectbox("Slash dates (05/03/2026)", tuple(DATE_ORDERS), key=_key(f, "date_order"),
                       format_func=DATE_ORDERS.__getitem__,
                       help="Only needed when the file has slash dates whose order the file itself does not settle.")
-    if choice.preset is not None and PRESETS[choice.preset].needs_period:
-        st.columns(3)[0].text_input("Period (YYYY-MM)", key=_key(f, "period"), placeholder="2026-04", max_chars=7,
-                                    help="The month this export covers: it has no dates of its own, so it cannot "
-                                         "be imported until the month is given.")
+    row = st.columns(3)
+    if len(found.sheets) > 1:
+        row[0].selectbox("Sheet", found.sheets, key=_key(f, "sheet"),
+                         help="This workbook has several sheets; Rollgate reads one: the first, unless you choose "
+                              "another. The report names the sheets not read.")
+    needed = choice.preset is not None and PRESETS[choice.preset].needs_period
+    row[1 if len(found.sheets) > 1 else 0].text_input(
+        "Period covered", key=_key(f, "period"), placeholder="2026-03 or 2026-01..2026-03", max_chars=16,
+        help=PERIOD_NEEDED if needed else PERIOD_HELP)
 
 
 def _dataset_scores(found: Inspection, report: IngestReport) -> list[DatasetScore]:
@@ -283,9 +318,10 @@ def mapping_editor(f: UploadedFile, headers: list[str], report: IngestReport, ch
     for n, (i, h) in enumerate(unmapped):
         taken = {c for c, src in report.mapping.items() if src != h}
         opts = (state.ALL, *(c.name for c in columns if c.name not in taken))
-        if st.session_state.get(_map_key(f, i)) not in opts:
-            st.session_state[_map_key(f, i)] = state.ALL
-        cols[n % len(cols)].selectbox(escape_md(h), opts, key=_map_key(f, i),
+        key = _map_key(f, i, options.sheet)
+        if st.session_state.get(key) not in opts:
+            st.session_state[key] = state.ALL
+        cols[n % len(cols)].selectbox(escape_md(h), opts, key=key,
                                       format_func=lambda c: "(ignore)" if c == state.ALL else c)
 
 

@@ -17,8 +17,10 @@ import polars as pl
 import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
-from loaders.ingest import IngestOptions, IngestReport, undo
-from loaders.presets import PRESETS, detect_presets, score_presets
+from loaders.ingest import IngestOptions, IngestReport, ingest_paths, undo
+from loaders.presets import PRESETS, detect_presets, prepare, score_presets
+from loaders.presets.source import drop
+from loaders.read import scratch
 
 D = dt.datetime
 USAGE = "event_id, occurred_at, user_id, use_case, interactions, output_action"
@@ -215,6 +217,67 @@ def test_copilot_org_reads_the_legacy_metrics_json(ingest: Ingest, rows: Rows) -
     assert problems(report) == [(1, "interactions", "'3x' is not a whole number")]
 
 
+def _breakdown(language: str, editor: str, suggestions: int, acceptances: int, users: int) -> dict[str, object]:
+    return {"language": language, "editor": editor, "suggestions_count": suggestions,
+            "acceptances_count": acceptances, "lines_suggested": 2 * suggestions, "lines_accepted": acceptances,
+            "active_users": users}
+
+
+# the legacy usage API (§1b): day totals, and a breakdown by language and editor that splits the same counts
+LEGACY_USAGE = [
+    {"day": "2024-03-18", "total_suggestions_count": 8312, "total_acceptances_count": 2009,
+     "total_lines_suggested": 35290, "total_lines_accepted": 5038, "total_active_users": 97,
+     "total_chat_acceptances": 157, "total_chat_turns": 190, "total_active_chat_users": 38,
+     "breakdown": [_breakdown("python", "vscode", 8121, 1958, 93), _breakdown("go", "jetbrains", 191, 51, 4)]},
+    # more acceptances than suggestions: nothing discarded, not below 0
+    {"day": "2024-03-19", "total_suggestions_count": 5, "total_acceptances_count": 7, "total_lines_suggested": 9,
+     "total_lines_accepted": 9, "total_active_users": 1, "total_chat_acceptances": 0, "total_chat_turns": 0,
+     "total_active_chat_users": 0, "breakdown": [_breakdown("python", "neovim", 5, 7, 1)]},
+    {"day": "2024-03-20", "total_suggestions_count": 0, "total_acceptances_count": 0, "total_lines_suggested": 0,
+     "total_lines_accepted": 0, "total_active_users": 0, "total_chat_acceptances": 0, "total_chat_turns": 0,
+     "total_active_chat_users": 0, "breakdown": []},
+    {"day": "2024-03-21", "total_suggestions_count": 10, "total_acceptances_count": 4, "total_lines_suggested": 20,
+     "total_lines_accepted": 4, "total_active_users": 2, "total_chat_acceptances": 1, "total_chat_turns": "n/a",
+     "total_active_chat_users": 1, "breakdown": [_breakdown("python", "vscode", 10, 4, 2)]},
+]
+
+
+def test_copilot_org_reads_the_legacy_usage_json_from_its_day_totals(ingest: Ingest, rows: Rows) -> None:
+    text = json.dumps(LEGACY_USAGE, indent=2)
+    report = ingest(text, "copilot-usage.json")
+    detected(report, "github-copilot-org")
+    # the day totals, not the breakdown as well: 2009 accepted, 8312 − 2009 discarded, 190 chat turns
+    assert rows("usage", USAGE, "event_id") == [
+        ("github-copilot-org::2024-03-18:chat", D(2024, 3, 18), "organisation", "chat", 190, None),
+        ("github-copilot-org::2024-03-18:code_completion:accepted", D(2024, 3, 18), "organisation",
+         "code_completion", 2009, "accepted"),
+        ("github-copilot-org::2024-03-18:code_completion:discarded", D(2024, 3, 18), "organisation",
+         "code_completion", 6303, "discarded"),
+        ("github-copilot-org::2024-03-19:code_completion:accepted", D(2024, 3, 19), "organisation",
+         "code_completion", 7, "accepted"),
+        ("github-copilot-org::2024-03-21:code_completion:accepted", D(2024, 3, 21), "organisation",
+         "code_completion", 4, "accepted"),
+        ("github-copilot-org::2024-03-21:code_completion:discarded", D(2024, 3, 21), "organisation",
+         "code_completion", 6, "discarded"),
+    ]
+    # the day's chat row is rejected, its completions are kept
+    fourth = _record_lines(text, '"day": "2024-03-21"')[0]
+    assert problems(report) == [(fourth, "interactions", "'n/a' is not a whole number")]
+    # the legacy API states no report period: the import covers the whole months of its days
+    assert (report.period_from, report.period_to) == (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+
+
+def test_copilot_reports_cover_the_period_they_state_even_without_activity(ingest: Ingest) -> None:
+    idle = [{"report_start_day": "2026-03-29", "report_end_day": "2026-04-25", "organization_id": "100000001",
+             "day_totals": [{"day": "2026-04-01", "organization_id": "100000001", "daily_active_users": 0,
+                             "totals_by_feature": []}]}]
+    report = ingest(json.dumps(idle), "organization-28-day-report.json")
+    assert (report.status, report.preset, report.inserted) == ("stored", "github-copilot-org", 0)
+    assert (report.period_from, report.period_to) == (dt.date(2026, 3, 29), dt.date(2026, 4, 25))
+    users = ingest(_line(JDOE) + "\n", "users-28-day.ndjson")
+    assert (users.period_from, users.period_to) == (dt.date(2026, 3, 29), dt.date(2026, 4, 25))
+
+
 def test_a_copilot_users_report_is_not_taken_for_the_org_report() -> None:
     users = score_presets(list(JDOE), "ndjson")
     org = next(s for s in users if s.preset == "github-copilot-org")
@@ -285,6 +348,137 @@ def test_m365_without_refresh_date_and_period_is_refused_naming_them(refuse: Ref
         "which has both.")
 
 
+def _graph_user(upn: str, period: object = 30, **apps: str | None) -> dict[str, object]:
+    """One item of Graph's JSON user detail report (§2a): every documented field, the apps given filled."""
+    fields = ("copilotChat", "microsoftTeamsCopilot", "wordCopilot", "excelCopilot", "powerPointCopilot",
+              "outlookCopilot", "oneNoteCopilot", "loopCopilot")
+    item: dict[str, object] = {"reportRefreshDate": "2026-03-31", "userPrincipalName": upn, "displayName": upn,
+                               "lastActivityDate": max([d for d in apps.values() if d] or [""]) or None}
+    item.update({f"{f}LastActivityDate": apps.get(f) for f in fields})
+    item["copilotActivityUserDetailsByPeriod"] = period
+    return item
+
+
+GRAPH_CONTEXT = "https://graph.microsoft.com/beta/$metadata#Collection(microsoft.graph.copilotUsageUserDetail)"
+GRAPH_PAGE_1 = {
+    "@odata.context": GRAPH_CONTEXT,
+    "value": [
+        # Teams and Chat in the period (2026-03-02 … 2026-03-31); PowerPoint's date is older; Word's is empty
+        _graph_user("Adele@Contoso.com", [{"reportPeriod": 30}], microsoftTeamsCopilot="2026-03-30",
+                    copilotChat="2026-03-02", powerPointCopilot="2026-01-15", wordCopilot=""),
+        _graph_user("DC8C64D6EC3A3AA17481D7E5EB5B68A6", [{"reportPeriod": 30}]),
+        _graph_user("bob@contoso.com", [], wordCopilot="2026-03-05"),
+        _graph_user("cy@contoso.com", [{"reportPeriod": 30}, {"reportPeriod": 7}], excelCopilot="2026-03-05"),
+    ],
+    "@odata.nextLink": "https://graph.microsoft.com/beta/reports/getMicrosoft365CopilotUsageUserDetail"
+                       "(period='D30')?$format=application/json&$skiptoken=page2",
+}
+GRAPH_PAGE_2 = {"@odata.context": GRAPH_CONTEXT, "value": [
+    _graph_user("dee@contoso.com", [{"reportPeriod": 30}], wordCopilot="2026-03-20", outlookCopilot="2026-03-31")]}
+
+
+def _record_lines(text: str, first_key: str) -> list[int]:
+    """The line of each record's opening brace in a pretty-printed page: a `{` line followed by `first_key`."""
+    lines = text.splitlines()
+    return [n for n, t in enumerate(lines, start=1) if t.strip() == "{" and lines[n].strip().startswith(first_key)]
+
+
+def test_m365_reads_graphs_json_pages_as_files_of_their_own(con: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                            rows: Rows) -> None:
+    pages = [json.dumps(page, indent=2) for page in (GRAPH_PAGE_1, GRAPH_PAGE_2)]
+    files = [(write_file(tmp_path, f"copilot-users-{i}.json", text), f"copilot-users-{i}.json")
+             for i, text in enumerate(pages, start=1)]
+    first, second = ingest_paths(con, files, IngestOptions())
+    detected(first, "m365-copilot-usage")
+    assert (first.status, first.source_format, second.status, second.preset) == (
+        "stored", "json", "stored", "m365-copilot-usage")
+    assert rows("usage", USAGE, "event_id") == [
+        ("m365-copilot:adele@contoso.com:copilot_chat:2026-03-02", D(2026, 3, 2), "adele@contoso.com",
+         "copilot_chat", 1, None),
+        ("m365-copilot:adele@contoso.com:teams:2026-03-30", D(2026, 3, 30), "adele@contoso.com", "teams", 1, None),
+        ("m365-copilot:dee@contoso.com:outlook:2026-03-31", D(2026, 3, 31), "dee@contoso.com", "outlook", 1, None),
+        ("m365-copilot:dee@contoso.com:word:2026-03-20", D(2026, 3, 20), "dee@contoso.com", "word", 1, None),
+    ]
+    # each record's line is the line of its opening brace
+    starts = _record_lines(pages[0], '"reportRefreshDate"')
+    assert problems(first) == [
+        (starts[2], None, "copilotActivityUserDetailsByPeriod has no reportPeriod"),
+        (starts[3], None, "copilotActivityUserDetailsByPeriod has several report periods (30, 7); one is expected"),
+    ]
+    assert (first.period_from, first.period_to) == (dt.date(2026, 3, 2), dt.date(2026, 3, 31))
+    assert "Report period: 2026-03-02 to 2026-03-31 (30 days)." in first.notes
+    assert "1 licensed user had no Copilot activity in the report period (30 days to 2026-03-31)." in first.notes
+    assert ("1 app last-activity date fell outside the report period and was left out (the export keeps the last "
+            "date however old it is).") in first.notes
+    assert note(first, "Warning: 1 user has a concealed name (32 hex digits).")
+    assert ("This file is one page of the report (it has @odata.nextLink): import the other pages too, each as a "
+            "file of its own.") in first.notes
+    assert not any("@odata.nextLink" in n for n in second.notes)
+
+
+def test_m365_reads_a_graph_page_written_on_one_line(ingest: Ingest, rows: Rows) -> None:
+    report = ingest(json.dumps(GRAPH_PAGE_2), "copilot-users.json")
+    assert (report.preset, report.inserted, report.period_from, report.period_to) == (
+        "m365-copilot-usage", 2, dt.date(2026, 3, 2), dt.date(2026, 3, 31))
+    assert rows("usage", "user_id, use_case, occurred_at", "use_case") == [
+        ("dee@contoso.com", "outlook", D(2026, 3, 31)), ("dee@contoso.com", "word", D(2026, 3, 20))]
+
+
+def test_graphs_json_is_recognised_by_its_fields() -> None:
+    keys = ["@odata.context", "value", "@odata.nextLink", *_graph_user("a@contoso.com")]
+    scores = score_presets(keys, "json")
+    assert (scores[0].preset, scores[0].complete) == ("m365-copilot-usage", True)
+    assert [s.preset for s in scores if s.complete] == ["m365-copilot-usage"]
+
+
+def test_m365_json_without_its_period_is_refused_naming_the_fields(refuse: Refuse) -> None:
+    page = {"value": [{"userPrincipalName": "a@contoso.com", "wordCopilotLastActivityDate": "2026-03-05"}]}
+    assert refuse(json.dumps(page), "page.json") == (
+        "page.json: read as Microsoft 365 Copilot usage, but the fields reportRefreshDate and "
+        "copilotActivityUserDetailsByPeriod are missing. The export's last-activity dates are placed in time by its "
+        "Report Refresh Date and Report Period: export the user detail report from Microsoft Graph "
+        "(getMicrosoft365CopilotUsageUserDetail), as JSON or CSV, which has both.")
+
+
+M365_IDLE = "Report Refresh Date,User Principal Name,Display Name,Last Activity Date," + ",".join(
+    f"{app} Copilot Last Activity Date" for app in ("Microsoft Teams", "Word", "Excel")) + ",Report Period\n" + "".join(
+    f"2026-03-31,user{i}@contoso.com,User {i},{'2025-11-03' if i == 1 else ''},,{'2025-11-03' if i == 1 else ''},,30\n"
+    for i in range(1, 13))
+
+
+def test_m365_month_without_any_activity_is_stored_as_covered_with_no_rows(ingest: Ingest, rows: Rows,
+                                                                            con: duckdb.DuckDBPyConnection,
+                                                                            tmp_path: Path) -> None:
+    # the preset's own result: no rows, and the period the export states
+    path = write_file(tmp_path, "idle.csv", M365_IDLE)
+    with scratch():
+        prepared = prepare(con, path, "idle.csv", "0" * 64, IngestOptions())
+    assert (prepared.raw.rows, prepared.raw.structural, prepared.raw.period) == (
+        0, [], (dt.date(2026, 3, 2), dt.date(2026, 3, 31)))
+    drop(con, prepared.raw.temp_tables)
+    report = ingest(M365_IDLE, "idle.csv")
+    assert (report.status, report.preset) == ("stored", "m365-copilot-usage")
+    assert counts(report) == expect()
+    assert (report.period_from, report.period_to) == (dt.date(2026, 3, 2), dt.date(2026, 3, 31))
+    assert "12 licensed users had no Copilot activity in the report period (30 days to 2026-03-31)." in report.notes
+    assert ("1 app last-activity date fell outside the report period and was left out (the export keeps the last "
+            "date however old it is).") in report.notes
+    assert rows("usage") == []
+
+
+def test_m365_all_time_report_without_activity_needs_the_period_it_states_no_first_day(ingest: Ingest,
+                                                                                       refuse: Refuse) -> None:
+    text = M365_IDLE.replace(",30\n", ",ALL\n").replace("2025-11-03", "")
+    assert refuse(text, "idle.csv") == (
+        "idle.csv: read as Microsoft 365 Copilot usage (user detail), but there is nothing to store: no user used "
+        "Copilot in the report period. To record that, give the period it covers (--period 2026-03, or the period "
+        "on Upload).")
+    report = ingest(text, "idle.csv", IngestOptions(period="2026-03"))
+    assert (report.status, report.inserted, report.period_from, report.period_to) == (
+        "stored", 0, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert "12 licensed users had no Copilot activity in the report period (all time to 2026-03-31)." in report.notes
+
+
 # --- chatgpt-enterprise-users ------------------------------------------------------------------------
 
 CHATGPT = (
@@ -321,6 +515,66 @@ def test_chatgpt_gives_one_row_per_user_and_period_with_messages(ingest: Ingest,
     skipped_again(ingest, CHATGPT, "users-monthly.csv")
 
 
+CHATGPT_WEEKLY_HEADER = (
+    "cadence,period_start,period_end,account_id,public_id,name,email,role,user_role,department,groups,user_status,"
+    "created_or_invited_date,is_active,first_day_active_in_period,last_day_active_in_period,messages,"
+    "messages_rank,model_to_messages,gpt_messages,gpts_messaged,tool_messages,tools_messaged,project_messages,"
+    "projects_messaged,projects_created,last_day_active\n")
+
+
+def _weekly(start: str, end: str, email: str, status: str, active: str, first: str, messages: str) -> str:
+    return (f"Weekly,{start},{end},0f3c9a,user-{email[:2]},{email},{email},,standard-user,[],,{status},2026-03-20,"
+            f"{active},{first},{first},{messages},,{{}},0,0,0,0,0,0,0,{first}\n")
+
+
+CHATGPT_WEEKLY = CHATGPT_WEEKLY_HEADER + "".join([
+    _weekly("2026-03-29", "2026-04-04", "jane@acme.com", "enabled", "1", "2026-03-30", "12"),
+    # invited, not yet joined: no count at all; and an enabled seat with no activity and no count
+    _weekly("2026-03-29", "2026-04-04", "new@acme.com", "pending", "0", "", ""),
+    _weekly("2026-03-29", "2026-04-04", "idle@acme.com", "enabled", "0", "", ""),
+    # the row says the user was active, but the count is missing
+    _weekly("2026-04-05", "2026-04-11", "bo@acme.com", "enabled", "1", "2026-04-06", ""),
+    _weekly("2026-04-05", "2026-04-11", "jane@acme.com", "enabled", "1", "2026-04-07", "0"),
+    _weekly("2026-04-05", "2026-04-11", "later@acme.com", "invited", "", "", ""),
+])
+
+
+def test_chatgpt_counts_pending_invitations_as_inactive_seats_and_covers_its_weeks(ingest: Ingest,
+                                                                                    rows: Rows) -> None:
+    report = ingest(CHATGPT_WEEKLY, "users-weekly.csv")
+    detected(report, "chatgpt-enterprise-users")
+    assert rows("usage", USAGE, "event_id") == [
+        ("chatgpt:jane@acme.com:2026-03-29:2026-04-04", D(2026, 3, 29), "jane@acme.com", "chatgpt", 12, None)]
+    assert problems(report) == [
+        (5, None, "messages is empty, but the row says the user was active in the period (is_active, "
+                  "first_day_active_in_period); export the report again")]
+    assert counts(report) == expect(rows_read=2, accepted=1, inserted=1, rejected=1)
+    assert ("4 seats sent no message in their period (2 of them pending invitations): counted as inactive seats, "
+            "not stored.") in report.notes
+    # two weeks that follow one another: the import covers both
+    assert (report.period_from, report.period_to) == (dt.date(2026, 3, 29), dt.date(2026, 4, 11))
+
+
+def test_chatgpt_export_in_which_nobody_sent_a_message_covers_its_period(ingest: Ingest) -> None:
+    text = CHATGPT_WEEKLY_HEADER + _weekly("2026-04-01", "2026-04-30", "new@acme.com", "pending", "0", "", "") \
+        .replace("Weekly", "Monthly")
+    report = ingest(text, "users-monthly.csv")
+    assert (report.status, report.preset, report.inserted) == ("stored", "chatgpt-enterprise-users", 0)
+    assert (report.period_from, report.period_to) == (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert "1 seat sent no message in its period (a pending invitation): counted as inactive seat, not stored." \
+        in report.notes
+
+
+def test_chatgpt_periods_with_days_between_them_leave_coverage_to_the_rows(ingest: Ingest) -> None:
+    text = CHATGPT_WEEKLY_HEADER + "".join([
+        _weekly("2026-03-29", "2026-04-04", "jane@acme.com", "enabled", "1", "2026-03-30", "12"),
+        _weekly("2026-04-12", "2026-04-18", "jane@acme.com", "enabled", "1", "2026-04-13", "3")])
+    report = ingest(text, "users-weekly.csv")
+    assert ("The periods of this export (period_start to period_end) leave days between them, so its coverage is "
+            "taken from the dates of its rows.") in report.notes
+    assert (report.period_from, report.period_to) == (dt.date(2026, 3, 1), dt.date(2026, 4, 30))
+
+
 # --- claude-spend ------------------------------------------------------------------------------------
 
 SPEND = (
@@ -337,8 +591,9 @@ def test_claude_spend_needs_the_period(refuse: Refuse) -> None:
     assert refuse(SPEND, "spend.csv") == (
         "spend.csv: a Claude spend report has no dates (each row sums the range chosen in the console), so its "
         "month must be given: --period YYYY-MM (or the period on Upload).")
-    assert refuse(SPEND, "spend.csv", IngestOptions(period="April")) == (
-        "spend.csv: the period 'April' is not a month; write it as YYYY-MM, e.g. 2026-04.")
+    assert refuse(SPEND, "spend.csv", IngestOptions(period="2026-01..2026-03")) == (
+        "spend.csv: the period '2026-01..2026-03' is not one month, but a Claude spend report is read as one "
+        "month's spend: export each month's report and give its month, e.g. --period 2026-04.")
 
 
 def test_claude_spend_gives_one_cost_line_per_row(ingest: Ingest, rows: Rows) -> None:
@@ -417,6 +672,36 @@ def test_the_plans_jira_category_mapping_wins(ingest: Ingest, rows: Rows) -> Non
     ingest(JIRA, "Jira.csv", options)
     assert rows("support", "ticket_id, category", "ticket_id") == [
         ("OPS-412", "how_to"), ("OPS-413", "output_quality"), ("OPS-414", "allowed_use"), ("OPS-416", "how_to")]
+
+
+# The column names of a Jira export made in Spanish; Jira repeats Comment and Labels once per value
+JIRA_SPANISH = (
+    "Resumen,Clave de incidencia,Creada,Etiquetas,Etiquetas,Comentario,Comentario\n"
+    "Activar Copilot,OPS-412,02/Apr/26 9:14 AM,ai-rollout,how-to,Hecho,Gracias\n"
+    "Bucle de inicio de sesión,OPS-413,11/May/24 03:26 PM,,,,\n"
+)
+
+
+def test_a_jira_export_in_another_language_is_refused_saying_so_and_how_to_read_it(refuse: Refuse) -> None:
+    assert refuse(JIRA_SPANISH, "Jira.csv") == (
+        "Jira.csv: this looks like a Jira export in a language the jira-issues preset does not read: column "
+        "'Clave de incidencia' holds issue keys (OPS-412, …), and 'Etiquetas' and 'Comentario' repeat as Jira writes "
+        "a field of several values (one column per value), so the repeated names are not the problem. Export it "
+        "again with the language in your Jira profile set to English, which the preset reads; or map its columns "
+        "onto the support dataset yourself (it needs ticket_id, opened_at and category): on the command line "
+        "--map \"Clave de incidencia=ticket_id\" --map \"<its created date>=opened_at\" --map \"<its summary>=topic\" "
+        "--map \"<its issue type>=category\", or with the column mapping on the Upload page.")
+
+
+def test_repeated_columns_without_issue_keys_keep_the_usual_refusal(refuse: Refuse) -> None:
+    assert refuse("Name,Note,Note\nAnn,a,b\n", "notes.csv") == (
+        "notes.csv: columns 2 and 3 are both named 'Note'; rename one of them so every column has its own name.")
+
+
+def test_a_jira_export_missing_a_column_is_not_refused_for_its_repeated_labels(refuse: Refuse) -> None:
+    message = refuse("Summary,Issue key,Issue Type,Labels,Labels\nx,OPS-1,Bug,a,b\n", "jira.csv")
+    assert message == ("jira.csv: no dataset matches its columns. It looks like an export for the jira-issues preset "
+                       "(Jira issue export), but it lacks Created.")
 
 
 # --- servicenow-incidents ----------------------------------------------------------------------------

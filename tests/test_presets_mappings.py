@@ -130,9 +130,11 @@ def test_cli_claude_spend_needs_period_and_takes_it(tmp_path: Path) -> None:
     refused = cli("ingest", str(tmp_path / "spend.csv"), tmp_path=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr.startswith("spend.csv: a Claude spend report has no dates")
-    bad = cli("ingest", str(tmp_path / "spend.csv"), "--period", "2026-13", tmp_path=tmp_path)
-    assert bad.returncode == 2
-    assert "argument --period: '2026-13' is not a month; write it as YYYY-MM, e.g. 2026-04" in bad.stderr
+    months = cli("ingest", str(tmp_path / "spend.csv"), "--period", "2026-01..2026-03", tmp_path=tmp_path)
+    assert months.returncode == 1
+    assert months.stderr.startswith("spend.csv: the period '2026-01..2026-03' is not one month, but a Claude spend "
+                                    "report is read as one month's spend: export each month's report and give its "
+                                    "month, e.g. --period 2026-04.")
     stored = cli("ingest", str(tmp_path / "spend.csv"), "--preset", "claude-spend", "--period", "2026-04",
                  tmp_path=tmp_path)
     assert stored.returncode == 0, stored.stderr

@@ -11,7 +11,7 @@ import pytest
 from conftest import write_file
 
 from loaders.errors import InputError
-from loaders.presets.source import object_starts, probe_keys, read_json
+from loaders.presets.source import flatten, object_starts, probe_keys, read_json
 
 
 def test_object_starts_skips_braces_inside_strings_and_escaped_quotes() -> None:
@@ -28,6 +28,10 @@ def test_object_starts_skips_braces_inside_strings_and_escaped_quotes() -> None:
     pytest.param('[\n  {"day": "2026-04-01", "user_login": "a"}\n]', "json", ["day", "user_login"], id="array"),
     pytest.param('{\n "organization_id": "1",\n "day_totals": [{"day": "2026-04-01", "totals_by_feature": []}]\n}',
                  "json", ["organization_id", "day_totals", "day", "totals_by_feature"], id="wrapped"),
+    pytest.param('{"@odata.context": "c",\n "value": [{"reportRefreshDate": "2026-03-31", "userPrincipalName": "a"}],'
+                 ' "@odata.nextLink": "n"}', "json",
+                 ["@odata.context", "value", "@odata.nextLink", "reportRefreshDate", "userPrincipalName"],
+                 id="graph-page"),
     pytest.param("[]", "json", [], id="empty-array"),
     pytest.param("{broken", "json", [], id="broken"),
 ])
@@ -71,3 +75,22 @@ def test_json_that_is_not_utf8_is_refused(con: duckdb.DuckDBPyConnection, tmp_pa
     with pytest.raises(InputError) as refused:
         read_json(con, write_file(tmp_path, "x.json", '[{"a": "caf\xe9"}]'.encode("cp1252")), "x.json")
     assert str(refused.value) == "x.json: JSON must be UTF-8 text, but byte 11 is not; export the file again."
+
+
+def test_a_graph_page_is_unwrapped_and_flattened_to_text_columns(con: duckdb.DuckDBPyConnection,
+                                                                  tmp_path: Path) -> None:
+    page = {"@odata.context": "c", "value": [
+        {"userPrincipalName": "a@contoso.com", "reportRefreshDate": "2026-03-31",
+         "copilotActivityUserDetailsByPeriod": [{"reportPeriod": 30}]},
+        {"userPrincipalName": "b@contoso.com", "wordCopilotLastActivityDate": None, "odd \"key'": 1}]}
+    text = json.dumps(page, indent=1)
+    source = read_json(con, write_file(tmp_path, "page.json", text), "page.json")
+    assert source.headers == ["copilotActivityUserDetailsByPeriod", "reportRefreshDate", "userPrincipalName",
+                              "odd \"key'", "wordCopilotLastActivityDate"]
+    assert source.lines.tolist() == [4, 13]
+    flat = flatten(con, source, {"period": "j -> 'copilotActivityUserDetailsByPeriod' -> 0 ->> 'reportPeriod'"})
+    assert (flat.headers[-1], flat.is_json, source.is_json) == ("period", False, True)
+    assert con.execute(f"select * from {flat.table} order by pos").fetchall() == [
+        (0, '[{"reportPeriod":30}]', "2026-03-31", "a@contoso.com", None, None, "30"),
+        (1, None, None, "b@contoso.com", "1", None, None)]
+    assert flat.table in source.temp_tables

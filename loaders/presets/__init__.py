@@ -26,7 +26,7 @@ from loaders.presets.mappings import TABLES as MAPPING_TABLES
 from loaders.presets.mappings import check_overrides
 from loaders.presets.source import Source, drop, from_raw, probe_keys, read_json
 from loaders.read import RawFile, detect_format, read_file, scratch
-from loaders.schema import DATASETS
+from loaders.schema import DATASETS, normalise_header
 
 if TYPE_CHECKING:
     from loaders.ingest import IngestOptions
@@ -131,7 +131,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str,
         if chosen is None:
             opened = raw if raw is not None else read_file(con, path, name, sha256, options.sheet)
             try:
-                _refuse_near_miss(opened, scores, options)
+                _refuse_unread(con, opened, scores, options)
             except InputError:
                 drop(con, opened.temp_tables)
                 raise
@@ -158,13 +158,56 @@ def _canonical(raw: RawFile, scores: list[PresetScore]) -> Prepared:
     return Prepared(raw, None, raw.format, scores)
 
 
-def _refuse_near_miss(raw: RawFile, scores: list[PresetScore], options: IngestOptions) -> None:
-    """When no dataset matches either, say which preset the file almost is and what it lacks."""
-    near = scores[0] if scores and scores[0].score >= NEAR and not scores[0].excluded else None
-    if near is None:
-        return
+def _repeated(headers: list[str]) -> list[str]:
+    """Header names the file repeats (case, spaces and punctuation ignored), as first written, in file order."""
+    seen: dict[str, str] = {}
+    out: list[str] = []
+    for h in headers:
+        n = normalise_header(h)
+        if n and n in seen and seen[n] not in out:
+            out.append(seen[n])
+        seen.setdefault(n, h.strip())
+    return out
+
+
+def _refuse_unread(con: duckdb.DuckDBPyConnection, raw: RawFile, scores: list[PresetScore],
+                   options: IngestOptions) -> None:
+    """When no dataset matches either, say which preset the file almost is and what it lacks; or, for a Jira
+    export in another language, say so and how to read it. Otherwise the ingest's own refusal stands."""
     try:
         detect(raw.headers, raw.name, options.dataset, options.column_map)
+        return
     except InputError as e:
-        raise InputError(f"{e} It looks like an export for the {near.preset} preset ({near.label}), but it lacks "
-                         f"{', '.join(near.missing)}.") from e
+        refusal = e
+    repeated = _repeated(raw.headers)
+    near = scores[0] if scores and scores[0].score >= NEAR and not scores[0].excluded else None
+    if near is not None:
+        # Jira repeats columns by design (Labels, Labels): a repeated name is then never the reason
+        lead = f"{raw.name}: no dataset matches its columns." if repeated else str(refusal)
+        raise InputError(f"{lead} It looks like an export for the {near.preset} preset ({near.label}), but it lacks "
+                         f"{', '.join(near.missing)}.") from refusal
+    if repeated and not options.column_map and (keys := _issue_keys(con, raw)) is not None:
+        raise InputError(jira.other_language(raw.name, *keys, repeated)) from refusal
+
+
+def _issue_keys(con: duckdb.DuckDBPyConnection, raw: RawFile) -> tuple[str, str] | None:
+    """(header, first value) of the first column whose every filled cell is a Jira issue key, if any: a Jira
+    export says what it is by its keys in whatever language its headers are written."""
+    try:
+        source = from_raw(con, raw)
+    except InputError:  # a file that cannot be read is refused for that, by the ingest
+        return None
+    try:
+        n = len(source.headers)
+        if not n or not source.records:
+            return None
+        checks = ", ".join(
+            f"bool_and(regexp_full_match(v{i}, $key)) filter (where v{i} is not null), "
+            f"arg_min(v{i}, pos) filter (where v{i} is not null)" for i in range(n))
+        values = ", ".join(f"nullif(trim(c{i}), '') as v{i}" for i in range(n))
+        found = con.execute(f"select {checks} from (select pos, {values} from {source.table})",
+                            {"key": jira.ISSUE_KEY}).fetchone()
+    finally:  # only what was made here: the opened file's own tables go with it
+        drop(con, [t for t in source.temp_tables if t not in raw.temp_tables])
+    assert found is not None
+    return next(((source.headers[i], str(found[2 * i + 1])) for i in range(n) if found[2 * i]), None)

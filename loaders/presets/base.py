@@ -13,6 +13,7 @@ import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import duckdb
@@ -27,9 +28,11 @@ from loaders.schema import DATASETS, normalise_header
 from loaders.store import scalar
 from loaders.validate import sql_text
 
-Kind = Literal["table", "json"]
-FORMATS: dict[Kind, tuple[str, ...]] = {"table": ("csv", "xlsx", "parquet"), "json": ("json", "ndjson")}
-FORMAT_WORDS: dict[Kind, str] = {"table": "CSV (or XLSX)", "json": "JSON or NDJSON"}
+Kind = Literal["table", "json", "table_or_json"]
+FORMATS: dict[Kind, tuple[str, ...]] = {"table": ("csv", "xlsx", "parquet"), "json": ("json", "ndjson"),
+                                        "table_or_json": ("csv", "xlsx", "parquet", "json", "ndjson")}
+FORMAT_WORDS: dict[Kind, str] = {"table": "CSV (or XLSX)", "json": "JSON or NDJSON",
+                                 "table_or_json": "CSV (or XLSX), JSON or NDJSON"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ class Reshaped:
     rejects: str | None = None
     notes: list[str] = field(default_factory=list)
     empty: str = "the export has no records"
+    # The period the export states it covers (first and last day), when it states one (DESIGN.md §2
+    # Coverage); with it, an export of no rows is stored as evidence that nothing happened in that period.
+    period: tuple[date, date] | None = None
 
 
 @dataclass
@@ -272,6 +278,23 @@ def plain_number(expr: str) -> str:
             f"then regexp_replace({expr}, '[, \u00a0\u202f]', '', 'g') else {expr} end)")
 
 
+def stated_period(ctx: Context, ranges: str) -> tuple[tuple[date, date] | None, bool]:
+    """The stretch of days an export states it covers, from `ranges` (SQL selecting the first and last
+    day, `s` and `e`, of each period the export states; dates or null). Ranges that overlap or touch
+    are joined. Returns (first and last day, False); (None, False) when nothing is stated (a null, a
+    first day after its last, or a day outside 2000-2099 states nothing); (None, True) when the stated
+    periods leave days between them, so the file does not cover one stretch."""
+    first, last, gaps = ctx.query(f"""
+        with r as (select distinct s, e from ({ranges}) where s is not null and e is not null and s <= e
+                   and s >= date '2000-01-01' and e <= date '2099-12-31'),
+        g as (select s, e, max(e) over (order by s, e rows between unbounded preceding and 1 preceding) as reach
+              from r)
+        select min(s), max(e), count(*) filter (where s > reach + 1) from g""")[0]
+    if first is None or gaps:
+        return None, bool(gaps)
+    return (first, last), False
+
+
 # --- running a preset ----------------------------------------------------------------------------------
 
 def run(con: duckdb.DuckDBPyConnection, preset: Preset, source: Source, sha256: str, period: str | None,
@@ -302,8 +325,10 @@ def run(con: duckdb.DuckDBPyConnection, preset: Preset, source: Source, sha256: 
                                 "using (pos) order by r.pos")
             structural += [(int(source.lines[int(p)]), str(reason)) for p, reason, _ in refused]
             structural_raw += [str(raw) for _, _, raw in refused]
-        if not len(positions) and not structural:
-            raise InputError(f"{source.name}: read as {preset.label}, but there is nothing to store: {shaped.empty}.")
+        # with a period, stated or given, an export of no rows is evidence: nothing happened in that period
+        if not len(positions) and not structural and shaped.period is None and not period:
+            raise InputError(f"{source.name}: read as {preset.label}, but there is nothing to store: {shaped.empty}. "
+                             "To record that, give the period it covers (--period 2026-03, or the period on Upload).")
     except BaseException:
         drop(con, [final, *source.temp_tables])
         for f in source.temp_files:
@@ -321,7 +346,8 @@ def run(con: duckdb.DuckDBPyConnection, preset: Preset, source: Source, sha256: 
                    delimiter=source.delimiter, blank_lines=source.blank_lines,
                    lines=source.lines[positions] if len(positions) else np.empty(0, np.int64),
                    structural=structural, structural_raw=structural_raw, notes=notes,
-                   temp_tables=[*source.temp_tables, final], temp_files=list(source.temp_files))
+                   temp_tables=[*source.temp_tables, final], temp_files=list(source.temp_files),
+                   period=shaped.period)
 
 
 def _summary(preset: Preset, records: int, rows: int, dataset: str) -> str:

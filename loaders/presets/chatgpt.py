@@ -7,7 +7,7 @@ and parsed as data by DuckDB's JSON reader, never evaluated.
 
 from __future__ import annotations
 
-from loaders.presets.base import Context, Preset, Reshaped, Signature, cell, whole
+from loaders.presets.base import Context, Preset, Reshaped, Signature, cell, stated_period, whole
 from loaders.validate import sql_text
 
 # Python-literal text -> JSON text: single-quoted strings become double-quoted; True/False/None in a
@@ -15,6 +15,8 @@ from loaders.validate import sql_text
 _QUOTED = (r"""'([^'"\\]*)'""", r'"\1"')
 _WORDS = tuple((rf"([:\[,]\s*){word}\b", rf"\1{json_word}")
                for word, json_word in (("True", "true"), ("False", "false"), ("None", "null")))
+# user_status of a seat invited but not yet joined: its messages cell is empty
+PENDING = ("pending", "invited")
 BREAKDOWNS = (("model_to_messages", "model"), ("gpt_to_messages", "GPT"), ("tool_to_messages", "tool"),
               ("project_to_messages", "project"))
 
@@ -35,20 +37,38 @@ def parsed_counts(expr: str) -> str:
 
 def reshape(ctx: Context) -> Reshaped:
     src = ctx.source
-    email, start, end, messages = (cell(src.column(n)) for n in ("email", "period_start", "period_end", "messages"))
+    email, start, end, messages, status, active, first_day = (
+        cell(src.column(n)) for n in ("email", "period_start", "period_end", "messages", "user_status", "is_active",
+                                      "first_day_active_in_period"))
+    # An empty messages cell is a seat that sent none (a pending invitation has no count at all), unless the
+    # row itself says the user was active in the period: then the count is missing, not zero.
+    was_active = f"({whole(active)} = 1 or {first_day} is not null)"
+    ctx.params["chatgpt_pending"] = list(PENDING)
+    pending = f"coalesce(list_contains($chatgpt_pending, lower({status})), false)"
+    idle = f"({whole(messages)} = 0 or ({messages} is null and not coalesce({was_active}, false)))"
     rows = f"""
         select 'chatgpt:' || lower(coalesce({email}, '')) || ':' || coalesce({start}, '') || ':' ||
                coalesce({end}, '') as event_id,
                {start} as occurred_at, {email} as user_id,
                {ctx.mapped("chatgpt_use_case", "'chatgpt'")} as use_case, {messages} as interactions, pos, 0 as seq
         from {src.table} where {messages} is not null and {whole(messages)} is distinct from 0"""
-    problems = f"select pos, 'messages is empty' as reason from {src.table} where {messages} is null"
+    problems = (f"select pos, 'messages is empty, but the row says the user was active in the period "
+                f"(is_active, first_day_active_in_period); export the report again' as reason from {src.table} "
+                f"where {messages} is null and coalesce({was_active}, false)")
     notes: list[str] = []
-    inactive = ctx.query(f"select count(*) from {src.table} where {whole(messages)} = 0")[0][0]
+    inactive, invited = ctx.query(f"select count(*), count(*) filter (where {pending}) from {src.table} "
+                                  f"where {idle}")[0]
     if inactive:
         many = inactive != 1
-        notes.append(f"{inactive} seat{'s' if many else ''} sent no message in {'their' if many else 'its'} period: "
-                     f"counted as inactive seat{'s' if many else ''}, not stored.")
+        among = ("" if not invited else " (a pending invitation)" if not many else
+                 f" ({invited} of them {'pending invitations' if invited != 1 else 'a pending invitation'})")
+        notes.append(f"{inactive} seat{'s' if many else ''} sent no message in {'their' if many else 'its'} period"
+                     f"{among}: counted as inactive seat{'s' if many else ''}, not stored.")
+    covered, gap = stated_period(ctx, f"select try_cast({start} as date) as s, try_cast({end} as date) as e "
+                                      f"from {src.table}")
+    if gap:
+        notes.append("The periods of this export (period_start to period_end) leave days between them, so its "
+                     "coverage is taken from the dates of its rows.")
     for column, noun in BREAKDOWNS:
         i = src.column(column)
         if i is None:
@@ -66,7 +86,7 @@ def reshape(ctx: Context) -> Reshaped:
             notes.append(f"{len(bad)} {column} cell{'s' if len(bad) != 1 else ''} could not be read as a mapping of "
                          f"names to counts (line{'s' if len(bad) != 1 else ''} {lines}); "
                          f"{'they are' if len(bad) != 1 else 'it is'} not needed for the usage rows.")
-    return Reshaped(rows, problems, notes, empty="no seat sent a message in the period")
+    return Reshaped(rows, problems, notes, empty="no seat sent a message in the period", period=covered)
 
 
 PRESET = Preset(
@@ -89,7 +109,11 @@ PRESET = Preset(
     ),
     derives=(
         "one usage row per user and period with messages > 0, dated at the start of the period; seats with 0 "
-        "messages are counted in the report as inactive seats, not stored.",
+        "messages, or none written (a pending invitation), are counted in the report as inactive seats, not "
+        "stored. An empty messages cell on a row that says the user was active (is_active 1, or a "
+        "first_day_active_in_period) is rejected: the count is missing, not zero.",
+        "the import covers its periods, the first period_start to the last period_end, so an export in which no "
+        "seat sent a message is stored as 0 rows covering its period.",
         "event_id is a stable key (user, period): a re-export of the same period replaces these rows.",
     ),
     cannot=(

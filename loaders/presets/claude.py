@@ -23,7 +23,10 @@ def reshape(ctx: Context) -> Reshaped:
         raise InputError(f"{src.name}: a Claude spend report has no dates (each row sums the range chosen in the "
                          "console), so its month must be given: --period YYYY-MM (or the period on Upload).")
     if not PERIOD.match(ctx.period.strip()):
-        raise InputError(f"{src.name}: the period {ctx.period!r} is not a month; write it as YYYY-MM, e.g. 2026-04.")
+        # the spend of several months in one file cannot be told apart month by month
+        raise InputError(f"{src.name}: the period {ctx.period.strip()!r} is not one month, but a Claude spend report "
+                         "is read as one month's spend: export each month's report and give its month, e.g. "
+                         "--period 2026-04.")
     ctx.params["period"] = ctx.period.strip()
     email, product, model = cell(src.column(*EMAIL)), cell(src.column("product")), cell(src.column("model"))
     net, gross = cell(src.column(*NET)), cell(src.column(*GROSS))

@@ -8,14 +8,46 @@ but saved files are still worth reading). Every count becomes `interactions` of 
 
 from __future__ import annotations
 
-from loaders.presets.base import Context, Preset, Reshaped, Signature, key_sql, whole
+from datetime import date
+
+from loaders.presets.base import Context, Preset, Reshaped, Signature, key_sql, stated_period, whole
 
 FEATURES = "coalesce(json_extract(j, '$.totals_by_feature[*]'), [])"
+# A day of the legacy usage API (/copilot/usage): flat day totals, no totals_by_feature
+USAGE_DAY = ("json_type(j) = 'OBJECT' and (j ->> 'day') is not null and (j -> 'totals_by_feature') is null and "
+             "((j -> 'total_suggestions_count') is not null or (j -> 'total_acceptances_count') is not null or "
+             "(j -> 'total_chat_turns') is not null)")
 
 
 def _count(expr: str) -> str:
     """A JSON count as text, 0 when absent; anything but a whole number stays as written (then rejected)."""
     return f"coalesce(nullif(trim({expr}), ''), '0')"
+
+
+def _discarded(generated: str, accepted: str) -> str:
+    """SQL: generated − accepted, never below 0, as text; a count that is not a whole number as written (then
+    rejected by validation)."""
+    return (f"case when {whole(generated)} is not null and {whole(accepted)} is not null "
+            f"then cast(greatest({whole(generated)} - {whole(accepted)}, 0) as varchar) "
+            f"when {whole(generated)} is null then {generated} else {accepted} end")
+
+
+def _stated_period(ctx: Context, day: str) -> tuple[tuple[date, date] | None, list[str]]:
+    """The report period the export states (`report_start_day` … `report_end_day`, on each record or on the
+    report that wraps it), stretched to the days of its records; none for the legacy APIs, which state none."""
+    def stated(key: str) -> str:
+        return f"try_cast(coalesce(nullif(trim(j ->> '{key}'), ''), nullif(trim(w ->> '{key}'), '')) as date)"
+
+    covered, gap = stated_period(ctx, f"""
+        with st as (select {stated("report_start_day")} as s, {stated("report_end_day")} as e,
+                           try_cast(left(trim({day}), 10) as date) as d
+                    from {ctx.source.table} where json_type(j) = 'OBJECT')
+        select s, e from st
+        union all
+        select d, d from st where exists (select 1 from st where s is not null and e is not null)""")
+    notes = ["The report periods in this file (report_start_day to report_end_day) leave days between them, so "
+             "its coverage is taken from the dates of its rows."] if gap else []
+    return covered, notes
 
 
 def _record_problems(src: str, who: str | None) -> str:
@@ -53,10 +85,7 @@ def _feature_rows(ctx: Context, records: str, user: str, key_prefix: str) -> tup
         select pos, 3 * k as seq, day, who, org, feature, 'accepted' as action, acc as n
         from counts where {feature_key} = 'code_completion'
         union all
-        select pos, 3 * k + 1, day, who, org, feature, 'discarded',
-               case when {whole("gen")} is not null and {whole("acc")} is not null
-                    then cast(greatest({whole("gen")} - {whole("acc")}, 0) as varchar)
-                    when {whole("gen")} is null then gen else acc end
+        select pos, 3 * k + 1, day, who, org, feature, 'discarded', {_discarded("gen", "acc")}
         from counts where {feature_key} = 'code_completion'
         union all
         -- a feature without user-initiated interactions (agent_edit) counts its generated code instead
@@ -80,12 +109,15 @@ def reshape_users(ctx: Context) -> Reshaped:
         select pos, j, trim(j ->> 'day') as day, lower(trim(j ->> 'user_login')) as who, '' as org
         from {src} where json_type(j) = 'OBJECT'),"""
     ctes, select = _feature_rows(ctx, "records", "who", "'github-copilot:' || who")
-    return Reshaped(records + ctes + select, _record_problems(src, "user_login"),
-                    empty="no user had Copilot activity (every count is 0)")
+    covered, notes = _stated_period(ctx, "j ->> 'day'")
+    return Reshaped(records + ctes + select, _record_problems(src, "user_login"), notes,
+                    empty="no user had Copilot activity (every count is 0)", period=covered)
 
 
 def _legacy_rows(ctx: Context, src: str) -> tuple[str, str]:
-    """Legacy per-day metrics: completions summed over editors, models and languages; chats from total_chats."""
+    """The legacy APIs, one record per day. Metrics (/copilot/metrics): completions summed over editors, models
+    and languages; chats from total_chats. Usage (/copilot/usage): the day's totals of suggestions, acceptances
+    and chat turns (its breakdown splits the same counts by language and editor, so it is not added)."""
     comp = "$.copilot_ide_code_completions.editors[*].models[*].languages[*]"
 
     def total(paths: list[str]) -> str:
@@ -103,15 +135,17 @@ def _legacy_rows(ctx: Context, src: str) -> tuple[str, str]:
       legacy as (
         select pos, trim(j ->> 'date') as day, {acc} as acc, {sugg} as sugg, {chats} as chats
         from {src} where json_type(j) = 'OBJECT' and j ->> 'date' is not null and j ->> 'day' is null),
+      usage_days as (
+        select pos, trim(j ->> 'day') as day, {_count("j ->> 'total_acceptances_count'")} as acc,
+               {_count("j ->> 'total_suggestions_count'")} as sugg, {_count("j ->> 'total_chat_turns'")} as chats
+        from {src} where {USAGE_DAY}),
+      legacy_days as (select * from legacy union all select * from usage_days),
       legacy_out as (
-        select pos, 0 as seq, day, 'code_completion' as feature, 'accepted' as action, acc as n from legacy
+        select pos, 0 as seq, day, 'code_completion' as feature, 'accepted' as action, acc as n from legacy_days
         union all
-        select pos, 1, day, 'code_completion', 'discarded',
-               case when {whole("sugg")} is not null and {whole("acc")} is not null
-                    then cast(greatest({whole("sugg")} - {whole("acc")}, 0) as varchar)
-                    when {whole("sugg")} is null then sugg else acc end from legacy
+        select pos, 1, day, 'code_completion', 'discarded', {_discarded("sugg", "acc")} from legacy_days
         union all
-        select pos, 2, day, 'chat', null, chats from legacy)"""
+        select pos, 2, day, 'chat', null, chats from legacy_days)"""
     select = f"""
     select 'github-copilot-org::' || day || ':' || feature || coalesce(':' || action, '') as event_id,
            day as occurred_at, 'organisation' as user_id, {ctx.mapped("copilot_use_case", "feature")} as use_case,
@@ -139,7 +173,9 @@ def reshape_org(ctx: Context) -> Reshaped:
         union all
         select * from ({_record_problems(src, None)}) where reason not in ('the record has no day',
             'the record is not a JSON object') and pos in (select pos from {src} where j ->> 'day' is not null)"""
-    return Reshaped(rows, problems, [], empty="the report has no Copilot activity (every count is 0)")
+    covered, notes = _stated_period(ctx, "coalesce(j ->> 'day', j ->> 'date')")
+    return Reshaped(rows, problems, notes, empty="the report has no Copilot activity (every count is 0)",
+                    period=covered)
 
 
 USERS = Preset(
@@ -175,6 +211,8 @@ USERS = Preset(
         "these rows instead of adding to them.",
         "rows of 0 interactions are not written; copilot_cli is counted once, from totals_by_cli, when a record "
         "also lists it as a feature.",
+        "the import covers the report's `report_start_day` to `report_end_day` (and every day it has a record "
+        "of), so a report in which nobody used Copilot is stored as 0 rows covering its days.",
     ),
     cannot=(
         "review outcomes — quality metrics other than the acceptance rate need a review log.",
@@ -195,29 +233,39 @@ ORG = Preset(
     kind="json",
     console=("GitHub's Copilot usage metrics API: `GET /orgs/{org}/copilot/metrics/reports/organization-28-day/"
              "latest` (or `enterprise-28-day` under `/enterprises/{enterprise}`), then the file behind its download "
-             "links (`day_totals[]`); or a file saved from the legacy `GET /orgs/{org}/copilot/metrics` API."),
+             "links (`day_totals[]`); or a file saved from the legacy `GET /orgs/{org}/copilot/metrics` or "
+             "`GET /orgs/{org}/copilot/usage` API."),
     signature=Signature(
         required=(("day", "date"), ("totals_by_feature", "daily_active_users", "copilot_ide_code_completions",
-                                    "copilot_ide_chat", "copilot_dotcom_chat")),
+                                    "copilot_ide_chat", "copilot_dotcom_chat", "total_engaged_users",
+                                    "total_suggestions_count", "total_acceptances_count", "total_chat_turns")),
         optional=("day_totals", "organization_id", "enterprise_id", "weekly_active_users", "monthly_active_users",
-                  "pull_requests", "total_active_users", "total_engaged_users", "code_generation_activity_count"),
+                  "pull_requests", "total_active_users", "code_generation_activity_count", "report_start_day",
+                  "report_end_day", "breakdown", "total_active_chat_users"),
         excluded=("user_login",),
     ),
     fills=(
         ("event_id", "`github-copilot-org:` organisation id · day · feature · action"),
-        ("occurred_at", "`day` of each `day_totals` entry (legacy: `date`)"),
+        ("occurred_at", "`day` of each `day_totals` entry (legacy metrics: `date`; legacy usage: `day`)"),
         ("user_id", "`organisation` on every row"),
         ("use_case", "`totals_by_feature[].feature` through mapping copilot_use_case; `copilot_cli` for "
                      "`totals_by_cli`; legacy: `code_completion` and `chat`"),
-        ("interactions", "as github-copilot-users; legacy: `total_code_acceptances` (accepted) and "
-                         "`total_code_suggestions` − `total_code_acceptances` (discarded) summed over editors, "
-                         "models and languages, and `total_chats` of IDE and github.com chat"),
+        ("interactions", "as github-copilot-users; legacy metrics: `total_code_acceptances` (accepted) and "
+                         "`total_code_suggestions` − `total_code_acceptances` (discarded, never below 0) summed "
+                         "over editors, models and languages, and `total_chats` of IDE and github.com chat; legacy "
+                         "usage: the day's `total_acceptances_count` (accepted), `total_suggestions_count` − "
+                         "`total_acceptances_count` (discarded, never below 0) and `total_chat_turns` (chat)"),
         ("output_action", "`accepted` / `discarded` for code completion, empty otherwise"),
     ),
     derives=(
         "the feature rule of github-copilot-users, applied to each day of the report.",
         "event_id is a stable key (organisation, day, feature, action): overlapping 28-day reports replace rows "
-        "instead of adding to them. Legacy files carry no organisation id.",
+        "instead of adding to them. Legacy files carry no organisation id, and the legacy metrics and usage "
+        "files of the same day share keys: loading both keeps the later one, not their sum.",
+        "legacy usage: each day's totals, not its `breakdown[]` by language and editor, which splits the same "
+        "counts (adding it would count them twice).",
+        "the import covers the report's `report_start_day` to `report_end_day` where the file states them (the "
+        "legacy files do not: they cover the whole months of their days).",
     ),
     cannot=(
         "user-level metrics — every row's user is `organisation`, so active users, activation, heavy-user "

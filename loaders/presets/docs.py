@@ -17,7 +17,8 @@ PRESETS_DOC = ROOT / "docs" / "presets.md"
 def _recognised(p: Preset) -> str:
     groups = "; ".join(" or ".join(f"`{h}`" for h in group) if len(group) <= 4 else
                        f"one of {len(group)} such as `{group[0]}`" for group in p.signature.required)
-    text = f"Recognised by {'its keys' if p.kind == 'json' else 'its columns'}: {groups}."
+    by = {"json": "its keys", "table": "its columns", "table_or_json": "its columns (JSON: its keys)"}[p.kind]
+    text = f"Recognised by {by}: {groups}."
     if p.signature.excluded:
         text += " Not when it has " + " or ".join(f"`{e}`" for e in p.signature.excluded) + "."
     return text

@@ -8,6 +8,24 @@ from __future__ import annotations
 
 from loaders.presets.base import Context, Preset, Reshaped, Signature, cell, jira_timestamp, plain_number
 
+# An issue key (OPS-412): the project key, a hyphen, the issue's number. It reads the same in every language.
+ISSUE_KEY = r"[A-Z][A-Z0-9_]+-[0-9]+"
+
+
+def other_language(name: str, key_column: str, example: str, repeated: list[str]) -> str:
+    """The refusal of a Jira export whose headers are in a language the preset does not read: what it is,
+    and the two ways to import it."""
+    shown = " and ".join(repr(h) for h in repeated[:3])
+    return (
+        f"{name}: this looks like a Jira export in a language the jira-issues preset does not read: column "
+        f"{key_column!r} holds issue keys ({example}, …), and {shown} {'repeat' if len(repeated) > 1 else 'repeats'} "
+        "as Jira writes a field of several values (one column per value), so the repeated names are not the "
+        "problem. Export it again with the language in your Jira profile set to English, which the preset reads; "
+        "or map its columns onto the support dataset yourself (it needs ticket_id, opened_at and category): on "
+        f"the command line --map \"{key_column}=ticket_id\" --map \"<its created date>=opened_at\" "
+        "--map \"<its summary>=topic\" --map \"<its issue type>=category\", or with the column mapping on the "
+        "Upload page.")
+
 
 def reshape(ctx: Context) -> Reshaped:
     src = ctx.source

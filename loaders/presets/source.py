@@ -3,10 +3,11 @@
 Table-shaped exports (CSV, XLSX, Parquet) go through loaders.read exactly like a canonical upload
 (encodings, delimiters, ragged rows, line numbers) and land in a table of text columns c0..cN.
 JSON exports are read here, because the admin consoles write shapes loaders.read does not take:
-NDJSON, a JSON array, or one object wrapping the records (`{"day_totals": [...]}`), each possibly
-pretty-printed. Either way a record's position `pos` indexes `lines`, the physical line where the
-record starts in the file (header = line 1; NDJSON: the line; a JSON document: the line of the
-record's opening brace).
+NDJSON, a JSON array, or one object wrapping the records (GitHub's `{"day_totals": [...]}`, Microsoft
+Graph's `{"value": [...], "@odata.nextLink": ...}`), each possibly pretty-printed. Either way a
+record's position `pos` indexes `lines`, the physical line where the record starts in the file
+(header = line 1; NDJSON: the line; a JSON document: the line of the record's opening brace).
+`flatten` lays JSON records out as columns, for a preset that reads an export as CSV or JSON.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from loaders.store import scalar
 if TYPE_CHECKING:
     import numpy as np
 
-# Keys whose value is an array of the records themselves (GitHub's report files wrap them so).
-WRAPPERS = ("day_totals",)
+# Keys whose value is an array of the records themselves: GitHub's report files wrap them in `day_totals`,
+# Microsoft Graph's JSON reports in `value` (one page of the report; `@odata.nextLink` names the next).
+WRAPPERS = ("day_totals", "value")
 RAW_LIMIT = 2000  # characters of a record kept with its reject
 
 
@@ -50,10 +52,12 @@ class Source:
     notes: list[str] = field(default_factory=list)
     temp_tables: list[str] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    flat: bool = False  # JSON records laid out as text columns (see `flatten`)
 
     @property
     def is_json(self) -> bool:
-        return self.format in ("json", "ndjson")
+        """The records are JSON objects in column `j` (not yet laid out as columns)."""
+        return self.format in ("json", "ndjson") and not self.flat
 
     def columns(self, *names: str) -> list[int]:
         """Indices of every column whose header is one of `names` (case, spaces and punctuation ignored)."""
@@ -145,8 +149,8 @@ def _is_ndjson(text: str) -> bool:
 
 def probe_keys(path: Path, name: str) -> tuple[str, list[str]]:
     """The JSON shape of an export, cheaply: its form ("ndjson", "json") and the keys of its first
-    record, with the keys of the first record it wraps (under `day_totals`). Nothing is evaluated:
-    the text is parsed as JSON data."""
+    record, with the keys of the first record it wraps (under `day_totals` or `value`). Nothing is
+    evaluated: the text is parsed as JSON data."""
     _, text = _text(path, name)
     body = text.lstrip()
     first: object = None
@@ -243,6 +247,25 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
     return Source(name, form, table, keys, np.asarray(lines, dtype=np.int64), records, encoding="UTF-8",
                   blank_lines=blank, structural=structural, structural_raw=structural_raw, notes=notes,
                   temp_tables=[table])
+
+
+def flatten(con: duckdb.DuckDBPyConnection, source: Source, derived: dict[str, str] | None = None) -> Source:
+    """A JSON export's records laid out like a table-shaped export, so one reshape reads both: a text
+    column per key (a nested value as its JSON text), then one per `derived` entry (name -> SQL over the
+    record `j`), with the same `pos` and lines. Records that are not JSON objects are left out (the preset
+    rejects them from the records themselves). The new table goes with the export's temp tables."""
+    extra = derived or {}
+    # the keys are the file's own text: bound as parameters, never written into the SQL
+    paths = ['$."' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in source.headers]
+    cols = [f"case when json_type(j -> ?) in ('OBJECT', 'ARRAY') then cast(j -> ? as varchar) else j ->> ? end as c{i}"
+            for i in range(len(paths))]
+    cols += [f"cast({expr} as varchar) as c{len(paths) + i}" for i, expr in enumerate(extra.values())]
+    table = next_table()
+    con.execute(f"create temp table {table} as select pos, {', '.join(cols) or 'null as c0'} from {source.table} "
+                "where json_type(j) = 'OBJECT' order by pos", [p for p in paths for _ in range(3)])
+    source.temp_tables.append(table)
+    return Source(source.name, source.format, table, [*source.headers, *extra], source.lines, source.records,
+                  encoding=source.encoding, flat=True)
 
 
 def _document_lines(con: duckdb.DuckDBPyConnection, data: bytes, table: str, records: int

@@ -93,6 +93,8 @@ PRESET = Preset(
         "tickets per user) only where it uses the same names.",
         "which tickets concern the AI tool — export only the tool's project or a filter for it.",
         "handling time beyond logged work — Time Spent is what people logged.",
+        "column names in another language — the preset reads the English names Jira writes when your Jira "
+        "language is English; an export in another language is refused, saying how to import it.",
     ),
     tables=("jira_category",),
     reshape=reshape,

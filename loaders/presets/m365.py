@@ -208,6 +208,9 @@ PRESET = Preset(
         "output actions and review outcomes — quality metrics need a review log.",
         "minutes saved and cost.",
         "unlicensed Copilot Chat use — the report lists licensed users only.",
+        "from Graph's JSON, the apps of report version v2 only (Copilot Chat work and web, Microsoft 365 app, Edge, "
+        "agents) — their JSON fields are not documented, so the JSON gives the eight apps of version v1; export "
+        "the report as CSV to read them.",
     ),
     tables=("m365_use_case",),
     reshape=reshape,

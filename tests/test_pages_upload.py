@@ -339,6 +339,18 @@ def test_a_sheet_that_cannot_be_imported_says_why(empty_db: Path) -> None:
     assert at.button(key="upload_import").disabled
 
 
+def test_a_workbook_whose_first_sheet_is_empty_can_be_read_from_another(empty_db: Path) -> None:
+    at = _upload(("march.xlsx", workbook({"Cover": [], "Usage": usage_rows()})))
+    (file_id,) = _ids(at)
+    assert texts(at.warning) == ("march.xlsx: sheet 'Cover' is empty; choose the sheet that holds the export (the "
+                                 "workbook has 'Cover', 'Usage').")
+    assert at.button(key="upload_import").disabled
+    at.selectbox(key=f"upload_sheet_{file_id}").set_value("Usage")
+    run(at)
+    assert not at.warning
+    assert at.button(key="upload_import").label == "Import 1 file"
+
+
 def test_a_workbook_of_one_sheet_and_a_csv_have_no_sheet_box(empty_db: Path) -> None:
     at = _upload(("usage.xlsx", workbook({"Sheet1": usage_rows()})), ("usage.csv", USAGE))
     assert not _sheet_boxes(at)

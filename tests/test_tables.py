@@ -86,6 +86,15 @@ def test_a_chosen_sheet_is_read_with_its_own_row_numbers(ingest: Ingest, rows: R
     assert rows("roster", "user_id, access_granted_on") == [("ann", dt.date(2026, 3, 1)), ("cy", dt.date(2026, 3, 4))]
 
 
+def test_a_chosen_sheet_is_read_when_the_dataset_is_chosen_too(ingest: Ingest, rows: Rows) -> None:
+    sheets = {"Usage": usage_rows(), "Staff": [["login", "team", "since"], ["ann", "legal", "2026-03-01"]]}
+    options = IngestOptions(sheet="Staff", dataset="roster",
+                            column_map={"login": "user_id", "team": "department", "since": "access_granted_on"})
+    report = ingest(workbook(sheets), "staff.xlsx", options)
+    assert (report.dataset, report.notes[0]) == ("roster", "Read sheet 'Staff'; not read: 'Usage'.")
+    assert rows("roster", "user_id, department") == [("ann", "legal")]
+
+
 def test_a_workbook_of_one_sheet_says_it_read_the_first(ingest: Ingest) -> None:
     report = ingest(workbook({"Sheet1": usage_rows()}), "usage.xlsx", IngestOptions(sheet="Sheet1"))
     assert report.notes[0] == "Read from the first sheet; row numbers are the sheet's rows."

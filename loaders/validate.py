@@ -179,7 +179,8 @@ def _timestamp(iso: str) -> str:
 
 def _bad_date_reason(v: str, real: str) -> str:
     """SQL: why a value shaped like a date is not one (read for rejected rows only)."""
-    return (f"(case when regexp_full_match({v}, {sql_text(ANY_OFFSET)}) then {_quoted(v)} || "
+    return (f"(case when regexp_full_match({v}, {sql_text(ISO_FULL)}) then {_quoted(v)} || ' is not a real {real}' "
+            f"when regexp_full_match({v}, {sql_text(ANY_OFFSET)}) then {_quoted(v)} || "
             "' has an offset beyond ±14:00 or with minutes of 60 or more; write an offset from -14:00 to +14:00' "
             f"when regexp_matches({v}, {sql_text(TRAILING_TEXT)}) then {_quoted(v)} || "
             "' has text after the time; time zone names are not read; write an offset such as -08:00' "

@@ -165,7 +165,7 @@ def detect(headers: list[str], name: str, dataset: str | None = None,
 
     Raises InputError naming the file when no dataset has all its required columns.
     """
-    _check_headers(headers, name)
+    _check_headers(headers, name, user_map)
     if dataset is not None and dataset not in DATASETS:
         raise InputError(f"{name}: unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}.")
     scores = sorted((score(headers, d, user_map if dataset in (None, d.name) else None)
@@ -195,13 +195,18 @@ def detect(headers: list[str], name: str, dataset: str | None = None,
                          explicit_dataset=dataset is not None)
 
 
-def _check_headers(headers: list[str], name: str) -> None:
+def _check_headers(headers: list[str], name: str, user_map: dict[str, str] | None = None) -> None:
+    """Refuse two columns of one name when that name would be read: the rows could not say which is meant.
+
+    Exports repeat some columns by design (Jira writes Labels, Comment, Watchers, Sprint once per value);
+    a repeated name that no dataset reads and no --map names is simply not used."""
+    claimed = {k for d in DATASETS.values() for k in _lookup(d)} | {normalise_header(s) for s in (user_map or {})}
     seen: dict[str, int] = {}
     for i, h in enumerate(headers):
         n = normalise_header(h)
         if not n:
             continue
-        if n in seen:
+        if n in seen and n in claimed:
             j = seen[n]
             if headers[j].strip() == h.strip():
                 raise InputError(f"{name}: columns {j + 1} and {i + 1} are both named '{h.strip()}'; rename one of "
@@ -209,4 +214,4 @@ def _check_headers(headers: list[str], name: str) -> None:
             raise InputError(f"{name}: columns {j + 1} ('{headers[j].strip()}') and {i + 1} ('{h.strip()}') have the "
                              "same name once case and spaces are ignored; rename one of them so every column has "
                              "its own name.")
-        seen[n] = i
+        seen.setdefault(n, i)

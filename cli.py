@@ -56,7 +56,7 @@ def _period(text: str) -> str:
     try:
         parse_period(text, "--period")
     except InputError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix("--period: ")) from e
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--period ")) from e
     return text.strip()
 
 

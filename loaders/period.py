@@ -51,11 +51,11 @@ def whole_months(first: date, last: date) -> Period:
 def _month(text: str, what: str) -> date:
     found = _MONTH.fullmatch(text.strip())
     if not found or not 1 <= int(found[2]) <= 12:
-        raise InputError(f"{what}: {text.strip()!r} is not a month; write YYYY-MM (e.g. 2026-03) or a range "
+        raise InputError(f"{what} {text.strip()!r} is not a month; write YYYY-MM (e.g. 2026-03) or a range "
                          "YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03).")
     year = int(found[1])
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(f"{what}: {text.strip()!r} is outside the plausible years ({FIRST_YEAR} to {LAST_YEAR}).")
+        raise InputError(f"{what} {text.strip()!r} is outside the plausible years ({FIRST_YEAR} to {LAST_YEAR}).")
     return date(year, int(found[2]), 1)
 
 
@@ -65,5 +65,5 @@ def parse_period(text: str, what: str = "the period") -> Period:
     first = _month(first_text, what)
     last = _month(last_text, what) if sep else first
     if last < first:
-        raise InputError(f"{what}: {text.strip()!r} ends before it starts; write the earlier month first.")
+        raise InputError(f"{what} {text.strip()!r} ends before it starts; write the earlier month first.")
     return whole_months(first, last)

@@ -34,14 +34,14 @@ def test_a_period_is_read_as_whole_months() -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("2026-13", "the period: '2026-13' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+    ("2026-13", "the period '2026-13' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
                 "(e.g. 2026-01..2026-03)."),
-    ("March", "the period: 'March' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+    ("March", "the period 'March' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
               "(e.g. 2026-01..2026-03)."),
-    ("2026-03..", "the period: '' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+    ("2026-03..", "the period '' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
                   "(e.g. 2026-01..2026-03)."),
-    ("9999-01", "the period: '9999-01' is outside the plausible years (2000 to 2099)."),
-    ("2026-03..2026-01", "the period: '2026-03..2026-01' ends before it starts; write the earlier month first."),
+    ("9999-01", "the period '9999-01' is outside the plausible years (2000 to 2099)."),
+    ("2026-03..2026-01", "the period '2026-03..2026-01' ends before it starts; write the earlier month first."),
 ])
 def test_a_bad_period_is_refused_saying_how_to_write_it(text: str, message: str) -> None:
     with pytest.raises(InputError) as e:
@@ -105,7 +105,7 @@ def test_rows_outside_a_given_period_are_stored_and_named(ingest: Ingest) -> Non
 
 def test_a_bad_period_refuses_the_file_before_reading_it(refuse: Refuse) -> None:
     assert refuse(INCIDENTS, "incidents.csv", IngestOptions(period="2026-3")) == (
-        "incidents.csv: the period: '2026-3' is not a month; write YYYY-MM (e.g. 2026-03) or a range "
+        "incidents.csv: the period '2026-3' is not a month; write YYYY-MM (e.g. 2026-03) or a range "
         "YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03).")
 
 

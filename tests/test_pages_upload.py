@@ -190,8 +190,8 @@ def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_an
     for headline in (
         "**Import preset: github-copilot-users** (GitHub Copilot user-level usage report) — detected, score 85% (3 of "
         "3 identifying and 0 of 9 other columns found); no canonical dataset matches its columns.",
-        "**Import preset: m365-copilot-usage** (Microsoft 365 Copilot usage (user detail)) — detected, score 93.6% (2 "
-        "of 2 identifying and 4 of 7 other columns found); the best canonical dataset, roster, scores 28.3%.",
+        "**Import preset: m365-copilot-usage** (Microsoft 365 Copilot usage (user detail)) — detected, score 91.7% (2 "
+        "of 2 identifying and 4 of 9 other columns found); the best canonical dataset, roster, scores 28.3%.",
         "**Import preset: jira-issues** (Jira issue export) — detected, score 91.8% (4 of 4 identifying and 5 of 11 "
         "other columns found); the best canonical dataset, support, scores 97%.",
         "**Import preset: moodle-completion** (Moodle course completion report) — detected, score 100% (3 of 3 "
@@ -261,7 +261,7 @@ def test_claude_spend_is_refused_until_its_period_is_given(empty_db: Path) -> No
     at.text_input(key=f"upload_period_{spend}").set_value("April")
     run(at)
     assert texts(at.warning) == (
-        "spend.csv: the period: 'April' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
+        "spend.csv: the period 'April' is not a month; write YYYY-MM (e.g. 2026-03) or a range YYYY-MM..YYYY-MM "
         "(e.g. 2026-01..2026-03).")
     at.text_input(key=f"upload_period_{spend}").set_value("2026-04")
     run(at)
@@ -286,7 +286,7 @@ def test_a_file_a_preset_reads_has_no_column_mapping_editor(empty_db: Path) -> N
     at.selectbox(key=f"upload_preset_{file_id}").set_value("none")
     run(at)
     assert texts(at.warning).startswith("CopilotActivityUserDetail.csv: no dataset matches its columns")
-    assert ("Read without a preset, as chosen; the m365-copilot-usage preset fits this file with a score of 93.6%."
+    assert ("Read without a preset, as chosen; the m365-copilot-usage preset fits this file with a score of 91.7%."
             in texts(at.caption))
     at.selectbox(key=f"upload_dataset_{file_id}").set_value("usage")
     run(at)

@@ -85,11 +85,20 @@ def report(paths: list[str], out: IO[str] | None = None) -> None:
             stamp = _stamp(path)
             digest, scan = read_ahead(Path(path))
             if stamp is not None and _stamp(path) == stamp:
-                found.update(stamp=stamp, sha256=digest, scan=asdict(scan))
+                found.update(stamp=stamp, sha256=digest, scan=_fields(scan))
         except Exception:  # the importer reads the file itself and reports any error
             pass
         out.write(json.dumps(found) + "\n")
         out.flush()
+
+
+# What the scan says of bytes above 0x7F (loaders.scan), at its values for a file without any: left out of
+# the report then, so that of an ASCII export (most of them) is what it always was; Scan(**fields) puts them back.
+_ASCII = {"non_ascii": False, "multibyte": False, "invalid": 0, "invalid_at": None}
+
+
+def _fields(scan: Scan) -> dict[str, object]:
+    return {k: v for k, v in asdict(scan).items() if k not in _ASCII or _ASCII[k] != v}
 
 
 class _Helper:

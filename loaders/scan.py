@@ -2,7 +2,9 @@
 
 A record ends at an LF outside quotes (an even number of quote characters before it), so line
 numbers survive quoted newlines and blank lines. The same pass counts CRLF endings and blank
-lines, tells whether the file ends inside quotes, and whether any cell may need trimming.
+lines, tells whether the file ends inside quotes, whether any cell may need trimming, and what
+the bytes above 0x7F are: none, valid UTF-8 sequences, or bytes that are not UTF-8 (the reader
+decides the encoding from that, DESIGN.md §2 "Encoding and shape").
 
 numpy is imported by the functions that use it: the read-ahead's helper process imports it to scan,
 while the importer itself, handed the scan, never needs it for a clean file.
@@ -36,8 +38,12 @@ class Scan:
     crlf: int = 0            # record ends written CRLF (the others are LF)
     ends: int = 0            # record ends (LFs outside quotes)
     padded: bool = True      # some data cell may start or end with whitespace, or be quoted (so maybe '')
+    non_ascii: bool = False  # some byte is above 0x7F
+    multibyte: bool = False  # some bytes form a valid multi-byte UTF-8 sequence
+    invalid: int = 0         # bytes that are not part of a valid UTF-8 sequence
     newlines: np.ndarray | None = None       # byte offsets of every LF
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
+    invalid_at: np.ndarray | None = None     # byte offsets of the bytes that are not valid UTF-8
 
 
 def scan_file(path: Path, positions: bool = False) -> Scan:
@@ -58,8 +64,10 @@ def scan_chunks(chunks: Iterable[bytes | memoryview], positions: bool = False) -
     last: int | None = None       # the previous boundary, carried across chunks
     last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
     padded = False
+    utf8 = Utf8Check(positions)
     for chunk in chunks:
         buf = np.frombuffer(chunk, dtype=np.uint8)
+        utf8.feed(buf, offset)
         # LF, CR, tab, space and the quote (with the other control bytes and '!'): one pass for all
         low = np.flatnonzero(buf <= 34)
         kinds = buf[low]
@@ -98,12 +106,129 @@ def scan_chunks(chunks: Iterable[bytes | memoryview], positions: bool = False) -
     if tail and positions:
         starts_parts.append(np.array([last + 1], dtype=np.int64))  # type: ignore[operator]
     records = max(boundaries - 1, 0) + (1 if tail else 0)
-    found = Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries, padded=padded or quotes > 0)
+    utf8.finish(size)
+    found = Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries, padded=padded or quotes > 0,
+                 non_ascii=utf8.non_ascii, multibyte=utf8.multibyte, invalid=utf8.invalid)
     if positions:
         found.newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
         starts = np.concatenate(starts_parts) if starts_parts else np.empty(0, np.int64)
         found.record_starts = starts.astype(np.int64)
+        found.invalid_at = utf8.invalid_positions()
     return found
+
+
+UTF8_SLICE = 1 << 22  # 4 MiB: the UTF-8 check's working set (8 bytes per byte above 0x7F) stays small
+
+
+@cache
+def _utf8_lengths() -> np.ndarray:
+    """For each byte value above 0x7F, the length of the UTF-8 sequence it starts: 2 to 4 for a lead byte, 0
+    for a continuation byte (0x80-0xBF), 1 for a byte that never appears in UTF-8 (0xC0, 0xC1, 0xF5-0xFF)."""
+    import numpy as np
+
+    lengths = np.zeros(256, dtype=np.uint8)
+    lengths[0xC0:0xC2] = 1
+    lengths[0xC2:0xE0] = 2
+    lengths[0xE0:0xF0] = 3
+    lengths[0xF0:0xF5] = 4
+    lengths[0xF5:] = 1
+    return lengths
+
+
+class Utf8Check:
+    """Which bytes of a file are not valid UTF-8, and whether some form a valid multi-byte sequence, fed the
+    file's bytes in consecutive chunks. Only the bytes above 0x7F are looked at (a chunk without any costs
+    one max()), as arrays: each lead byte must be followed by exactly its continuation bytes, with the second
+    byte's narrower ranges after 0xE0, 0xED, 0xF0 and 0xF4 (no overlong forms, surrogates, or code points past
+    U+10FFFF), and each continuation byte must belong to a lead. That is the strict UTF-8 Python's and DuckDB's
+    decoders accept. A sequence cut by the end of a chunk waits for the next one."""
+
+    def __init__(self, positions: bool = False) -> None:
+        import numpy as np
+
+        self.non_ascii = self.multibyte = False
+        self.invalid = 0
+        self._positions: list[np.ndarray] | None = [] if positions else None
+        self._held = np.empty(0, dtype=np.int64)  # offsets and values of a sequence the chunk's end cut short
+        self._held_bytes = np.empty(0, dtype=np.uint8)
+
+    def feed(self, buf: np.ndarray, offset: int) -> None:
+        """Check the bytes `buf`, which start at byte `offset` of the file."""
+        import numpy as np
+
+        for start in range(0, len(buf), UTF8_SLICE):
+            part = buf[start:start + UTF8_SLICE]
+            if not len(self._held) and part.max() < 0x80:
+                continue
+            at = np.flatnonzero(part >= 0x80)
+            self.non_ascii = self.non_ascii or bool(len(at))
+            values = part[at]
+            at += offset + start
+            if len(self._held):
+                at, values = np.concatenate((self._held, at)), np.concatenate((self._held_bytes, values))
+            self._check(at, values, offset + start + len(part), final=False)
+
+    def finish(self, size: int) -> None:
+        """The end of the file (`size` bytes): a sequence still waiting for its bytes is not valid."""
+        if len(self._held):
+            self._check(self._held, self._held_bytes, size, final=True)
+
+    def invalid_positions(self) -> np.ndarray:
+        import numpy as np
+
+        parts = self._positions or []
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
+
+    def _check(self, at: np.ndarray, values: np.ndarray, end: int, final: bool) -> None:
+        """`at`: offsets of bytes above 0x7F in file order, `values` those bytes; `end`: the offset just past
+        the bytes seen so far."""
+        import numpy as np
+
+        need = _utf8_lengths()[values]
+        n = len(at)
+        keep = n if final else _cut_short(at, need, end)
+        self._held, self._held_bytes = at[keep:], values[keep:]
+        at, values, need, n = at[:keep], values[:keep], need[:keep], keep
+        if not n:
+            return
+
+        def follows(m: int) -> np.ndarray:  # the byte m after each is a continuation byte right after it
+            ok = np.zeros(n, dtype=bool)
+            if n > m:
+                ok[:-m] = (at[m:] - at[:-m] == m) & (need[m:] == 0)
+            return ok
+
+        one, two, three = follows(1), follows(2), follows(3)
+        second = np.zeros(n, dtype=np.uint8)
+        second[:-1] = values[1:]
+        lead2 = (need == 2) & one
+        lead3 = ((need == 3) & one & two & ~((values == 0xE0) & (second < 0xA0))
+                 & ~((values == 0xED) & (second > 0x9F)))
+        lead4 = ((need == 4) & one & two & three & ~((values == 0xF0) & (second < 0x90))
+                 & ~((values == 0xF4) & (second > 0x8F)))
+        lead = lead2 | lead3 | lead4
+        valid = lead.copy()
+        valid[1:] |= lead[:-1]
+        valid[2:] |= (lead3 | lead4)[:-2]
+        valid[3:] |= lead4[:-3]
+        self.multibyte = self.multibyte or bool(lead.any())
+        bad = int(n - np.count_nonzero(valid))
+        self.invalid += bad
+        if bad and self._positions is not None:
+            self._positions.append(at[~valid])
+
+
+def _cut_short(at: np.ndarray, need: np.ndarray, end: int) -> int:
+    """Where a sequence that the bytes seen so far (up to `end`) may have cut short starts among the last
+    three bytes above 0x7F (len(at) when none): a lead byte whose sequence would run past `end`, followed
+    only by continuation bytes up to `end`. Its bytes are checked with the next chunk."""
+    n = len(at)
+    for k in range(max(0, n - 3), n):
+        lead = int(need[k])
+        if (lead >= 2 and int(at[k]) + lead > end and int(at[-1]) == end - 1 and int(at[-1]) - int(at[k]) == n - 1 - k
+                and not need[k + 1:].any()):
+            return k
+    return n
 
 
 @cache

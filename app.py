@@ -11,7 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 if __name__ == "__main__":
+    from loaders.errors import RollgateError
     from ui import data, session
+    from ui.fmt import escape_md
 
     st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
 
@@ -39,6 +41,8 @@ if __name__ == "__main__":
     try:
         session.start()
         page.run()
+    except RollgateError as e:  # the database busy past the wait, its disk full or not writable: said plainly
+        st.error(escape_md(e), icon=":material/error:")
     finally:
         data.release()  # reads share one connection per run; the file is given back when the run ends
 else:

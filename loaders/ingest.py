@@ -421,7 +421,7 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, repor
                             [ingestion_id])
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            store.rollback_quietly(con)
             raise
         finally:
             if rejects is not None:
@@ -476,7 +476,7 @@ def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> UndoReport:
                         [datetime.now(UTC).replace(tzinfo=None), ingestion_id])
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            store.rollback_quietly(con)
             raise
         _checkpoint(con)
     return UndoReport(ingestion_id=ingestion_id, dataset=name, file=file_name, removed=removed, restored=restored,

@@ -4,10 +4,17 @@ Connections are short-lived (DESIGN.md §9): the app and a scheduled `cli.py ing
 one file, and DuckDB lets only one process hold it, so nobody keeps it open between units of
 work. A connection that finds the file locked retries with back-off for a bounded time, then
 raises DatabaseBusy with a plain message.
+
+This is also where the disk's own failures are translated: a full disk (DiskFull) and a file or
+folder that may not be written (DatabaseNotWritable), each with a plain message, whether they
+happen as the file is opened or inside the unit of work (a failed COMMIT). A transaction rolls
+back with `rollback_quietly`, so the error that ended it is the one reported.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import threading
 import time
@@ -36,6 +43,22 @@ CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "TimeZone": "UTC",
     "memory_limit": os.environ.get("ROLLGATE_MEMORY_LIMIT", "1GB"),
 }
+
+# How DuckDB and the operating system say that the disk is full, or that a file may not be written.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+NOT_WRITABLE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+DISK_FULL_WORDS = ("no space left on device", "disk quota exceeded")
+NOT_WRITABLE_WORDS = ("permission denied", "operation not permitted", "read-only file system")
+LOCK_WORDS = ("could not set lock", "conflicting lock")
+
+
+class DiskFull(RollgateError):
+    """The disk holding the database is full: the unit of work was rolled back, nothing was saved."""
+
+
+class DatabaseNotWritable(RollgateError):
+    """The database file or its folder may not be written (permissions, a read-only disk): nothing was saved."""
+
 
 # Writes inside one process (the app's sessions are threads) go one at a time.
 WRITE_LOCK = threading.RLock()
@@ -146,8 +169,11 @@ def _open(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
         try:
             return duckdb.connect(str(path), config=CONFIG)
         except duckdb.IOException as e:
-            if "lock" not in str(e).lower():
-                raise
+            if not any(words in str(e).lower() for words in LOCK_WORDS):
+                plain = storage_error(e, path)
+                if plain is None:
+                    raise
+                raise plain from e
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
                     f"The database {path.name} is in use by another Rollgate process (for example a scheduled "
@@ -160,15 +186,80 @@ def _open(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
 @contextmanager
 def connect(path: Path | None = None, wait_seconds: float = APP_WAIT_SECONDS
             ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the database for one unit of work; the schema is created or migrated first."""
+    """A connection to the database for one unit of work; the schema is created or migrated first.
+
+    DatabaseBusy when another process holds the file past `wait_seconds`; DiskFull or
+    DatabaseNotWritable when the disk or folder holding it fails, as it opens or inside the unit of
+    work (the work's transaction is then rolled back: nothing of it is saved)."""
     target = path or db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        plain = storage_error(e, target)
+        if plain is None:
+            raise
+        raise plain from e
     con = _open(target, wait_seconds)
     try:
         ensure_schema(con, str(target.resolve()))
         yield con
-    finally:
+    except BaseException as e:
+        with contextlib.suppress(duckdb.Error):  # the error being raised says what went wrong, not this one
+            con.close()
+        plain = storage_error(e, target) if isinstance(e, duckdb.Error) else None
+        if plain is not None:
+            raise plain from e
+        raise
+    try:
         con.close()
+    except duckdb.Error as e:
+        plain = storage_error(e, target)
+        if plain is None:
+            raise
+        raise plain from e
+
+
+def storage_error(error: duckdb.Error | OSError, path: Path) -> RollgateError | None:
+    """The plain error for a failure of the disk or folder holding the database at `path`: DiskFull when
+    the disk is full, DatabaseNotWritable when the file, its write-ahead log or its folder may not be
+    written. None for any other error (DuckDB's errors about other files, e.g. an export being read, are
+    left alone: its message must name the database file)."""
+    if isinstance(error, OSError):
+        full, denied = error.errno in DISK_FULL_ERRNOS, error.errno in NOT_WRITABLE_ERRNOS
+        read_only_disk = error.errno == errno.EROFS
+    else:
+        text = str(error).lower()
+        full = any(words in text for words in DISK_FULL_WORDS)
+        denied = str(path) in str(error) and any(words in text for words in NOT_WRITABLE_WORDS)
+        read_only_disk = "read-only file system" in text
+    name, folder = path.name, path.resolve().parent
+    if full and "failed to create checkpoint" in str(error).lower():
+        # The work was committed to the write-ahead log; copying it into the file is what failed, and
+        # DuckDB replays the log the next time the file is opened.
+        return DiskFull(f"The disk holding {name} is full. Everything saved so far is kept in the database's log "
+                        f"({name}.wal), and Rollgate moves it into {name} the next time it opens it with space "
+                        f"free. Free some space on that disk (it holds {folder}) now.")
+    if full:
+        return DiskFull(f"The disk holding {name} is full; nothing was saved, and the database is as it was. "
+                        f"Free some space on that disk (it holds {folder}) and try again.")
+    if read_only_disk:
+        return DatabaseNotWritable(
+            f"The disk holding {name} is read-only ({folder}); nothing was saved, and the database is as it was. "
+            "Keep the database on a disk that can be written (--db PATH, or the ROLLGATE_DB setting).")
+    if denied:
+        return DatabaseNotWritable(
+            f"Rollgate may not write {name} or its folder {folder} (permission denied); nothing was saved, and "
+            "the database is as it was. Ask for write access to that folder, or use a database in a folder you "
+            "can write to (--db PATH, or the ROLLGATE_DB setting).")
+    return None
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the transaction that an error interrupted. After a failed COMMIT DuckDB has already ended
+    it, and its "no transaction is active" must not hide the error that made the commit fail: that error
+    is the one to report, so a failure to roll back is not raised."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, key: str = "") -> None:
@@ -190,7 +281,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, key: str = "") -> None:
                             [str(SCHEMA_VERSION)])
                 con.execute("commit")
             except BaseException:
-                con.execute("rollback")
+                rollback_quietly(con)
                 raise
         if key:
             _schema_ready.add(key)

@@ -101,7 +101,7 @@ def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Sna
                         [*_columns_of(snap), canonical_json(snap.as_data()).decode("ascii")])
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            db.rollback_quietly(con)
             raise
     return snap
 

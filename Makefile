@@ -30,8 +30,9 @@ test: $(VENV)/.dev
 # Benchmarks write their figures into bench/README.md; generated data stays in bench/data/.
 bench: bench-ingest bench-metrics bench-app
 
+# every shape (z, offset, quoted) at 1M and 2M rows (median of 3) and at 10M (one run)
 bench-ingest: $(VENV)/.dev
-	$(PY) bench/run.py --also-10m --write-readme
+	$(PY) bench/run.py --shape all --rows 1000000 2000000 --also-10m --write-readme
 
 bench-metrics: $(VENV)/.dev
 	$(PY) bench/metrics_bench.py --write-readme

@@ -184,11 +184,14 @@ def _text_kind(head: bytes, name: str, fmt: str, path: Path | None) -> str | Non
             raise InputError(f"{name}: the file is {what}, not text; {todo.format(fmt=word)}.")
     if head[:3] == b"BZh" and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
         raise InputError(f"{name}: the file is {BZIP2[0]}, not text; {BZIP2[1].format(fmt=word)}.")
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        raise InputError(f"{name}: the file is UTF-32 text, which Rollgate does not read; save it as {word} UTF-8 and "
+                         "upload that.")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     if b"\x00" not in head:
         return None
-    codec = _utf16_without_bom(head)
+    codec = _utf16_without_bom(head, name)
     if codec is not None:
         return codec
     if _binary(head):
@@ -212,10 +215,11 @@ def _zip_document(path: Path, what: str, todo: str) -> tuple[str, str]:
     return what, todo
 
 
-def _utf16_without_bom(head: bytes) -> str | None:
-    """"utf-16-le" or "utf-16-be" when `head` is UTF-16 text without a byte-order mark: NUL bytes on one side of
-    the byte pairs only (the high byte of every ASCII character: delimiters, digits, line ends), at least one
-    pair in ten, and the bytes read as UTF-16; None otherwise."""
+def _utf16_without_bom(head: bytes, name: str) -> str | None:
+    """"utf-16-le" or "utf-16-be" when `head` shows UTF-16 text without a byte-order mark: NUL bytes on one side
+    of the byte pairs (the high byte of every ASCII character: delimiters, digits, line ends), at least one
+    pair in ten, and hardly any on the other; None otherwise. Such bytes that do not read as UTF-16 are
+    refused, saying so."""
     pairs = head[:len(head) // 2 * 2]
     even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
     half = len(pairs) // 2
@@ -223,10 +227,15 @@ def _utf16_without_bom(head: bytes) -> str | None:
         if nul * 10 >= half and other * 16 <= nul:
             try:
                 codecs.getincrementaldecoder(codec)("strict").decode(pairs, final=False)
-            except UnicodeDecodeError:
-                return None
+            except UnicodeDecodeError as e:
+                raise _not_utf16(name, e.start + 1) from e
             return codec
     return None
+
+
+def _not_utf16(name: str, at: int) -> InputError:
+    return InputError(f"{name}: the file looks like UTF-16 text, but byte {at} cannot be read as UTF-16; save it as "
+                      "CSV UTF-8 and upload that.")
 
 
 def _binary(head: bytes) -> bool:
@@ -369,8 +378,7 @@ def _decode(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, name:
         if encoding == "cp1252":
             raise InputError(f"{name}: the file is neither UTF-8 nor Windows-1252 text (byte {at} cannot be read); "
                              "save it as CSV UTF-8 and upload that.") from e
-        raise InputError(f"{name}: the file looks like UTF-16 text, but byte {at} cannot be read as UTF-16; save "
-                         "it as CSV UTF-8 and upload that.") from e
+        raise _not_utf16(name, at) from e
 
 
 def sniff_delimiter(header: str) -> str | None:

@@ -6,7 +6,8 @@ fallback options, and the MetricContext the metrics need. Departments, use cases
 modules are normalised like the data (trimmed, lower-cased) as the plan is loaded.
 
 The model also holds the plan's bounds (DESIGN.md §4 "Plan bounds"): every number finite and in a
-sensible range, a share's limits between 0 and 1, a warn level on the passing side of its threshold,
+sensible range, a share's limits between 0 and 1 (any other limit within ±10^12), a warn level on the
+passing side of its threshold,
 at most 50 stages, 200 gates in a stage and 100 triggers, no text over 1,000 characters. So nothing
 a valid plan holds can make a review, a page or a snapshot fail.
 """
@@ -65,6 +66,9 @@ MAX_HOURLY_RATE = 10_000
 MAX_MONTHLY_BUDGET = 1_000_000_000
 # As a usage row's own minutes_saved (DESIGN.md §2): a use saves at most a day.
 MAX_DEFAULT_MINUTES = 1_440
+# A gate's or trigger's level on a metric that is not a share: beyond it no window's data can reach, and
+# charts and reports could not draw it.
+MAX_LIMIT = 1_000_000_000_000
 # The passing side of a gate's threshold, and the word for its other side.
 WRONG_SIDE: dict[str, tuple[str, str]] = {"<=": ("above", "__gt__"), ">=": ("below", "__lt__")}
 
@@ -76,15 +80,20 @@ def _known_metric(value: str) -> str:
 
 
 def number_text(x: float) -> str:
-    """A number as a person wrote it: 0.1, 1.5, 10,000 — no float noise."""
+    """A number as a person wrote it: 0.1, 1.5, 10,000, 1,000,000,000,000 — no float noise."""
+    if float(x).is_integer() and abs(x) < 1e16:
+        return f"{int(x):,}"
     return f"{x:,.10g}"
 
 
-def share_problem(metric: object, value: float) -> str | None:
-    """Why `value` cannot be a limit of `metric` (a share must lie between 0 and 1), or None."""
+def limit_problem(metric: object, value: float) -> str | None:
+    """Why `value` cannot be a limit (threshold, warn level, trigger value) of `metric`, or None: a share's
+    limits lie between 0 and 1, any other metric's within ±MAX_LIMIT."""
     if isinstance(metric, str) and metric in REGISTRY and REGISTRY[metric].share and not 0 <= value <= 1:
         return (f"{number_text(value)} is not between 0 and 1, and {metric!r} is a share: write its limits as a "
                 "fraction (10% is 0.1)")
+    if abs(value) > MAX_LIMIT:
+        return f"should be between {number_text(-MAX_LIMIT)} and {number_text(MAX_LIMIT)}, not {number_text(value)}"
     return None
 
 
@@ -134,7 +143,7 @@ class Gate(_Model):
         # The fields before this one (metric, op, threshold) are in info.data when they were valid.
         if value is None:
             return None
-        problem = share_problem(info.data.get("metric"), value)
+        problem = limit_problem(info.data.get("metric"), value)
         if problem is None and info.field_name == "warn":
             problem = warn_side_problem(info.data.get("op"), info.data.get("threshold"), value)
         if problem is not None:
@@ -176,7 +185,7 @@ class PauseTrigger(_Model):
     @field_validator("value")
     @classmethod
     def _limit(cls, value: float, info: ValidationInfo) -> float:
-        problem = share_problem(info.data.get("metric"), value)
+        problem = limit_problem(info.data.get("metric"), value)
         if problem is not None:
             raise ValueError(problem)
         return value

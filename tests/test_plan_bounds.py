@@ -4,6 +4,7 @@ texts of sensible length, files of sensible size and depth — each refused by i
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,6 +58,12 @@ def test_the_shares_are_the_parts_of_a_whole() -> None:
                  ["pause_triggers[0].window_days: should be at most 366, not 999999999"], id="window-days-huge"),
     pytest.param([((*TRIGGER, "window_days"), 367)],
                  ["pause_triggers[0].window_days: should be at most 366, not 367"], id="window-days-367"),
+    pytest.param([(("stages", 0, "gates", 2, "threshold"), 1.7e308)],
+                 ["stages[0].gates[2].threshold: should be between -1,000,000,000,000 and 1,000,000,000,000, not "
+                  "1.7e+308"], id="limit-beyond-any-data"),
+    pytest.param([((*TRIGGER, "value"), 1e12 + 1)],
+                 ["pause_triggers[0].value: should be between -1,000,000,000,000 and 1,000,000,000,000, not "
+                  "1,000,000,000,001"], id="trigger-beyond-any-data"),
     pytest.param([(("stages", 0, "min_duration_days"), -1)],
                  ["stages[0].min_duration_days: should be at least 0, not -1"], id="duration-negative"),
     pytest.param([(("stages", 0, "min_duration_days"), 3_661)],
@@ -102,6 +109,8 @@ def test_each_bound_is_refused_by_path(changes: list[tuple[tuple[str | int, ...]
                   ((*TRIGGER, "value"), 1.25)], [], id="budget-use-may-pass-1"),
     pytest.param([((*GATE, "metric"), "cost.value_to_cost_ratio"), ((*GATE, "op"), ">="), ((*GATE, "threshold"), 1.2),
                   ((*GATE, "warn"), 1.5), ((*GATE, "min_sample"), DELETE)], [], id="value-to-cost-may-pass-1"),
+    pytest.param([(("stages", 0, "gates", 2, "threshold"), -1e12), ((*TRIGGER, "value"), 1e12)], [],
+                 id="limits-at-10-to-the-12"),
     pytest.param([(("hourly_rate",), 10_000), (("stages", 0, "monthly_budget"), 1_000_000_000),
                   (("stages", 0, "min_duration_days"), 3_660), (("use_cases", 0, "default_minutes_saved"), 1_440),
                   (("owner",), "o" * 1_000)], [], id="every-upper-bound"),
@@ -252,3 +261,64 @@ def test_the_plan_page_refuses_a_plan_out_of_bounds_and_keeps_the_saved_one(demo
     assert texts(at.error) == ("Not saved: the plan has 1 problem; fix it and try again.\n\n"
                                "- pause_triggers[0].window_days: should be at most 366, not 999999999")
     assert (tmp_path / "plan.toml").read_text() == saved
+
+
+def _plan_at_the_bounds() -> str:
+    """The default plan pushed to every bound: the first stage starting in year 1 and the last in 9999, the
+    longest minimum duration, the largest rate and default minutes, the smallest budgets, trigger windows of
+    a year, and every limit that is not a share at ±10^12."""
+    import tomllib
+
+    from gates.plan_io import dumps_plan
+    from metrics.registry import REGISTRY
+
+    data = tomllib.loads((ROOT / "data" / "plan.toml").read_text())
+    data["hourly_rate"] = 10_000
+    for use_case in data["use_cases"]:
+        use_case["default_minutes_saved"] = 1_440
+    data["stages"][0]["starts_on"], data["stages"][-1]["starts_on"] = date(1, 1, 1), date(9999, 12, 31)
+    for stage in data["stages"]:
+        stage["min_duration_days"], stage["monthly_budget"] = 3_660, 1e-300
+        for gate in stage["gates"]:
+            if not REGISTRY[gate["metric"]].share:
+                gate["threshold"] = -1e12 if gate["op"] == ">=" else 1e12
+                gate.pop("warn", None)
+    for trigger in data["pause_triggers"]:
+        trigger["window_days"] = 366
+        if not REGISTRY[trigger["metric"]].share:
+            trigger["value"] = 1e12
+    checked = check_plan(data)
+    assert checked.plan is not None, checked.problems
+    return dumps_plan(checked.plan)
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def test_a_plan_at_every_bound_can_be_evaluated_and_recorded(tmp_path: Path) -> None:
+    from snapshot_fixture import demo_database
+
+    db = demo_database(tmp_path)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(_plan_at_the_bounds())
+    outcomes = []
+    for stage in ("pilot", "department", "extra-review"):
+        result = _cli("evaluate", "--stage", stage, "--month", "2026-06", "--json", plan=plan, db=db)
+        assert result.returncode == 0, result.stderr
+        outcomes.append(json.loads(result.stdout, parse_constant=_not_json)["recommendation"]["outcome"])
+    assert outcomes == ["redesign", "redesign", "redesign"]  # the severe error rate; no trigger reaches 10^12
+    recorded = _cli("snapshot", "--stage", "department", "--month", "2026-06", "--decision", "redesign", "--by",
+                    "Chair", "--out", str(tmp_path / "out"), "--json", plan=plan, db=db)
+    assert recorded.returncode == 0, recorded.stderr
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".csv", ".html", ".json"]
+
+
+def test_the_pages_show_a_plan_at_every_bound(demo_db: Path, tmp_path: Path) -> None:
+    from pages_fixture import PAGES, app
+
+    (tmp_path / "plan.toml").write_text(_plan_at_the_bounds())
+    at = app()
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert [e.value for e in at.exception] == [], page

@@ -372,3 +372,44 @@ def test_a_cut_read_that_finds_a_ragged_row_is_read_again_whole_up_to_the_limit(
     assert [(r["line"], r["reason"]) for r in pieces["report"]["rejects"]] == [
         (180, "too few fields: expected 8, found 3")]
     assert pieces == whole
+
+
+class _BytesBuilder(Builder):
+    """A Builder whose text may hold stray bytes, written as surrogate escapes ("\\udce9" is the byte 0xE9)."""
+
+    @property
+    def offset(self) -> int:
+        return len(self.text.encode("utf-8", "surrogateescape"))
+
+
+def test_bytes_that_are_not_utf8_and_characters_across_the_cuts_keep_their_exact_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file without quotes is read in pieces (a cut every SMALL_LINE bytes): a two-byte character across a cut
+    # must not look like a stray byte, and stray bytes just before, at and after a cut must each reject their line.
+    b = _BytesBuilder()
+    b.fill_to(CUT - len("e-acc,2026-03-01,Z") - 1)
+    accented = b.add("e-acc,2026-03-01,Zé,drafting,1,accepted,2,0.5\n")  # é is bytes CUT - 1 and CUT
+    b.fill_to(2 * CUT - len("e-at,2026-03-01,"))
+    at = b.add("e-at,2026-03-01,\udce9ve,drafting,1,accepted,2,0.5\n")  # the stray byte is byte 2 * CUT
+    b.fill_to(3 * CUT - len("e-end,2026-03-01,ann,drafting,1,accepted,2,0.5") - 1)
+    end = b.add("e-end,2026-03-01,ann,drafting,1,accepted,2,0.5\udce9\n")  # the stray byte just before a cut
+    b.fill_to(4 * CUT)
+    after = b.add("\udcff,2026-03-01,ann,drafting,1,accepted,2,0.5\n")  # the first byte after a cut
+    b.fill_to(5 * CUT)
+    content = b.text.encode("utf-8", "surrogateescape")
+    assert [content.index(k) for k in (b"Z\xc3\xa9", b"\xe9ve", b"0.5\xe9", b"\xff,")] == [
+        CUT - 2, 2 * CUT, 3 * CUT - 4, 4 * CUT]
+    assert (accented, at, end, after) == (351, 698, 1043, 1377)
+    whole, pieces = read_both(tmp_path, monkeypatch, content)
+    assert pieces == whole
+    report = whole["report"]
+    assert [(r["line"], r["column"], r["reason"]) for r in report["rejects"]] == [
+        (698, None, "byte 17 of the line is not valid UTF-8 (a character saved in another encoding)"),
+        (1043, None, "byte 47 of the line is not valid UTF-8 (a character saved in another encoding)"),
+        (1377, None, "byte 1 of the line is not valid UTF-8 (a character saved in another encoding)"),
+    ]
+    assert [r["raw"] for r in report["rejects"]] == ["e-at,2026-03-01,\ufffdve,drafting,1,accepted,2,0.5",
+                                                     "e-end,2026-03-01,ann,drafting,1,accepted,2,0.5\ufffd",
+                                                     "\ufffd,2026-03-01,ann,drafting,1,accepted,2,0.5"]
+    assert (report["rows_read"], report["rejected"], report["encoding"]) == (report["accepted"] + 3, 3, "UTF-8")
+    assert next(r for r in whole["rows"] if r[0] == "e-acc")[2] == "zé"

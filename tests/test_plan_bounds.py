@@ -322,3 +322,19 @@ def test_the_pages_show_a_plan_at_every_bound(demo_db: Path, tmp_path: Path) -> 
     for page in PAGES:
         at.switch_page(page).run()
         assert [e.value for e in at.exception] == [], page
+
+
+def test_the_pages_refuse_a_saved_plan_out_of_bounds_without_failing(demo_db: Path, tmp_path: Path) -> None:
+    from pages_fixture import PAGES, app, texts
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text(plan.read_text().replace("window_days = 30", "window_days = 999999999", 1))
+    at = app()
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert [e.value for e in at.exception] == [], page
+        shown = "\n".join((texts(at.error), texts(at.warning), texts(at.markdown)))
+        if page == "pages/plan.py":
+            assert "pause_triggers[0].window_days: should be at most 366, not 999999999" in shown
+        elif page not in ("pages/snapshots.py", "pages/upload.py"):  # the record and the import need no plan
+            assert "The rollout plan (plan.toml) has 1 problem(s), so nothing can be judged against it." in shown, page

@@ -326,6 +326,8 @@ def _plan_warnings(args: argparse.Namespace, plan: Any) -> tuple[list[Any], str]
             departments, modules = loaded_references(con)
     except DatabaseBusy:
         return [], "The database is busy, so departments were not checked against the roster."
+    except (store.DiskFull, store.DatabaseNotWritable) as e:
+        return [], f"The database could not be opened, so departments were not checked against the roster: {e}"
     note = "" if departments else "No roster is loaded, so departments were not checked against it."
     return reference_warnings(plan, departments, modules), note
 

@@ -247,6 +247,14 @@ def test_a_folder_or_file_that_may_not_be_written_is_refused_plainly(shared_fold
     read_only = _cli_as(someone, "ingest", str(csv), "--db", str(kept), "--wait", "30")
     assert (read_only.returncode, read_only.stdout, read_only.stderr) == (
         1, "", NOT_WRITABLE.format(name="rollgate.duckdb", folder=locked))
+    plan = shared_folder / "plan.toml"
+    shutil.copyfile(ROOT / "data" / "plan.toml", plan)
+    plan.chmod(0o644)
+    checked = _cli_as(someone, "plan", "check", str(plan), "--db", str(kept), "--wait", "30")
+    reason = NOT_WRITABLE.format(name="rollgate.duckdb", folder=locked).removeprefix("error: ")
+    assert (checked.returncode, checked.stdout, checked.stderr) == (
+        0, "plan.toml: valid — 3 stages, 39 gates, 6 pause triggers.\nThe database could not be opened, so "
+           f"departments were not checked against the roster: {reason}", "")
     kept.chmod(0o644)
     assert sorted(p.name for p in locked.iterdir()) == ["rollgate.duckdb"]
     assert _state(kept) == before

@@ -206,7 +206,11 @@ def connect(path: Path | None = None, wait_seconds: float = APP_WAIT_SECONDS
     except BaseException as e:
         with contextlib.suppress(duckdb.Error):  # the error being raised says what went wrong, not this one
             con.close()
-        plain = storage_error(e, target) if isinstance(e, duckdb.Error) else None
+        # DuckDB's own errors name the files they concern; an OS error counts when it is about the database's
+        # files (its log, the working copies in <database>.tmp), not about an export being read.
+        about_store = isinstance(e, duckdb.Error) or (
+            isinstance(e, OSError) and str(e.filename or "").startswith(str(target)))
+        plain = storage_error(e, target) if isinstance(e, duckdb.Error | OSError) and about_store else None
         if plain is not None:
             raise plain from e
         raise

@@ -9,6 +9,7 @@ as an unprivileged user when the tests run as root (root may write anywhere)."""
 from __future__ import annotations
 
 import errno
+import gzip
 import json
 import os
 import shutil
@@ -238,6 +239,13 @@ def test_a_folder_or_file_that_may_not_be_written_is_refused_plainly(shared_fold
     # the commit fails, and says why rather than "no transaction is active".
     inside = _cli_as(someone, "ingest", str(csv), "--db", str(kept), "--wait", "30")
     assert (inside.returncode, inside.stdout, inside.stderr) == (
+        1, "", NOT_WRITABLE.format(name="rollgate.duckdb", folder=locked))
+    # A file read through a working copy beside the database (a gzip export), whose folder cannot be made.
+    packed = shared_folder / "u.csv.gz"
+    packed.write_bytes(gzip.compress(csv.read_bytes()))
+    packed.chmod(0o644)
+    copied = _cli_as(someone, "ingest", str(packed), "--db", str(kept), "--wait", "30")
+    assert (copied.returncode, copied.stdout, copied.stderr) == (
         1, "", NOT_WRITABLE.format(name="rollgate.duckdb", folder=locked))
     locked.chmod(0o755)
     # A database file that may not be written.

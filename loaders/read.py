@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -71,6 +72,7 @@ MAX_COLUMNS = 16_384      # the most columns read (Excel's limit); DuckDB takes 
 GUNZIP_BYTES = 4 << 30    # the most a gzip file may unpack to (a small file can unpack to terabytes)
 
 UTF8_BOM = b"\xef\xbb\xbf"
+Folder = Callable[[], Path]  # where copies go (loaders.scratch.folder_for), looked up when one is made
 INVALID_ENCODING = "INVALID ENCODING"
 
 
@@ -254,24 +256,21 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
     UTF-8) are made beside the database and listed in the result's temp_files."""
     upload = identify(path, name)
     digest = sha256 or file_sha256(path)
-    folder = folder_for(con) if upload.gzip or upload.utf16 or upload.format == "csv" else None
+    folder: Folder = functools.cache(functools.partial(folder_for, con))  # one query, when a copy is made
     copies: list[Path] = []
     source = path
     try:
         if upload.gzip:
-            assert folder is not None
             source = _gunzip(path, name, folder, ".csv" if upload.format == "csv" else ".json")
             copies.append(source)
         if upload.format == "csv":
-            assert folder is not None
-            raw = _read_csv(con, source, name, digest, folder, upload.utf16)
+            raw = _read_csv(source, name, digest, folder, upload.utf16)
         elif upload.format == "parquet":
             raw = read_parquet(con, source, name, digest)
         elif upload.format == "xlsx":
             raw = read_xlsx(con, source, name, digest, sheet)
         else:
             if upload.utf16:
-                assert folder is not None
                 source = _utf8_copy(source, name, folder, upload.utf16, suffix=".json")
                 copies.append(source)
             raw = read_json(con, source, name, digest, upload.format)
@@ -293,9 +292,9 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
     return raw
 
 
-def _gunzip(path: Path, name: str, folder: Path, suffix: str) -> Path:
-    """The unpacked text of a gzip file, as a copy in `folder`; refused past GUNZIP_BYTES."""
-    out = new_copy(folder, suffix)
+def _gunzip(path: Path, name: str, folder: Folder, suffix: str) -> Path:
+    """The unpacked text of a gzip file, as a copy in `folder()`; refused past GUNZIP_BYTES."""
+    out = new_copy(folder(), suffix)
     written = 0
     try:
         with _open_gzip(path) as src, out.open("wb") as dst:
@@ -332,13 +331,13 @@ _UTF16_NOTE = {
 }
 
 
-def _utf8_copy(path: Path, name: str, folder: Path, encoding: str | None, newlines: str = "auto",
+def _utf8_copy(path: Path, name: str, folder: Folder, encoding: str | None, newlines: str = "auto",
                suffix: str = ".csv") -> Path:
-    """A UTF-8 copy of the text file at `path`, in `folder`, read and written in chunks: decoded from
+    """A UTF-8 copy of the text file at `path`, in `folder()`, read and written in chunks: decoded from
     `encoding` (None: the file is UTF-8 already and is copied byte for byte, stray bytes included), with line
     ends made LF as `newlines` says: "cr" (CR alone ends lines), "crlf" (CRLF, for files that mix CRLF and
     LF, which no reader accepts), "auto" (CR alone when the first chunk has CR and no LF), "keep"."""
-    out = new_copy(folder, suffix)
+    out = new_copy(folder(), suffix)
     decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
     offset, carry, first = 0, b"", True
     try:
@@ -397,7 +396,7 @@ def _split(header: str, delimiter: str) -> list[str]:
     return next(csv.reader(io.StringIO(header), delimiter=delimiter, quotechar='"'), [])
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, folder: Path,
+def _read_csv(path: Path, name: str, digest: str, folder: Folder,
               utf16: str | None) -> RawFile:
     """A CSV in any encoding Rollgate reads: UTF-16 and Windows-1252 through a UTF-8 copy, UTF-8 as it is.
     A file is UTF-8 when it starts with a UTF-8 byte-order mark, holds a valid multi-byte UTF-8 sequence,
@@ -416,7 +415,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str
                        note="The file is not UTF-8; it was read as Windows-1252 (Western European).")
 
 
-def _csv_source(path: Path, name: str, digest: str, encoding: str, folder: Path, temp_files: list[Path] | None = None,
+def _csv_source(path: Path, name: str, digest: str, encoding: str, folder: Folder, temp_files: list[Path] | None = None,
                 scan: Scan | None = None, note: str | None = None) -> RawFile:
     """The header, dialect and record starts of a UTF-8 CSV, and the reader call for its rows."""
     temp_files = list(temp_files or [])
@@ -532,8 +531,6 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     assert raw.scan is not None and raw.source is not None
     rej = raw.temp_tables[0]
     found = con.execute(f"select line_byte_position, error_type, error_message, csv_line from {rej}").fetchall()
-    if found and (again := _read_again(raw)):
-        return load(con, _reread(con, raw, target, again), target, build)
     for t in raw.temp_tables:
         con.execute(f"drop table if exists {t}")
     # One report per record: a row short of k fields is reported k times at one position, and a line that is
@@ -543,9 +540,14 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
         if kind == INVALID_ENCODING or int(pos) not in first:
             first[int(pos)] = (kind, msg, text)
     rows = scalar(con, f"select count(*) from {target}")
-    if rows != raw.scan.records - raw.scan.blank - len(first):
-        if again := _read_again(raw):
-            return load(con, _reread(con, raw, target, again), target, build)
+    counted = rows == raw.scan.records - raw.scan.blank - len(first)
+    # Lines that are not UTF-8 are in the file itself (the scan finds them, and they are checked against it
+    # below); any other reject, a count other than the scan's, or an encoding error where the scan finds none
+    # may be a slip at a cut.
+    if (not counted or any(kind != INVALID_ENCODING for kind, _, _ in first.values())
+            or (first and not raw.scan.invalid)) and (again := _read_again(raw)):
+        return load(con, _reread(con, raw, target, again), target, build)
+    if not counted:
         con.execute(f"drop table {target}")
         raise InputError(_stray_quote_message(raw.name))
     raw.rows = rows
@@ -568,6 +570,8 @@ def load(con: duckdb.DuckDBPyConnection, raw: RawFile, target: str, build: Build
     # The records that hold bytes that are not UTF-8, by the scan: DuckDB must have set aside exactly these.
     holding = starts[np.searchsorted(starts, invalid_at, side="right") - 1] if len(starts) else invalid_at
     if not_utf8 != {int(s) for s in holding}:
+        if again := _read_again(raw):
+            return load(con, _reread(con, raw, target, again), target, build)
         con.execute(f"drop table {target}")
         raise InputError(f"{raw.name}: the lines that are not valid UTF-8 could not be told apart reliably; save the "
                          "file as CSV UTF-8 and upload it again.")

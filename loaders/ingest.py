@@ -255,7 +255,9 @@ def _coverage_notes(period: Period | None, source: Source | None, outside: int, 
 
 def _suspect(raw: RawFile) -> Suspect:
     """What the reader could not rule out in this file's cells (every check, when it did not see the bytes)."""
-    return Suspect(padded=raw.scan is None or raw.scan.padded)
+    scan = raw.scan
+    # A byte above 0x7F may be a Unicode space (no-break, ideographic, …) at a cell's edge: trim then too.
+    return Suspect(padded=scan is None or scan.padded or scan.non_ascii)
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, problems: Problems) -> pl.DataFrame:

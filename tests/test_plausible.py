@@ -151,3 +151,16 @@ def test_dates_of_the_roster_are_bounded_and_strict(ingest: Ingest) -> None:
     report = ingest(csv)
     assert problems(report) == [(3, "access_granted_on", f"'1900-01-01' {DATES}"),
                                 (4, "access_granted_on", f"'2026-01-05 PST' {ZONES}")]
+
+
+def test_the_readme_states_the_bounds_the_code_enforces() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("**Plausible values.**"):readme.index("**Coverage.**")]
+    for d in DATASETS.values():
+        for c in d.columns:
+            if c.maximum is not None and c.name not in ("score", "satisfaction"):  # their ranges are their meaning
+                assert f"≤ {int(c.maximum):,}" in section, (d.name, c.name)
+    assert "2000-01-01 to 2099-12-31" in section and "±14:00" in section
+    assert all(code in section for code in EXCEL_ERRORS[:2])

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["FORMATS", "Builder", "Cut", "RawFile", "detect_format", "file_sha256", "load", "next_table", "peek",
-           "read_file", "scratch", "sniff_delimiter"]
+           "plain_bytes", "read_file", "scratch", "sniff_delimiter"]
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -292,6 +292,28 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
     return raw
 
 
+def plain_bytes(path: Path, name: str) -> bytes:
+    """The bytes of a text upload (CSV, JSON) as Rollgate reads them, for a reader that takes a file whole (the
+    presets' JSON): a gzip file unpacked (refused past GUNZIP_BYTES, or when damaged), UTF-16 text as UTF-8,
+    anything else as it is. Raises InputError, naming the file, as read_file does for the same bytes."""
+    upload = identify(path, name)
+    data = path.read_bytes()
+    if upload.gzip:
+        try:
+            with _open_gzip(path) as g:
+                data = g.read(GUNZIP_BYTES + 1)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+            raise _damaged_gzip(name, e) from e
+        if len(data) > GUNZIP_BYTES:
+            raise _too_big(name)
+    if upload.utf16:
+        try:
+            return data.decode(upload.utf16).encode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _not_utf16(name, e.start + 1) from e
+    return data
+
+
 def _gunzip(path: Path, name: str, folder: Folder, suffix: str) -> Path:
     """The unpacked text of a gzip file, as a copy in `folder()`; refused past GUNZIP_BYTES."""
     out = new_copy(folder(), suffix)
@@ -301,9 +323,7 @@ def _gunzip(path: Path, name: str, folder: Folder, suffix: str) -> Path:
             while chunk := src.read(1 << 24):
                 written += len(chunk)
                 if written > GUNZIP_BYTES:
-                    raise InputError(f"{name}: the file unpacks to more than {GUNZIP_BYTES >> 30} GiB, more than "
-                                     "Rollgate reads at once; split the export (a month per file) and upload the "
-                                     "parts.")
+                    raise _too_big(name)
                 dst.write(chunk)
     except (gzip.BadGzipFile, EOFError, zlib.error) as e:
         out.unlink(missing_ok=True)
@@ -315,6 +335,12 @@ def _gunzip(path: Path, name: str, folder: Folder, suffix: str) -> Path:
         out.unlink(missing_ok=True)
         raise
     return out
+
+
+def _too_big(name: str) -> InputError:
+    limit = f"{GUNZIP_BYTES >> 30} GiB" if GUNZIP_BYTES >= 1 << 30 else f"{GUNZIP_BYTES >> 20} MiB"
+    return InputError(f"{name}: the file unpacks to more than {limit}, more than Rollgate reads at once; split the "
+                      "export (a month per file) and upload the parts.")
 
 
 def _no_room(name: str, e: OSError) -> InputError:

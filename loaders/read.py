@@ -219,14 +219,15 @@ def _zip_document(path: Path, what: str, todo: str) -> tuple[str, str]:
 
 def _utf16_without_bom(head: bytes, name: str) -> str | None:
     """"utf-16-le" or "utf-16-be" when `head` shows UTF-16 text without a byte-order mark: NUL bytes on one side
-    of the byte pairs (the high byte of every ASCII character: delimiters, digits, line ends), at least one
-    pair in ten, and hardly any on the other; None otherwise. Such bytes that do not read as UTF-16 are
-    refused, saying so."""
+    of the byte pairs (the high byte of every ASCII character: delimiters, digits, line ends; so even a file
+    of names in another script has one in at least every fourth pair), and hardly any on the other; None
+    otherwise (a lone NUL is a stray byte in a cell). Such bytes that do not read as UTF-16 are refused,
+    saying so."""
     pairs = head[:len(head) // 2 * 2]
     even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
     half = len(pairs) // 2
     for codec, nul, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-        if nul * 10 >= half and other * 16 <= nul:
+        if nul >= 2 and nul * 4 >= half and other * 16 <= nul:
             try:
                 codecs.getincrementaldecoder(codec)("strict").decode(pairs, final=False)
             except UnicodeDecodeError as e:
@@ -297,8 +298,9 @@ def plain_bytes(path: Path, name: str) -> bytes:
     presets' JSON): a gzip file unpacked (refused past GUNZIP_BYTES, or when damaged), UTF-16 text as UTF-8,
     anything else as it is. Raises InputError, naming the file, as read_file does for the same bytes."""
     upload = identify(path, name)
-    data = path.read_bytes()
-    if upload.gzip:
+    if not upload.gzip:
+        data = path.read_bytes()
+    else:
         try:
             with _open_gzip(path) as g:
                 data = g.read(GUNZIP_BYTES + 1)

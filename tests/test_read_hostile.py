@@ -396,6 +396,12 @@ def test_a_file_that_is_not_text_is_refused_saying_what_it_is(refuse: Refuse, na
     assert refuse(content, name) == message
 
 
+def test_a_stray_nul_in_a_small_file_is_neither_utf16_nor_binary(con: duckdb.DuckDBPyConnection, tmp_path: Path
+                                                                   ) -> None:
+    path = write_file(tmp_path, "r.csv", b"user_id,note\nann,\x00\n")  # one NUL, on one side of the byte pairs
+    assert peek(con, path, "r.csv") == (["user_id", "note"], [["ann", "\x00"]])
+
+
 def test_a_stray_nul_in_a_cell_rejects_its_row_not_the_file(ingest: Ingest, rows: Rows) -> None:
     report = ingest(ROSTER.encode() + b"ann,le\x00gal,2026-03-01,x\nbob,hr,2026-03-01,y\n")
     assert counts(report) == expect(rows_read=2, accepted=1, inserted=1, rejected=1)

@@ -318,7 +318,7 @@ def plain_bytes(path: Path, name: str) -> bytes:
 
 def _gunzip(path: Path, name: str, folder: Folder, suffix: str) -> Path:
     """The unpacked text of a gzip file, as a copy in `folder()`; refused past GUNZIP_BYTES."""
-    out = new_copy(folder(), suffix)
+    out = _new_copy(folder, suffix, name)
     written = 0
     try:
         with _open_gzip(path) as src, out.open("wb") as dst:
@@ -345,9 +345,17 @@ def _too_big(name: str) -> InputError:
                       "export (a month per file) and upload the parts.")
 
 
+def _new_copy(folder: Folder, suffix: str, name: str) -> Path:
+    try:
+        return new_copy(folder(), suffix)
+    except OSError as e:
+        raise _no_room(name, e) from e
+
+
 def _no_room(name: str, e: OSError) -> InputError:
     return InputError(f"{name}: a working copy of the file could not be written beside the database "
-                      f"({e.strerror or e}); free some disk space and try again.")
+                      f"({e.strerror or e}); check that the database's folder can be written to and has free space, "
+                      "then try again.")
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -365,7 +373,7 @@ def _utf8_copy(path: Path, name: str, folder: Folder, encoding: str | None, newl
     `encoding` (None: the file is UTF-8 already and is copied byte for byte, stray bytes included), with line
     ends made LF as `newlines` says: "cr" (CR alone ends lines), "crlf" (CRLF, for files that mix CRLF and
     LF, which no reader accepts), "auto" (CR alone when the first chunk has CR and no LF), "keep"."""
-    out = new_copy(folder(), suffix)
+    out = _new_copy(folder, suffix, name)
     decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
     offset, carry, first = 0, b"", True
     try:

@@ -469,6 +469,14 @@ def test_copies_are_made_beside_the_database_or_in_the_temp_folder_for_one_in_me
         memory.close()
 
 
+def test_a_copy_that_cannot_be_made_beside_the_database_refuses_the_file_plainly(refuse: Refuse, tmp_path: Path
+                                                                                  ) -> None:
+    (tmp_path / "rollgate.duckdb.tmp").write_text("a file where the folder for copies would go")
+    assert refuse(ROSTER.encode() + b"ann,l\xe9gal,2026-03-01,x\n") == (
+        "upload.csv: a working copy of the file could not be written beside the database (File exists); check that "
+        "the database's folder can be written to and has free space, then try again.")
+
+
 _MAKE_COPY = """
 import os, sys, time
 from pathlib import Path

@@ -9,7 +9,6 @@ as an unprivileged user when the tests run as root (root may write anywhere)."""
 from __future__ import annotations
 
 import errno
-import gzip
 import json
 import os
 import shutil
@@ -240,13 +239,6 @@ def test_a_folder_or_file_that_may_not_be_written_is_refused_plainly(shared_fold
     inside = _cli_as(someone, "ingest", str(csv), "--db", str(kept), "--wait", "30")
     assert (inside.returncode, inside.stdout, inside.stderr) == (
         1, "", NOT_WRITABLE.format(name="rollgate.duckdb", folder=locked))
-    # A file read through a working copy beside the database (a gzip export), whose folder cannot be made.
-    packed = shared_folder / "u.csv.gz"
-    packed.write_bytes(gzip.compress(csv.read_bytes()))
-    packed.chmod(0o644)
-    copied = _cli_as(someone, "ingest", str(packed), "--db", str(kept), "--wait", "30")
-    assert (copied.returncode, copied.stdout, copied.stderr) == (
-        1, "", NOT_WRITABLE.format(name="rollgate.duckdb", folder=locked))
     locked.chmod(0o755)
     # A database file that may not be written.
     kept.chmod(0o444)
@@ -392,3 +384,17 @@ def test_storage_errors_are_translated_and_nothing_else_is(tmp_path: Path, error
         return
     assert plain is not None
     assert (type(plain).__name__, str(plain)) == (kind, (expected or "").format(folder=tmp_path))
+
+
+def test_an_os_error_about_the_database_files_is_translated_and_one_about_an_export_is_not(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    copies = PermissionError(errno.EACCES, "Permission denied", f"{db}.tmp")
+    with pytest.raises(store.DatabaseNotWritable) as refused, store.connect(db):
+        raise copies
+    assert str(refused.value) == NOT_WRITABLE.removeprefix("error: ").removesuffix("\n").format(
+        name="r.duckdb", folder=tmp_path)
+    assert refused.value.__cause__ is copies
+    export = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "export.csv"))
+    with pytest.raises(PermissionError) as left, store.connect(db):
+        raise export
+    assert left.value is export

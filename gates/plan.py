@@ -162,7 +162,7 @@ class Stage(_Model):
     mode: Mode
     required_training: tuple[Identifier, ...] = ()
     min_duration_days: Annotated[int, Field(ge=0, le=MAX_DURATION_DAYS)] = 0
-    monthly_budget: Annotated[float, Field(gt=0, le=MAX_MONTHLY_BUDGET)] | None = None
+    monthly_budget: Annotated[float, Field(ge=0, le=MAX_MONTHLY_BUDGET)] | None = None
     gates: Annotated[tuple[Gate, ...], Field(max_length=MAX_GATES)] = ()
 
     def scope(self) -> StageScope:

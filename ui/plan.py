@@ -18,7 +18,7 @@ import streamlit as st
 
 from gates.plan import Plan
 from gates.plan_check import PlanCheck, Problem
-from gates.plan_io import check_text, plan_path
+from gates.plan_io import MAX_PLAN_BYTES, check_text, plan_path
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def current() -> PlanState:
     """The plan file now. A missing or unreadable file is a problem to show, not an exception."""
     path = plan_path()
     try:
-        content = path.read_bytes()
+        with path.open("rb") as f:
+            content = f.read(MAX_PLAN_BYTES + 1)  # a longer plan is refused by the check: never read it whole
     except OSError as e:
         reason = "there is no such file" if isinstance(e, FileNotFoundError) else (e.strerror or str(e))
         return PlanState(path, b"", None, (Problem("", f"cannot read the plan file {path.name}: {reason}"),))

@@ -27,6 +27,7 @@ import duckdb
 
 from loaders.errors import DatabaseBusy, RollgateError
 from loaders.schema import DATASETS
+from loaders.scratch import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "rollgate.duckdb"
@@ -200,6 +201,7 @@ def connect(path: Path | None = None, wait_seconds: float = APP_WAIT_SECONDS
             raise
         raise plain from e
     con = _open(target, wait_seconds)
+    sweep(target)  # copies an import killed before its end left beside the database
     try:
         ensure_schema(con, str(target.resolve()))
         yield con

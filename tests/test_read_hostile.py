@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -555,3 +556,27 @@ def test_random_bytes_under_any_text_name_end_in_a_report_or_a_refusal(
         except InputError as e:
             assert str(e).startswith(f"{name}: ")
     assert copies_beside(tmp_path / "rollgate.duckdb") == []
+
+
+def test_opening_the_database_sweeps_what_a_killed_import_left_beside_it(tmp_path: Path) -> None:
+    from loaders import store
+
+    db = tmp_path / "rollgate.duckdb"
+    folder = tmp_path / "rollgate.duckdb.tmp"
+    folder.mkdir()
+    folder.joinpath("rollgate-tmp-4194303-0123abcd-7.csv").write_text("a full-size copy")
+    folder.joinpath("rollgate-tmp-4194303-0123abcd.lock").write_text("")
+    with store.connect(db):
+        pass
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("pack", [gzip.compress, lambda b: codecs.BOM_UTF16_LE + b.decode().encode("utf-16-le")],
+                         ids=["gzip", "utf-16"])
+def test_a_json_export_read_by_a_preset_may_be_gzipped_or_utf16(ingest: Ingest, rows: Rows,
+                                                               pack: Callable[[bytes], bytes]) -> None:
+    from test_presets_engine import COPILOT
+
+    report = ingest(pack(COPILOT.encode()), "users-28-day.ndjson" + (".gz" if pack is gzip.compress else ""))
+    assert report.preset == "github-copilot-users"
+    assert report.inserted == rows("usage", "count(*)")[0][0] > 0

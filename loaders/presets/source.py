@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from loaders.errors import InputError
-from loaders.read import RawFile, load, next_table
+from loaders.read import RawFile, load, next_table, plain_bytes
 from loaders.schema import normalise_header
 from loaders.store import scalar
 
@@ -119,7 +119,7 @@ def from_raw(con: duckdb.DuckDBPyConnection, raw: RawFile) -> Source:
 # --- JSON exports --------------------------------------------------------------------------------
 
 def _text(path: Path, name: str) -> tuple[bytes, str]:
-    data = path.read_bytes()
+    data = plain_bytes(path, name)  # gzip unpacked, UTF-16 as UTF-8
     try:
         return data, data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -384,3 +384,17 @@ def test_the_period_covered_and_the_sheet_go_with_the_preview_and_the_import(
     run(at)
     assert seen[4:] == [("usage.csv", "2026-01..2026-03", None, True), ("staff.xlsx", "2026-03", "Staff", True)]
     assert _stored(empty_db, "usage") == 1 and _stored(empty_db, "roster") == 2
+
+
+def test_an_uploaded_file_is_copied_beside_the_database_and_removed_after_reading(empty_db: Path) -> None:
+    _upload(("tickets.csv", TICKETS))
+    folder = Path(f"{empty_db}.tmp")
+    assert [p.suffix for p in folder.iterdir()] == [".lock"]  # this process's lock alone: no copy is left
+
+
+def test_an_upload_that_cannot_be_saved_beside_the_database_says_so(empty_db: Path) -> None:
+    Path(f"{empty_db}.tmp").write_text("a file where the folder for copies would go")
+    at = _upload(("tickets.csv", TICKETS))
+    shown = texts(at.warning)
+    assert ("tickets.csv: the upload could not be saved beside the database (File exists); check that the "
+            "database's folder can be written to and has free space, then try again.") in shown, shown

@@ -12,7 +12,6 @@ removed. File contents are shown through st.dataframe and escaped text, never as
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
 from loaders.presets import PRESETS, PresetScore, detect_presets, score_presets
 from loaders.read import FORMATS, detect_format, peek
 from loaders.schema import DATASETS
+from loaders.scratch import new_copy
 from loaders.tables import peek_sheet, sheet_names
 from ui import data, state
 from ui.fmt import escape_md
@@ -56,11 +56,19 @@ def max_upload_bytes() -> int:
 
 @contextmanager
 def on_disk(f: UploadedFile) -> Iterator[Path]:
-    """The uploaded bytes as a temporary file, removed afterwards (the loaders read paths)."""
-    with tempfile.TemporaryDirectory(prefix="rollgate-upload-") as tmp:
-        path = Path(tmp) / f"upload{Path(f.name).suffix.lower()}"
+    """The uploaded bytes as a temporary file, removed afterwards (the loaders read paths). It lives beside
+    the database with the import's other copies, so one the app left when it was killed is swept."""
+    folder = Path(f"{store.db_path()}.tmp")
+    try:
+        path = new_copy(folder, Path(f.name).suffix.lower())
         path.write_bytes(f.getvalue())
+    except OSError as e:
+        raise InputError(f"{f.name}: the upload could not be saved beside the database ({e.strerror or e}); check "
+                         "that the database's folder can be written to and has free space, then try again.") from e
+    try:
         yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 # -- per file: what the file is, what the user chose, what an import would do -------------------------
@@ -115,25 +123,29 @@ def inspect_file(f: UploadedFile) -> Inspection:
         problem: str | None = None
         sheets: list[str] = []
         sheet: str | None = None
-        with on_disk(f) as path, duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
-            try:
-                if detect_format(path, f.name) == "xlsx":
-                    sheets = sheet_names(path, f.name)
-                    sheet = picked if picked in sheets else (sheets[0] if sheets else None)
-                    headers, first = peek_sheet(con, path, f.name, sheet, rows=PEEK_ROWS)
+        presets: list[PresetScore] = []
+        try:
+            with on_disk(f) as path, duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
+                try:
+                    if detect_format(path, f.name) == "xlsx":
+                        sheets = sheet_names(path, f.name)
+                        sheet = picked if picked in sheets else (sheets[0] if sheets else None)
+                        headers, first = peek_sheet(con, path, f.name, sheet, rows=PEEK_ROWS)
+                    else:
+                        headers, first = peek(con, path, f.name, rows=PEEK_ROWS)
+                except RollgateError as e:
+                    problem = str(e)
                 else:
-                    headers, first = peek(con, path, f.name, rows=PEEK_ROWS)
-            except RollgateError as e:
-                problem = str(e)
-            else:
-                names = [h if h else f"(column {i + 1})" for i, h in enumerate(headers)]
-                unique = [f"{n} [{i + 1}]" if names.count(n) > 1 else n for i, n in enumerate(names)]
-                frame = pl.DataFrame(first, schema={n: pl.String for n in unique}, orient="row")
-            try:
-                # A workbook is scored by the sheet it shows; other files as the ingest reads them.
-                presets = score_presets(headers, "xlsx") if sheets else detect_presets(con, path, f.name)
-            except RollgateError:
-                presets = []  # the preview says why the file cannot be read
+                    names = [h if h else f"(column {i + 1})" for i, h in enumerate(headers)]
+                    unique = [f"{n} [{i + 1}]" if names.count(n) > 1 else n for i, n in enumerate(names)]
+                    frame = pl.DataFrame(first, schema={n: pl.String for n in unique}, orient="row")
+                try:
+                    # A workbook is scored by the sheet it shows; other files as the ingest reads them.
+                    presets = score_presets(headers, "xlsx") if sheets else detect_presets(con, path, f.name)
+                except RollgateError:
+                    presets = []  # the preview says why the file cannot be read
+        except RollgateError as e:  # the upload could not even be saved to be read
+            problem = str(e)
         result = Inspection(headers, frame, presets, problem, tuple(sheets), sheet)
     cache[("inspect", f.file_id, picked)] = result
     cache[("inspect", f.file_id, result.sheet)] = result  # the Sheet box's first value is the sheet read

@@ -256,8 +256,10 @@ def _coverage_notes(period: Period | None, source: Source | None, outside: int, 
 def _suspect(raw: RawFile) -> Suspect:
     """What the reader could not rule out in this file's cells (every check, when it did not see the bytes)."""
     scan = raw.scan
-    # A byte above 0x7F may be a Unicode space (no-break, ideographic, …) at a cell's edge: trim then too.
-    return Suspect(padded=scan is None or scan.padded or scan.non_ascii)
+    if scan is None:
+        return Suspect()
+    return Suspect(padded=scan.padded or scan.unicode_spaces, controls=scan.controls, line_breaks=scan.line_breaks,
+                   error_cells=scan.hashes)
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, problems: Problems) -> pl.DataFrame:

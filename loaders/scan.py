@@ -41,6 +41,11 @@ class Scan:
     non_ascii: bool = False  # some byte is above 0x7F
     multibyte: bool = False  # some bytes form a valid multi-byte UTF-8 sequence
     invalid: int = 0         # bytes that are not part of a valid UTF-8 sequence
+    # What a cell may hold that costs a check per cell (loaders.validate.Suspect); True when not ruled out.
+    controls: bool = True        # a control character: a C0 byte but tab, LF and CR, or a C1 character
+    line_breaks: bool = True     # an LF or CR inside a quoted value
+    hashes: bool = True          # a '#' (Excel writes its error cells so: #N/A, #DIV/0!)
+    unicode_spaces: bool = True  # a Unicode space (no-break, ideographic, ...), to be trimmed like a space
     newlines: np.ndarray | None = None       # byte offsets of every LF
     record_starts: np.ndarray | None = None  # byte offsets where each non-empty data record starts
     invalid_at: np.ndarray | None = None     # byte offsets of the bytes that are not valid UTF-8
@@ -63,16 +68,21 @@ def scan_chunks(chunks: Iterable[bytes | memoryview], positions: bool = False) -
     first: int | None = None
     last: int | None = None       # the previous boundary, carried across chunks
     last_byte = -1                # the previous chunk's last byte, for a CR just before a boundary
-    padded = False
+    padded = controls = hashes = False
+    lfs = crs = 0
     utf8 = Utf8Check(positions)
     for chunk in chunks:
         buf = np.frombuffer(chunk, dtype=np.uint8)
         utf8.feed(buf, offset)
-        # LF, CR, tab, space and the quote (with the other control bytes and '!'): one pass for all
-        low = np.flatnonzero(buf <= 34)
+        # LF, CR, tab, space, the quote and '#' (with the other control bytes and '!'): one pass for all
+        low = np.flatnonzero(buf <= 35)
         kinds = buf[low]
         nl = low[kinds == 10]
         q = low[kinds == 34]
+        crs += int(np.count_nonzero(kinds == 13))
+        lfs += len(nl)
+        hashes = hashes or bool((kinds == 35).any())
+        controls = controls or bool(((kinds < 32) & (kinds != 9) & (kinds != 10) & (kinds != 13)).any())
         # Outside quotes: an even number of quotes before it (a chunk without quotes, outside them: all).
         local = nl if not len(q) and quotes % 2 == 0 else nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
         if not padded:
@@ -108,13 +118,23 @@ def scan_chunks(chunks: Iterable[bytes | memoryview], positions: bool = False) -
     records = max(boundaries - 1, 0) + (1 if tail else 0)
     utf8.finish(size)
     found = Scan(header_end, records, blank, quotes % 2 == 1, last_quote, crlf, boundaries, padded=padded or quotes > 0,
-                 non_ascii=utf8.non_ascii, multibyte=utf8.multibyte, invalid=utf8.invalid)
+                 non_ascii=utf8.non_ascii, multibyte=utf8.multibyte, invalid=utf8.invalid,
+                 controls=controls or utf8.c1, line_breaks=lfs > boundaries or crs > crlf, hashes=hashes,
+                 unicode_spaces=utf8.spaces)
     if positions:
         found.newlines = np.concatenate(newline_parts) if newline_parts else np.empty(0, np.int64)
         starts = np.concatenate(starts_parts) if starts_parts else np.empty(0, np.int64)
         found.record_starts = starts.astype(np.int64)
         found.invalid_at = utf8.invalid_positions()
     return found
+
+
+@cache
+def _spaces() -> np.ndarray:
+    """The code points of three-byte Unicode spaces that are trimmed like spaces (loaders.validate)."""
+    import numpy as np
+
+    return np.array([0x1680, *range(0x2000, 0x200C), 0x202F, 0x205F, 0x3000, 0xFEFF], dtype=np.int32)
 
 
 UTF8_SLICE = 1 << 22  # 4 MiB: the UTF-8 check's working set (8 bytes per byte above 0x7F) stays small
@@ -147,6 +167,7 @@ class Utf8Check:
         import numpy as np
 
         self.non_ascii = self.multibyte = False
+        self.c1 = self.spaces = False  # some valid sequence is a C1 control character; a Unicode space
         self.invalid = 0
         self._positions: list[np.ndarray] | None = [] if positions else None
         self._held = np.empty(0, dtype=np.int64)  # offsets and values of a sequence the chunk's end cut short
@@ -212,6 +233,15 @@ class Utf8Check:
         valid[2:] |= (lead3 | lead4)[:-2]
         valid[3:] |= lead4[:-3]
         self.multibyte = self.multibyte or bool(lead.any())
+        if not (self.c1 and self.spaces) and lead.any():
+            third = np.zeros(n, dtype=np.uint8)
+            third[:-2] = values[2:]
+            lead_bits, second_bits = values.astype(np.int32), second.astype(np.int32) & 0x3F
+            two_cp = ((lead_bits & 0x1F) << 6) | second_bits
+            three_cp = ((lead_bits & 0x0F) << 12) | (second_bits << 6) | (third & 0x3F)
+            self.c1 = self.c1 or bool((lead2 & (two_cp < 0xA0)).any())
+            self.spaces = self.spaces or bool((lead2 & (two_cp == 0xA0)).any()
+                                              or (lead3 & np.isin(three_cp, _spaces())).any())
         bad = int(n - np.count_nonzero(valid))
         self.invalid += bad
         if bad and self._positions is not None:

@@ -192,10 +192,12 @@ class Suspect:
     """What a file may hold that costs a check per cell; a reader that has seen every byte can rule each out.
 
     `padded`: a cell may start or end with whitespace, or be quoted (so maybe empty); `controls`: a cell
-    may hold a control character; `error_cells`: a cell may hold an Excel error (it starts with #)."""
+    may hold a control character; `line_breaks`: a (quoted) cell may hold a line break; `error_cells`: a
+    cell may hold an Excel error (it starts with #)."""
 
     padded: bool = True
     controls: bool = True
+    line_breaks: bool = True
     error_cells: bool = True
 
 
@@ -335,11 +337,15 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
                            "else false end)",
                            f"{_quoted(v)} || ' is an Excel error cell (a formula that failed); fix the formula in "
                            "the sheet, or clear the cell, and export again'"))
-    if suspect.controls:
-        control = CONTROL_IN_TEXT if col.type == "str" else CONTROL
-        first.append(Check(f"regexp_matches({v}, {sql_text(control)})",
-                           "'holds a control character (U+' || upper(printf('%04x', "
-                           f"ord(regexp_extract({v}, {sql_text(control)})))) || '); remove it and export again'"))
+    # A control character fails the cast of every other type; text, identifiers and keys are checked. Free
+    # text may hold line breaks; an identifier or key may not.
+    control = CONTROL_IN_TEXT if col.type == "str" else CONTROL
+    reason = ("'holds a control character (U+' || upper(printf('%04x', "
+              f"ord(regexp_extract({v}, {sql_text(control)})))) || '); remove it and export again'")
+    if col.type in ("str", "id", "key") and suspect.controls:
+        first.append(Check(f"regexp_matches({v}, {sql_text(control)})", reason))
+    elif col.type in ("id", "key") and suspect.line_breaks:  # cheaper than the expression when breaks are all
+        first.append(Check(f"contains({v}, chr(10)) or contains({v}, chr(13))", reason))
     return ColumnSql(typed, [*first, *checks], shape)
 
 

@@ -74,7 +74,8 @@ def test_the_helper_reports_each_file_as_one_line(tmp_path: Path) -> None:
                                                   st.st_dev, st.st_ino],
                      "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                      "scan": {"header_end": 28, "records": 4, "blank": 1, "open_quote": False, "last_quote": -1,
-                              "crlf": 0, "ends": 5, "padded": False, "newlines": None, "record_starts": None}}
+                              "crlf": 0, "ends": 5, "padded": False, "controls": False, "line_breaks": False,
+                              "hashes": False, "unicode_spaces": False, "newlines": None, "record_starts": None}}
 
 
 def test_a_helper_that_dies_leaves_the_files_to_the_importer(tmp_path: Path) -> None:

@@ -580,3 +580,29 @@ def test_a_json_export_read_by_a_preset_may_be_gzipped_or_utf16(ingest: Ingest, 
     report = ingest(pack(COPILOT.encode()), "users-28-day.ndjson" + (".gz" if pack is gzip.compress else ""))
     assert report.preset == "github-copilot-users"
     assert report.inserted == rows("usage", "count(*)")[0][0] > 0
+
+
+@pytest.mark.parametrize(("data", "flags"), [
+    pytest.param(b"a,b\nann,1\n", (False, False, False, False), id="clean"),
+    pytest.param(b"a,b\nann,\x07\n", (True, False, False, False), id="bell"),
+    pytest.param("a,b\nann,x\u0085y\n".encode(), (True, False, False, False), id="c1-next-line"),
+    pytest.param(b'a,b\n"an\nn",1\n', (False, True, False, False), id="lf-in-quotes"),
+    pytest.param(b'a,b\r\n"an\rn",1\r\n', (False, True, False, False), id="cr-in-quotes"),
+    pytest.param(b"a,b\nann,#N/A\n", (False, False, True, False), id="hash"),
+    pytest.param("a,b\nann,\u00a01\n".encode(), (False, False, False, True), id="no-break-space"),
+    pytest.param("a,b\nann,1\u3000\n".encode(), (False, False, False, True), id="ideographic-space"),
+    pytest.param("a,b\nZoë,“quoted” – é\n".encode(), (False, False, False, False), id="accents-and-punctuation"),
+])
+def test_the_scan_rules_out_the_costly_checks_a_file_does_not_need(tmp_path: Path, data: bytes,
+                                                                   flags: tuple[bool, bool, bool, bool]) -> None:
+    found = scan_file(write_file(tmp_path, "f.csv", data))
+    assert (found.controls, found.line_breaks, found.hashes, found.unicode_spaces) == flags
+
+
+def test_a_line_break_in_a_quoted_identifier_rejects_its_row_and_one_in_free_text_is_kept(
+        ingest: Ingest, rows: Rows) -> None:
+    report = ingest('response_id,submitted_at,satisfaction,user_id,comment\n'
+                    'r1,2026-03-02,4,ann,"two\nlines"\n'
+                    'r2,2026-03-02,4,"an\nn",fine\n')
+    assert problems(report) == [(4, "user_id", "holds a control character (U+000A); remove it and export again")]
+    assert rows("feedback", "response_id, comment") == [("r1", "two\nlines")]

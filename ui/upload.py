@@ -58,11 +58,16 @@ def max_upload_bytes() -> int:
 def on_disk(f: UploadedFile) -> Iterator[Path]:
     """The uploaded bytes as a temporary file, removed afterwards (the loaders read paths). It lives beside
     the database with the import's other copies, so one the app left when it was killed is swept."""
-    folder = Path(f"{store.db_path()}.tmp")
+    database = store.db_path()
+    path: Path | None = None
     try:
-        path = new_copy(folder, Path(f.name).suffix.lower())
+        path = new_copy(Path(f"{database}.tmp"), Path(f.name).suffix.lower())
         path.write_bytes(f.getvalue())
     except OSError as e:
+        if path is not None:  # what a full disk let through
+            path.unlink(missing_ok=True)
+        if (plain := store.storage_error(e, database)) is not None:  # a full disk, a folder that may not be written
+            raise plain from e
         raise InputError(f"{f.name}: the upload could not be saved beside the database ({e.strerror or e}); check "
                          "that the database's folder can be written to and has free space, then try again.") from e
     try:

@@ -165,7 +165,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     derived = _stage(con, dataset, typed, staged)
     dup_lines, counts = _drop_duplicates(con, dataset, staged, raw)
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
-    period, source, outside = _coverage(con, dataset, staged, given, stated)
+    period, source, outside = _coverage(con, dataset, staged, given, stated, empty)
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=prepared.source_format, encoding=raw.encoding, delimiter=raw.delimiter,
@@ -224,23 +224,30 @@ def _validate(con: duckdb.DuckDBPyConnection, dataset: Dataset, mapping: ColumnM
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, given: Period | None,
-              stated: Period | None) -> tuple[Period | None, Source | None, int]:
+              stated: Period | None, empty: bool) -> tuple[Period | None, Source | None, int]:
     """The period the file covers, where it came from, and how many of its accepted rows lie outside a
     period given or stated (they are stored all the same: the period is what the file vouches for)."""
     if dataset.describes_state:
         return None, "always", 0
     when = f'cast("{dataset.time_column}" as date)'
     first, last = store.one(con, f"select min({when}), max({when}) from {staged}") or (None, None)
+    if first is None and not empty:
+        # Every row was rejected (or blank): the file cannot vouch for its period, or a rejected incident
+        # would read as "no incidents in March".
+        return None, None, 0
     chosen = given or stated
     source: Source = "given" if given else "stated" if stated else "rows"
     if chosen is None:
-        return (whole_months(first, last) if first is not None else None), source, 0
+        return (whole_months(first, last) if first is not None else None), (source if first is not None else None), 0
     outside = store.scalar(con, f"select count(*) from {staged} where {when} < ? or {when} > ?",
                            [chosen.first, chosen.last])
     return chosen, source, outside
 
 
 def _coverage_notes(period: Period | None, source: Source | None, outside: int, given: Period | None) -> list[str]:
+    if period is None and source is None and (given is not None):
+        return [f"No row was accepted, so the file does not count as covering {given.label()}; correct the rejected "
+                "rows and import it again."]
     if source == "always":
         return (["Roster and training describe who has access and who is trained: once loaded they cover every "
                  "date, so the period given is not used."] if given else [])

@@ -136,14 +136,19 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
     ],
     # Coverage (DESIGN.md §2): the period each ingestion covers, and where that period came from. Files
-    # loaded before cover the whole months of their stored rows; roster and training cover every date.
+    # loaded before cover the whole months of the rows they stored (still stored, or replaced since by a
+    # later file); roster and training cover every date. Rows a file found unchanged belong to the file that
+    # stored them first, so a re-export may get a narrower period here: its months read as not covered, and
+    # a gate on them as not enough evidence, never the other way round.
     3: [
         "alter table ingestions add column period_from date",
         "alter table ingestions add column period_to date",
         "alter table ingestions add column period_source varchar",
         *[f"""update ingestions set period_from = x.first, period_to = x.last, period_source = 'rows' from (
                 select ingestion_id, cast(date_trunc('month', min("{d.time_column}")) as date) as first,
-                       last_day(max("{d.time_column}")) as last from {d.name} group by ingestion_id) x
+                       last_day(max("{d.time_column}")) as last from (
+                    select ingestion_id, "{d.time_column}" from {d.name} union all
+                    select ingestion_id, "{d.time_column}" from {d.name}_replaced) group by ingestion_id) x
               where ingestions.id = x.ingestion_id""" for d in DATASETS.values() if not d.describes_state],
         "update ingestions set period_source = 'always' where dataset in ('roster', 'training')",
     ],

@@ -238,7 +238,8 @@ def _lines_or_document(con: duckdb.DuckDBPyConnection, path: Path, name: str, re
     if first is None:
         return "ndjson", [], unreadable
     line, is_object = int(first[0]), bool(first[1])
-    lone = is_object and scalar(con, f"select count(*) from {records} where trim(j) <> ''") == 1
+    # A lone object is the whole file only when no line was set aside: else it is one record of NDJSON.
+    lone = is_object and not unreadable and scalar(con, f"select count(*) from {records} where trim(j) <> ''") == 1
     document = f"{records}_doc"
     try:
         if lone:  # a single line holding one object: a record, or a whole response written on one line

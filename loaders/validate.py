@@ -29,7 +29,8 @@ TIME = r"[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 OFFSET = r"[+-](?:(?:0\d|1[0-3])(?::?[0-5]\d)?|14(?::?00)?)"
 ISO_FULL = rf"{DATE}(?:{TIME}(?:[Zz]|{OFFSET})?)?"
 # For the reasons of rejected values only: any offset-like ending, and text after the date or time.
-ANY_OFFSET = rf"{DATE}{TIME}\s*[+-]\d{{1,2}}(?::?\d{{1,2}})?"
+ANY_OFFSET = rf"{DATE}{TIME}[+-]\d{{1,2}}(?::?\d{{1,2}})?"
+SPACED_OFFSET = rf"{DATE}{TIME}\s+[+-]\d{{2}}(?::?\d{{2}})?"
 TRAILING_TEXT = rf"^{DATE}(?:{TIME})?(?:\s+\S|[^\d\s+:.ZzTt-]|[Zz].)"
 SLASH = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
 MONTH = r"^(\d{4})-(\d{2})$"
@@ -38,7 +39,7 @@ SLASH_PROBLEM = r"^'\d{1,2}/\d{1,2}/\d{4}"
 # Plausible dates (DESIGN.md §2): anything outside is a typo or a placeholder (9999-12-31), never stored.
 FIRST_DAY, LAST_DAY = "2000-01-01", "2099-12-31"
 # Excel writes these into a cell whose formula failed; read as text they would pass for values.
-EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA")
 # C0 controls but tab, and C1 controls. Free text may also hold line breaks (a quoted multi-line comment).
 CONTROL = r"[\x00-\x08\x0a-\x1f\x{80}-\x{9f}]"
 CONTROL_IN_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{80}-\x{9f}]"
@@ -173,13 +174,16 @@ def _timestamp(iso: str) -> str:
     return (f"(case when ends_with({iso}, 'Z') and not contains(substr({iso}, 12), ' ') "
             f"then coalesce(try_cast({iso} as timestamp), try_cast(upper({iso}) as timestamp)) "
             f"when regexp_full_match({iso}, {sql_text(ISO_FULL)}) then (case when {offset} "
-            f"then cast(try_cast({iso} as timestamptz) as timestamp) else try_cast(upper({iso}) as timestamp) end) "
+            f"then cast(coalesce(try_cast({iso} as timestamptz), try_cast(upper({iso}) as timestamptz)) as timestamp) "
+            f"else try_cast(upper({iso}) as timestamp) end) "
             "end)")
 
 
 def _bad_date_reason(v: str, real: str) -> str:
     """SQL: why a value shaped like a date is not one (read for rejected rows only)."""
     return (f"(case when regexp_full_match({v}, {sql_text(ISO_FULL)}) then {_quoted(v)} || ' is not a real {real}' "
+            f"when regexp_full_match({v}, {sql_text(SPACED_OFFSET)}) then {_quoted(v)} || "
+            "' has a space before its offset; write the offset right after the time, e.g. 2026-03-01 10:00:00+02:00' "
             f"when regexp_full_match({v}, {sql_text(ANY_OFFSET)}) then {_quoted(v)} || "
             "' has an offset beyond ±14:00 or with minutes of 60 or more; write an offset from -14:00 to +14:00' "
             f"when regexp_matches({v}, {sql_text(TRAILING_TEXT)}) then {_quoted(v)} || "

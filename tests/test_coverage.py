@@ -146,3 +146,33 @@ def test_the_command_line_takes_a_period_and_lists_what_each_ingestion_covers(tm
     assert bad.returncode == 2
     assert bad.stderr.endswith("argument --period: '2026-3' is not a month; write YYYY-MM (e.g. 2026-03) or a range "
                                "YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03).\n")
+
+
+def test_a_file_whose_every_row_is_rejected_covers_nothing_even_with_a_period(ingest: Ingest) -> None:
+    report = ingest(INCIDENTS + "I1,2026-03-45,privacy,high\nI2,2026-03-02,privacy,extreme\n", "incidents.csv",
+                    IngestOptions(period="2026-03"))
+    assert counts(report) == expect(rows_read=2, rejected=2)
+    assert (report.period_from, report.period_to, report.period_source) == (None, None, None)
+    assert report.notes[-1] == ("No row was accepted, so the file does not count as covering March 2026; correct the "
+                                "rejected rows and import it again.")
+
+
+def test_a_version_2_file_counts_the_rows_a_later_file_replaced(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    with store.connect(db) as con:
+        con.execute("insert into ingestions (id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, "
+                    "updated, unchanged, rejected, duplicates, blank_lines, mapping, source_format, notes) values "
+                    "(1, 'support', 'a.csv', 'a', now(), 1, 1, 0, 0, 0, 0, 0, '{}', 'csv', '[]'), "
+                    "(2, 'support', 'b.csv', 'b', now(), 1, 0, 1, 0, 0, 0, 0, '{}', 'csv', '[]')")
+        # b.csv replaced a.csv's January ticket with its March version: a.csv's row now lives in the history
+        con.execute("insert into support (ticket_id, opened_at, category, ingestion_id) values "
+                    "('T1', timestamp '2026-03-02 00:00:00', 'bug', 2)")
+        con.execute("insert into support_replaced (ticket_id, opened_at, category, ingestion_id, replaced_by) values "
+                    "('T1', timestamp '2026-01-10 00:00:00', 'bug', 1, 2)")
+    monkeypatch.undo()
+    store._schema_ready.clear()
+    with store.connect(db) as con:
+        assert _period(con) == [("support", dt.date(2026, 1, 1), dt.date(2026, 1, 31), "rows"),
+                                ("support", dt.date(2026, 3, 1), dt.date(2026, 3, 31), "rows")]

@@ -142,7 +142,7 @@ def test_every_bound_of_design_is_declared() -> None:
         ("costs", "amount"): 1_000_000_000, ("incidents", "people_affected"): 10_000_000,
         ("support", "handling_minutes"): 1_440, ("feedback", "satisfaction"): 5,
     }
-    assert EXCEL_ERRORS == ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+    assert EXCEL_ERRORS == ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA")
 
 
 def test_dates_of_the_roster_are_bounded_and_strict(ingest: Ingest) -> None:
@@ -164,3 +164,24 @@ def test_the_readme_states_the_bounds_the_code_enforces() -> None:
                 assert f"≤ {int(c.maximum):,}" in section, (d.name, c.name)
     assert "2000-01-01 to 2099-12-31" in section and "±14:00" in section
     assert all(code in section for code in EXCEL_ERRORS[:2])
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("2026-03-01 10:00:00 +05:00", "'2026-03-01 10:00:00 +05:00' has a space before its offset; write the offset "
+                                   "right after the time, e.g. 2026-03-01 10:00:00+02:00"),
+    ("2026-03-01 10:00:00+5:00", f"'2026-03-01 10:00:00+5:00' {OFFSETS}"),
+])
+def test_an_offset_written_almost_right_says_how_to_write_it(ingest: Ingest, value: str, reason: str) -> None:
+    assert problems(ingest(_usage(occurred_at=value))) == [(3, "occurred_at", reason)]
+
+
+def test_a_lowercase_t_with_an_offset_is_read(ingest: Ingest, rows: Rows) -> None:
+    assert counts(ingest(_usage(occurred_at="2026-03-01t10:00:00+01:00"))) == expect(rows_read=3, accepted=3,
+                                                                                     inserted=3)
+    assert rows("usage", "occurred_at", order="event_id")[1] == (dt.datetime(2026, 3, 1, 9, 0),)
+
+
+def test_every_error_code_the_workbook_reader_gives_is_rejected() -> None:
+    from loaders import tables
+
+    assert set(tables.EXCEL_ERRORS.values()) == set(EXCEL_ERRORS)

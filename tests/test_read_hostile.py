@@ -606,3 +606,20 @@ def test_a_line_break_in_a_quoted_identifier_rejects_its_row_and_one_in_free_tex
                     'r2,2026-03-02,4,"an\nn",fine\n')
     assert problems(report) == [(4, "user_id", "holds a control character (U+000A); remove it and export again")]
     assert rows("feedback", "response_id, comment") == [("r1", "two\nlines")]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("deep.json", "[" * 100_000 + "]" * 100_000),
+    ("deep.ndjson", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n"),
+])
+def test_json_nested_beyond_any_parser_is_refused_plainly(refuse: Refuse, name: str, content: str) -> None:
+    assert refuse(content, name).startswith(f"{name}: ")
+
+
+def test_one_good_ndjson_line_after_a_line_set_aside_is_a_record_not_the_whole_file(ingest: Ingest,
+                                                                                   rows: Rows) -> None:
+    content = (b'{"user_id": "caf\xe9", "department": "hr", "access_granted_on": "2026-03-01"}\n'
+               b'{"user_id": "ann", "department": "hr", "access_granted_on": "2026-03-01"}\n')
+    report = ingest(content, "roster.ndjson")
+    assert counts(report) == expect(rows_read=2, accepted=1, inserted=1, rejected=1)
+    assert rows("roster", "user_id") == [("ann",)]

@@ -129,20 +129,21 @@ def _text(path: Path, name: str) -> tuple[bytes, str]:
 
 def _first_line(text: str) -> str:
     """The first line that is not blank ('' when there is none), found without splitting the whole text."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if text[start:end].strip():
-            return text[start:end]
-        start = end + 1
-    return ""
+    return text.lstrip().split("\n", 1)[0] if text.strip() else ""
+
+
+def _loads(text: str) -> object:
+    """JSON text as data. Nesting too deep for the parser is a malformed export, never a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError as e:
+        raise ValueError("the JSON is nested too deeply to be an export") from e
 
 
 def _is_ndjson(text: str) -> bool:
     """One JSON value per line: the first non-blank line is a whole JSON object by itself."""
     try:
-        return isinstance(json.loads(_first_line(text)), dict)
+        return isinstance(_loads(_first_line(text)), dict)
     except ValueError:
         return False
 
@@ -161,14 +162,14 @@ def probe_keys(path: Path, name: str) -> tuple[str, list[str]]:
         if rest and not rest.startswith("]"):
             try:
                 first, _ = decoder.raw_decode(rest)
-            except ValueError:
+            except (ValueError, RecursionError):
                 first = None
     elif _is_ndjson(text):
         form = "ndjson"
-        first = json.loads(_first_line(text))
+        first = _loads(_first_line(text))
     else:
         try:
-            first = json.loads(text)
+            first = _loads(text)
         except ValueError:
             first = None
     keys: list[str] = []
@@ -195,7 +196,7 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
     if body.startswith("[") or (body.startswith("{") and not _is_ndjson(text)):
         form = "json"
         try:
-            json.loads(text)  # only to name the line of a syntax error; the rows are read by DuckDB
+            _loads(text)  # only to name the line of a syntax error; the rows are read by DuckDB
         except ValueError as e:
             line = getattr(e, "lineno", None)
             where = f"line {line}: " if line else ""

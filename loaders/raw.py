@@ -20,6 +20,17 @@ Cut = Literal["parallel", "default", "whole"]  # CSV: how DuckDB's reader cuts i
 
 _table_counter = 0
 
+# The most columns a file may have, whatever its format. Real exports have tens, a Jira export with every
+# field a few hundred; far more is a broken file, and the validating query grows with every column (DuckDB
+# runs out of its memory budget near 16,000 columns of CSV, or 1,000 keys of JSON unchecked).
+MAX_COLUMNS = 4_096
+
+
+def too_many_columns(name: str, where: str, count: int, what: str = "columns") -> str:
+    """The refusal of a file with more than MAX_COLUMNS columns: '<name>: <where> <count> <what>; …'."""
+    return (f"{name}: {where} {count:,} {what}; Rollgate reads at most {MAX_COLUMNS:,}. Export only the columns "
+            "the dataset needs, or check that the header is where it should be.")
+
 
 @dataclass
 class RawFile:

@@ -36,7 +36,7 @@ import duckdb
 from loaders import prefetch
 from loaders.errors import InputError
 from loaders.formats import BZIP2, FORMATS, GZIP_MAGIC, NOT_TEXT, ZIP_DOCUMENTS
-from loaders.raw import Cut, RawFile, first_line, next_table
+from loaders.raw import MAX_COLUMNS, Cut, RawFile, first_line, next_table, too_many_columns
 from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_file
 from loaders.scratch import folder_for, new_copy, scratch
 from loaders.store import scalar
@@ -68,7 +68,6 @@ WHOLE_BYTES = 256 << 20
 
 HEAD_BYTES = 1 << 16      # the head of a file looked at to tell what it is (gzip: of its unpacked text)
 HEADER_BYTES = 1 << 20    # the longest header line read
-MAX_COLUMNS = 16_384      # the most columns read (Excel's limit); DuckDB takes seconds per 10,000
 GUNZIP_BYTES = 4 << 30    # the most a gzip file may unpack to (a small file can unpack to terabytes)
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -481,8 +480,7 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, folder: Folde
         )
     headers = [h.strip() for h in _split(header_line, delim)]
     if len(headers) > MAX_COLUMNS:
-        raise InputError(f"{name}: line 1 (the header) has {len(headers):,} columns; Rollgate reads at most "
-                         f"{MAX_COLUMNS:,} (as many as Excel). Check that line 1 is the header.")
+        raise InputError(too_many_columns(name, "line 1 (the header) has", len(headers)))
     table = next_table()
     rej, scans = f"{table}_rej", f"{table}_scan"
     cols = {f"c{i}": "varchar" for i in range(len(headers))}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from loaders.errors import InputError
-from loaders.raw import RawFile, first_line, next_table
+from loaders.raw import MAX_COLUMNS, RawFile, first_line, next_table, too_many_columns
 from loaders.store import scalar
 
 if TYPE_CHECKING:
@@ -178,6 +178,11 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str
                          f"{_quoted(sheets)}).")
     header = int(filled[0])
     headers = ["" if v is None else str(v) for v in frame.row(header)]
+    named = [i for i, h in enumerate(headers) if h.strip()]
+    if named and named[-1] + 1 < len(headers):  # columns past the last header are never read: a stray cell far
+        frame, headers = frame[:, :named[-1] + 1], headers[:named[-1] + 1]  # to the right must not cost a column
+    if len(headers) > MAX_COLUMNS:
+        raise InputError(too_many_columns(name, f"sheet '{chosen}' has", len(headers)))
     if len(sheets) == 1:
         notes = ["Read from the first sheet; row numbers are the sheet's rows."]
     else:
@@ -366,21 +371,21 @@ def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: st
     if not keys:
         raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
                          "objects or one object per line (NDJSON).")
-    # JSON Pointer paths (RFC 6901) reach any key, even '' or one with quotes, dots or slashes.
-    params: dict[str, object] = {}
-    for i, k in enumerate(keys):
-        params[f"p{i}"] = "/" + k.replace("~", "~0").replace("/", "~1")
-        params[f"n{i}"] = k
-    nested = ", ".join(f"case when json_type(jv -> $p{i}) in ('OBJECT', 'ARRAY') then $n{i} end"
-                       for i in range(len(keys)))
-    cols = ", ".join(f"case when reason is null then jv ->> $p{i} end as c{i}" for i in range(len(keys)))
+    if len(keys) > MAX_COLUMNS:
+        raise InputError(too_many_columns(name, "its records have", len(keys), "keys together"))
+    # JSON Pointer paths (RFC 6901) reach any key, even '' or one with quotes, dots or slashes. Every value and
+    # its type are read in one parse of the record (a list of paths), not one parse per key.
+    params: dict[str, object] = {"paths": ["/" + k.replace("~", "~0").replace("/", "~1") for k in keys],
+                                 "names": keys}
+    cols = ", ".join(f"case when reason is null then vals[{i + 1}] end as c{i}" for i in range(len(keys)))
     table = next_table()
     # One pass, no loop per record: json_keys lists a key written twice twice (the JSON functions keep only
-    # its first value), so a key found at a place other than its first is a repeated one.
+    # its first value), so a key found at a place other than its first is a repeated one. The lambdas compare
+    # every key with every other: they run only for a record that has a repeat, or a nested value.
     con.execute(f"""
         create temp table {table}_all as
         select line, reason, left(cast(j as varchar), {RAW_LIMIT}) as raw, {cols} from (
-            select line, j, jv,
+            select line, j, vals,
                    case when not ok then 'not a valid JSON object'
                         when dup is not null then 'the key ''' || dup || ''' appears '
                              || case when times = 2 then 'twice' else times || ' times' end || ' in this record'
@@ -388,11 +393,16 @@ def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: st
                         when len(nested) > 1 then 'nested values in columns ' || array_to_string(nested, ', ')
                    end as reason
             from (
-                select *, len(list_filter(keys, lambda k: k = dup)) as times from (
-                    select line, j, jv, ok, keys,
-                           list_filter(keys, lambda k, i: list_position(keys, k) <> i)[1] as dup,
-                           case when ok then list_filter([{nested}], lambda x: x is not null) end as nested
-                    from (select *, case when ok then json_keys(jv) end as keys from {parsed})
+                select *, case when dup is not null then len(list_filter(keys, lambda k: k = dup)) end as times,
+                       case when list_has_any(types, ['OBJECT', 'ARRAY'])
+                            then list_filter($names, lambda n, i: types[i] in ('OBJECT', 'ARRAY')) end as nested
+                from (
+                    select line, j, ok, keys, vals, types,
+                           case when len(keys) <> len(list_distinct(keys))
+                                then list_filter(keys, lambda k, i: list_position(keys, k) <> i)[1] end as dup
+                    from (select *, case when ok then json_keys(jv) end as keys,
+                                 case when ok then json_extract_string(jv, $paths) end as vals,
+                                 case when ok then json_type(jv, $paths) end as types from {parsed})
                 )
             )
         )""", params)

@@ -386,8 +386,12 @@ def _layers(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_pa
     n = len(mapping.headers)
     plan = Plan()
     source = [*carry, *(f"c{i}" for i in range(n))]
-    inner = [*source, *(f"{_trimmed(i) if suspect.padded else f'c{i}'} as v{i}" for i in range(n))]
-    middle = [*source, *(f"v{i}" for i in range(n))]
+    # Only the columns a dataset column reads are trimmed and typed: a wide export (a Jira one with every
+    # field) would otherwise cost a large expression per column it does not use.
+    used = sorted(set(mapping.columns.values()))
+    inner = [*source, *(f"{_trimmed(i) if suspect.padded else f'c{i}'} as v{i}" for i in used),
+             f"{_blank(n, suspect.padded)} as blank"]
+    middle = [*source, *(f"v{i}" for i in used), "blank"]
     columns = []
     for col in dataset.columns:
         sql = column_sql(col, mapping.columns.get(col.name), plan, orders.get(col.name), decimal_comma, suspect)
@@ -429,9 +433,8 @@ def build_select(dataset: Dataset, mapping: ColumnMapping, relation: str, relati
     n = len(mapping.headers)
     layers = _layers(dataset, mapping, relation, relation_params, orders, decimal_comma, suspect)
     names = ", ".join(f'"{c.name}"' for c in dataset.columns)
-    blank = " and ".join(f"v{i} is null" for i in range(n)) or "true"
     bad = _any(c.bad() for c in layers.columns)
-    checked = [*_values(dataset), *(f"c{i}" for i in range(n)), f"({blank}) as blank", f"{bad} as _bad"]
+    checked = [*_values(dataset), *(f"c{i}" for i in range(n)), "blank", f"{bad} as _bad"]
     ok = f"not (_bad or {_any(condition for _, condition, _ in _rules(dataset))})"
     cells = f"[{', '.join(f'c{i}' for i in range(n))}]"
     sql = (f"select {names}, blank, _ok, case when not _ok and not blank then {cells} end as cells from "
@@ -466,6 +469,15 @@ def problems_select(dataset: Dataset, mapping: ColumnMapping, relation: str, rel
     sql = (f"select rid, {p_names}, to_json(json_object({pairs})) as raw from "
            f"({checked} from (select {', '.join(named)} from {layers.sql}))")
     return sql, [*headers, *layers.params]
+
+
+def _blank(n: int, padded: bool) -> str:
+    """SQL: every cell of the row is empty (or, when cells may be padded, holds only spaces)."""
+    if not n:
+        return "true"
+    if not padded:
+        return "(" + " and ".join(f"c{i} is null" for i in range(n)) + ")"
+    return f"(coalesce(trim(concat({', '.join(f'c{i}' for i in range(n))}), {sql_text(TRIM)}), '') = '')"
 
 
 def _trimmed(i: int) -> str:

@@ -389,9 +389,8 @@ def _layers(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_pa
     # Only the columns a dataset column reads are trimmed and typed: a wide export (a Jira one with every
     # field) would otherwise cost a large expression per column it does not use.
     used = sorted(set(mapping.columns.values()))
-    inner = [*source, *(f"{_trimmed(i) if suspect.padded else f'c{i}'} as v{i}" for i in used),
-             f"{_blank(n, suspect.padded)} as blank"]
-    middle = [*source, *(f"v{i}" for i in used), "blank"]
+    inner = [*source, *(f"{_trimmed(i) if suspect.padded else f'c{i}'} as v{i}" for i in used)]
+    middle = [*source, *(f"v{i}" for i in used), f"{_blank(n, used)} as blank"]
     columns = []
     for col in dataset.columns:
         sql = column_sql(col, mapping.columns.get(col.name), plan, orders.get(col.name), decimal_comma, suspect)
@@ -471,13 +470,12 @@ def problems_select(dataset: Dataset, mapping: ColumnMapping, relation: str, rel
     return sql, [*headers, *layers.params]
 
 
-def _blank(n: int, padded: bool) -> str:
-    """SQL: every cell of the row is empty (or, when cells may be padded, holds only spaces)."""
-    if not n:
-        return "true"
-    if not padded:
-        return "(" + " and ".join(f"c{i} is null" for i in range(n)) + ")"
-    return f"(coalesce(trim(concat({', '.join(f'c{i}' for i in range(n))}), {sql_text(TRIM)}), '') = '')"
+def _blank(n: int, used: list[int]) -> str:
+    """SQL: every cell of the row is empty. A column a dataset reads counts its trimmed text (`v<i>`); any other
+    counts as empty when it is (a cell of spaces there is content: trimming every unused column of a wide
+    export would cost more than the rows of spaces it could find)."""
+    cells = [f"v{i} is null" if i in used else f"(c{i} is null or c{i} = '')" for i in range(n)]
+    return "(" + " and ".join(cells) + ")" if cells else "true"
 
 
 def _trimmed(i: int) -> str:

@@ -24,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -31,6 +32,8 @@ from typing import IO, TYPE_CHECKING
 from loaders.formats import CSV_SUFFIXES
 
 if TYPE_CHECKING:
+    import mmap
+
     from loaders.scan import Scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,26 +56,61 @@ def _stamp(path: str | Path) -> Stamp | None:
     return os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino
 
 
-def read_ahead(path: Path) -> tuple[str, Scan]:
-    """The file's sha256 and its scan. The file is mapped rather than read (no copy of its bytes), and
-    hashed on a second thread (hashing releases the interpreter lock) while numpy is imported and the
-    scan runs. A mapped file cut short meanwhile would kill the process with SIGBUS: this runs in the
-    helper process, whose end only makes the importer read the file itself."""
-    import mmap
+WINDOW = 64 << 20  # bytes of the file mapped at a time: a mapped page counts in the process's memory
 
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        view = memoryview(mapped)
+
+def read_ahead(path: Path) -> tuple[str, Scan]:
+    """The file's sha256 and its scan. The file is mapped rather than read (no copy of its bytes), a window
+    at a time (so the pages read do not pile up in the process's memory, a file's size over a 10M-row
+    export), and hashed on a second thread (hashing releases the interpreter lock) while numpy is imported
+    and the scan runs. A mapped file cut short meanwhile would kill the process with SIGBUS: this runs in
+    the helper process, whose end only makes the importer read the file itself."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
         digest = hashlib.sha256()
-        hashing = threading.Thread(target=digest.update, args=(view,))
+
+        def hash_all() -> None:
+            for window in _windows(f.fileno(), size, WINDOW):
+                digest.update(window)
+
+        hashing = threading.Thread(target=hash_all)
         hashing.start()
         try:
             from loaders.scan import CHUNK, scan_chunks
 
-            scan = scan_chunks(view[i:i + CHUNK] for i in range(0, len(view), CHUNK))
+            scan = scan_chunks(w[i:i + CHUNK] for w in _windows(f.fileno(), size, WINDOW)
+                               for i in range(0, len(w), CHUNK))
         finally:
             hashing.join()
-            view.release()
     return digest.hexdigest(), scan
+
+
+def _windows(fd: int, size: int, length: int) -> Iterator[memoryview]:
+    """The file's bytes as views of successive mapped windows. A window is unmapped once nothing refers to
+    its bytes any more: a consumer may still hold a view of the last window when it asks for the next."""
+    import mmap
+
+    held: list[tuple[mmap.mmap, memoryview]] = []
+    try:
+        for offset in range(0, size, length):
+            mapped = mmap.mmap(fd, min(length, size - offset), offset=offset, access=mmap.ACCESS_READ)
+            view = memoryview(mapped)
+            held.append((mapped, view))
+            yield view
+            held = [pair for pair in held if not _unmapped(*pair)]
+    finally:
+        for pair in held:
+            _unmapped(*pair, force=True)
+
+
+def _unmapped(mapped: mmap.mmap, view: memoryview, force: bool = False) -> bool:
+    """Release and unmap a window; False while a view of its bytes is still held elsewhere."""
+    try:
+        view.release()
+        mapped.close()
+    except BufferError:
+        return force  # when forced, the process ends soon: the mapping goes with it
+    return True
 
 
 def report(paths: list[str], out: IO[str] | None = None) -> None:

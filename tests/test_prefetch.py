@@ -142,3 +142,17 @@ def test_the_mapped_read_ahead_equals_the_read_scan_wherever_the_chunks_end(
         assert found == scan_file(path)
         # 4 lines a repeat (header, a record over two lines, a blank line, a record), less the first header
         assert (found.records, found.blank, found.crlf, found.padded) == (159, 40, 120, True)
+
+
+def test_the_file_is_read_ahead_a_window_at_a_time_with_the_same_digest_and_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmap
+
+    from loaders.scan import scan_file
+
+    path = _csv(tmp_path, rows=5000)
+    monkeypatch.setattr(prefetch, "WINDOW", mmap.ALLOCATIONGRANULARITY)  # many windows, cut anywhere in a record
+    assert path.stat().st_size > 8 * mmap.ALLOCATIONGRANULARITY
+    digest, scan = prefetch.read_ahead(path)
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert scan == scan_file(path)

@@ -26,7 +26,8 @@ import gzip
 import hashlib
 import io
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -319,23 +320,31 @@ def _gunzip(path: Path, name: str, folder: Folder, suffix: str) -> Path:
     """The unpacked text of a gzip file, as a copy in `folder()`; refused past GUNZIP_BYTES."""
     out = _new_copy(folder, suffix, name)
     written = 0
+    with _filling(out, name):
+        try:
+            with _open_gzip(path) as src, out.open("wb") as dst:
+                while chunk := src.read(1 << 24):
+                    written += len(chunk)
+                    if written > GUNZIP_BYTES:
+                        raise _too_big(name)
+                    dst.write(chunk)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as e:  # BadGzipFile is an OSError: named first
+            raise _damaged_gzip(name, e) from e
+    return out
+
+
+@contextmanager
+def _filling(out: Path, name: str) -> Iterator[None]:
+    """While the copy `out` is written: whatever fails, it is removed; an OS error (a full disk, a folder that
+    may not be written) is said plainly."""
     try:
-        with _open_gzip(path) as src, out.open("wb") as dst:
-            while chunk := src.read(1 << 24):
-                written += len(chunk)
-                if written > GUNZIP_BYTES:
-                    raise _too_big(name)
-                dst.write(chunk)
-    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
-        out.unlink(missing_ok=True)
-        raise _damaged_gzip(name, e) from e
+        yield
     except OSError as e:
         out.unlink(missing_ok=True)
         raise _no_room(name, e) from e
     except BaseException:
         out.unlink(missing_ok=True)
         raise
-    return out
 
 
 def _too_big(name: str) -> InputError:
@@ -375,30 +384,23 @@ def _utf8_copy(path: Path, name: str, folder: Folder, encoding: str | None, newl
     out = _new_copy(folder, suffix, name)
     decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
     offset, carry, first = 0, b"", True
-    try:
-        with path.open("rb") as src, out.open("wb") as dst:
-            while True:
-                chunk = src.read(CHUNK)
-                data = _decode(decoder, chunk, offset, name, encoding) if decoder else chunk
-                offset += len(chunk)
-                if first and newlines == "auto":
-                    newlines = "cr" if b"\n" not in data and b"\r" in data else "keep"
-                first = False
-                if newlines == "cr":
-                    data = data.replace(b"\r", b"\n")
-                elif newlines == "crlf":
-                    data = carry + data
-                    carry = b"\r" if chunk and data.endswith(b"\r") else b""
-                    data = data[:len(data) - len(carry)].replace(b"\r\n", b"\n")
-                dst.write(data)
-                if not chunk:
-                    break
-    except OSError as e:
-        out.unlink(missing_ok=True)
-        raise _no_room(name, e) from e
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
+    with _filling(out, name), path.open("rb") as src, out.open("wb") as dst:
+        while True:
+            chunk = src.read(CHUNK)
+            data = _decode(decoder, chunk, offset, name, encoding) if decoder else chunk
+            offset += len(chunk)
+            if first and newlines == "auto":
+                newlines = "cr" if b"\n" not in data and b"\r" in data else "keep"
+            first = False
+            if newlines == "cr":
+                data = data.replace(b"\r", b"\n")
+            elif newlines == "crlf":
+                data = carry + data
+                carry = b"\r" if chunk and data.endswith(b"\r") else b""
+                data = data[:len(data) - len(carry)].replace(b"\r\n", b"\n")
+            dst.write(data)
+            if not chunk:
+                break
     return out
 
 

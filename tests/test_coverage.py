@@ -109,23 +109,32 @@ def test_a_bad_period_refuses_the_file_before_reading_it(refuse: Refuse) -> None
         "YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03).")
 
 
-def test_a_version_2_file_gets_the_periods_of_its_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "old.duckdb"
+def _migrated(db: Path, monkeypatch: pytest.MonkeyPatch, ingestions: list[tuple[int, str]], *inserts: str
+              ) -> list[tuple[object, ...]]:
+    """A schema-2 database holding these ingestions (id, dataset) and rows, opened again at schema 3: the
+    periods migration 3 gave each ingestion."""
     monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
     with store.connect(db) as con:
-        con.execute("insert into ingestions (id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, "
-                    "updated, unchanged, rejected, duplicates, blank_lines, mapping, source_format, notes) values "
-                    "(1, 'usage', 'u.csv', 'a', now(), 2, 2, 0, 0, 0, 0, 0, '{}', 'csv', '[]'), "
-                    "(2, 'roster', 'r.csv', 'b', now(), 1, 1, 0, 0, 0, 0, 0, '{}', 'csv', '[]')")
-        con.execute("insert into usage (event_id, occurred_at, user_id, use_case, interactions, ingestion_id) values "
-                    "('e1', timestamp '2026-01-31 23:00:00', 'ann', 'drafting', 1, 1), "
-                    "('e2', timestamp '2026-03-01 00:00:00', 'ann', 'drafting', 1, 1)")
+        for ingestion_id, dataset in ingestions:
+            con.execute("insert into ingestions (id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, "
+                        "updated, unchanged, rejected, duplicates, blank_lines, mapping, source_format, notes) values "
+                        "(?, ?, 'f.csv', ?, now(), 1, 1, 0, 0, 0, 0, 0, '{}', 'csv', '[]')",
+                        [ingestion_id, dataset, str(ingestion_id)])
+        for sql in inserts:
+            con.execute(sql)
     monkeypatch.undo()
     store._schema_ready.clear()
     with store.connect(db) as con:
         assert store.schema_version(con) == 3
-        assert _period(con) == [("usage", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "rows"),
-                                ("roster", None, None, "always")]
+        return _period(con)
+
+
+def test_a_version_2_file_gets_the_periods_of_its_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _migrated(tmp_path / "old.duckdb", monkeypatch, [(1, "usage"), (2, "roster")],
+                     "insert into usage (event_id, occurred_at, user_id, use_case, interactions, ingestion_id) values "
+                     "('e1', timestamp '2026-01-31 23:00:00', 'ann', 'drafting', 1, 1), "
+                     "('e2', timestamp '2026-03-01 00:00:00', 'ann', 'drafting', 1, 1)") == [
+        ("usage", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "rows"), ("roster", None, None, "always")]
 
 
 def test_the_command_line_takes_a_period_and_lists_what_each_ingestion_covers(tmp_path: Path) -> None:
@@ -159,20 +168,11 @@ def test_a_file_whose_every_row_is_rejected_covers_nothing_even_with_a_period(in
 
 def test_a_version_2_file_counts_the_rows_a_later_file_replaced(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "old.duckdb"
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    with store.connect(db) as con:
-        con.execute("insert into ingestions (id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, "
-                    "updated, unchanged, rejected, duplicates, blank_lines, mapping, source_format, notes) values "
-                    "(1, 'support', 'a.csv', 'a', now(), 1, 1, 0, 0, 0, 0, 0, '{}', 'csv', '[]'), "
-                    "(2, 'support', 'b.csv', 'b', now(), 1, 0, 1, 0, 0, 0, 0, '{}', 'csv', '[]')")
-        # b.csv replaced a.csv's January ticket with its March version: a.csv's row now lives in the history
-        con.execute("insert into support (ticket_id, opened_at, category, ingestion_id) values "
-                    "('T1', timestamp '2026-03-02 00:00:00', 'bug', 2)")
-        con.execute("insert into support_replaced (ticket_id, opened_at, category, ingestion_id, replaced_by) values "
-                    "('T1', timestamp '2026-01-10 00:00:00', 'bug', 1, 2)")
-    monkeypatch.undo()
-    store._schema_ready.clear()
-    with store.connect(db) as con:
-        assert _period(con) == [("support", dt.date(2026, 1, 1), dt.date(2026, 1, 31), "rows"),
-                                ("support", dt.date(2026, 3, 1), dt.date(2026, 3, 31), "rows")]
+    # the second file replaced the first one's January ticket with its March version, kept in the history
+    assert _migrated(tmp_path / "old.duckdb", monkeypatch, [(1, "support"), (2, "support")],
+                     "insert into support (ticket_id, opened_at, category, ingestion_id) values "
+                     "('T1', timestamp '2026-03-02 00:00:00', 'bug', 2)",
+                     "insert into support_replaced (ticket_id, opened_at, category, ingestion_id, replaced_by) values "
+                     "('T1', timestamp '2026-01-10 00:00:00', 'bug', 1, 2)") == [
+        ("support", dt.date(2026, 1, 1), dt.date(2026, 1, 31), "rows"),
+        ("support", dt.date(2026, 3, 1), dt.date(2026, 3, 31), "rows")]

@@ -7,22 +7,14 @@ import datetime as dt
 
 import pytest
 from conftest import Ingest, Rows, counts, expect, problems
+from test_validate import _usage
 
 from loaders.schema import DATASETS
 from loaders.validate import EXCEL_ERRORS
 
-USAGE = ["event_id", "occurred_at", "user_id", "use_case", "interactions", "output_action", "minutes_saved", "cost"]
-GOOD = {"event_id": "e1", "occurred_at": "2026-03-01T09:00:00Z", "user_id": "ann", "use_case": "drafting",
-        "interactions": "2", "output_action": "accepted", "minutes_saved": "1.5", "cost": "0.25"}
 ZONES = "has text after the time; time zone names are not read; write an offset such as -08:00"
 OFFSETS = "has an offset beyond ±14:00 or with minutes of 60 or more; write an offset from -14:00 to +14:00"
 DATES = "is outside the plausible dates (2000-01-01 to 2099-12-31)"
-
-
-def _usage(**bad: str) -> str:
-    """A usage CSV: a good row (line 2), the row with `bad` values (line 3) and another good row (line 4)."""
-    rows = ({c: c for c in USAGE}, GOOD, {**GOOD, "event_id": "e2", **bad}, {**GOOD, "event_id": "e9"})
-    return "\n".join(",".join(r[c] for c in USAGE) for r in rows) + "\n"
 
 
 @pytest.mark.parametrize(("column", "value", "reason"), [

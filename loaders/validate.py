@@ -292,7 +292,8 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
                      f"then try_cast(split_part({v}, '.', 1) as bigint) end)")
         if col.type == "float":
             # + 0.0 turns -0 into 0
-            typed = f"(case when isfinite({typed}) then {typed} + 0.0 end)"
+            # DuckDB's cast reads 1_000 as 1000: a separator no export writes in a number, so not a number.
+            typed = f"(case when isfinite({typed}) and not contains({v}, '_') then {typed} + 0.0 end)"
         word = "a whole number" if col.type == "int" else "a number"
         number = _number(v, decimal_comma and col.type == "float")
         # NaN, Infinity and overflow (1e400) are read by the cast as non-finite and made null above.

@@ -47,6 +47,7 @@ DATES = "is outside the plausible dates (2000-01-01 to 2099-12-31)"
     ("cost", "1000000.01", "1000000.01 is above the maximum of 1,000,000"),
     ("interactions", "100001", "100001 is above the maximum of 100,000"),
     ("interactions", "99999999999999999999", "'99999999999999999999' is not a whole number"),
+    ("minutes_saved", "1_000", "'1_000' is not a number"),
     # control characters; Excel error cells
     ("user_id", "ann\x00x", "holds a control character (U+0000); remove it and export again"),
     ("use_case", "draft\x1bing", "holds a control character (U+001B); remove it and export again"),

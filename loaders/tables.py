@@ -358,6 +358,10 @@ def _flat_records(con: duckdb.DuckDBPyConnection, records: str, name: str, fmt: 
         con.execute(f"drop table if exists {parsed}")
 
 
+# A JSON number whose value no double holds but 0: a non-zero digit, then an exponent of -325 or below.
+TINY_NUMBER = r"[1-9][0-9]*(\.[0-9]*)?[eE]-0*(32[5-9]|3[3-9][0-9]|[4-9][0-9]{2}|[1-9][0-9]{3,})([^0-9]|$)"
+
+
 def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: str, fmt: str, digest: str,
              notes: list[str], unreadable: list[tuple[int, str, str]]) -> RawFile:
     import numpy as np
@@ -376,7 +380,7 @@ def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: st
     # JSON Pointer paths (RFC 6901) reach any key, even '' or one with quotes, dots or slashes. Every value and
     # its type are read in one parse of the record (a list of paths), not one parse per key.
     params: dict[str, object] = {"paths": ["/" + k.replace("~", "~0").replace("/", "~1") for k in keys],
-                                 "names": keys}
+                                 "names": keys, "tiny": TINY_NUMBER}
     cols = ", ".join(f"case when reason is null then vals[{i + 1}] end as c{i}" for i in range(len(keys)))
     table = next_table()
     # One pass, no loop per record: json_keys lists a key written twice twice (the JSON functions keep only
@@ -386,7 +390,12 @@ def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: st
         create temp table {table}_all as
         select line, reason, left(cast(j as varchar), {RAW_LIMIT}) as raw, {cols} from (
             select line, j, vals,
+                   -- DuckDB's parser reads 1e-400 as 0 before any check could see it: a non-zero number literal
+                   -- with an exponent of -325 or below rejects its record, as it does in a CSV
+                   (contains(cast(j as varchar), 'e-') or contains(cast(j as varchar), 'E-'))
+                   and regexp_matches(cast(j as varchar), $tiny) as tiny,
                    case when not ok then 'not a valid JSON object'
+                        when tiny then 'a number in this record is too small to be stored (it would be read as 0)'
                         when dup is not null then 'the key ''' || dup || ''' appears '
                              || case when times = 2 then 'twice' else times || ' times' end || ' in this record'
                         when len(nested) = 1 then 'nested value in column ' || nested[1]

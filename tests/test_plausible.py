@@ -178,3 +178,15 @@ def test_every_error_code_the_workbook_reader_gives_is_rejected() -> None:
     from loaders import tables
 
     assert set(tables.EXCEL_ERRORS.values()) == set(EXCEL_ERRORS)
+
+
+def test_a_json_number_too_small_to_store_rejects_its_record(ingest: Ingest, rows: Rows) -> None:
+    content = ('{"response_id": "f1", "submitted_at": "2026-03-02", "satisfaction": 4, "comment": "1e-400 in text"}\n'
+               '{"response_id": "f2", "submitted_at": "2026-03-02", "satisfaction": 1e-400}\n'
+               '{"response_id": "f3", "submitted_at": "2026-03-02", "satisfaction": 5, "weight": 0e-999}\n'
+               '{"response_id": "f4", "submitted_at": "2026-03-02", "satisfaction": 5, "weight": 2.5E-324}\n')
+    report = ingest(content, "feedback.ndjson")
+    assert problems(report) == [
+        (1, None, "a number in this record is too small to be stored (it would be read as 0)"),  # a string's too
+        (2, None, "a number in this record is too small to be stored (it would be read as 0)")]
+    assert rows("feedback", "response_id") == [("f3",), ("f4",)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -44,12 +43,6 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wait", type=float, default=float(os.environ.get("ROLLGATE_LOCK_WAIT",
                                                                       store.CLI_WAIT_SECONDS)),
                    help="seconds to wait for a database another process is using (default 60)")
-
-
-def _month(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2026-04")
-    return text.strip()
 
 
 def _period(text: str) -> str:

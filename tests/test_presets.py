@@ -596,6 +596,12 @@ def test_claude_spend_needs_the_period(refuse: Refuse) -> None:
         "month's spend: export each month's report and give its month, e.g. --period 2026-04.")
 
 
+def test_claude_spend_reads_a_range_of_one_month_as_that_month(ingest: Ingest, rows: Rows) -> None:
+    report = ingest(SPEND, "spend.csv", IngestOptions(period="2026-04..2026-04"))
+    assert (report.inserted, report.period_from, report.period_to) == (3, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert rows("costs", "distinct month") == [(dt.date(2026, 4, 1),)]
+
+
 def test_claude_spend_gives_one_cost_line_per_row(ingest: Ingest, rows: Rows) -> None:
     options = IngestOptions(period="2026-04")
     report = ingest(SPEND, "spend.csv", options)

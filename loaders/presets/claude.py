@@ -6,15 +6,13 @@ has no date, so the month is the period the user gives (`--period YYYY-MM`).
 
 from __future__ import annotations
 
-import re
-
 from loaders.errors import InputError
+from loaders.period import parse_period
 from loaders.presets.base import Context, Preset, Reshaped, Signature, cell, plain_number
 
 EMAIL = ("user_email", "email", "account_email")
 NET = ("total_net_spend_usd", "net_spend_usd")
 GROSS = ("total_gross_spend_usd", "gross_spend_usd")
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def reshape(ctx: Context) -> Reshaped:
@@ -22,12 +20,13 @@ def reshape(ctx: Context) -> Reshaped:
     if not ctx.period:
         raise InputError(f"{src.name}: a Claude spend report has no dates (each row sums the range chosen in the "
                          "console), so its month must be given: --period YYYY-MM (or the period on Upload).")
-    if not PERIOD.match(ctx.period.strip()):
+    period = parse_period(ctx.period, f"{src.name}: the period")
+    if (period.first.year, period.first.month) != (period.last.year, period.last.month):
         # the spend of several months in one file cannot be told apart month by month
         raise InputError(f"{src.name}: the period {ctx.period.strip()!r} is not one month, but a Claude spend report "
                          "is read as one month's spend: export each month's report and give its month, e.g. "
                          "--period 2026-04.")
-    ctx.params["period"] = ctx.period.strip()
+    ctx.params["period"] = f"{period.first:%Y-%m}"
     email, product, model = cell(src.column(*EMAIL)), cell(src.column("product")), cell(src.column("model"))
     net, gross = cell(src.column(*NET)), cell(src.column(*GROSS))
     rows = f"""

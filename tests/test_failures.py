@@ -57,6 +57,22 @@ def _usage_csv(path: Path, rows: int, prefix: str = "E") -> Path:
 
 # Runs inside the namespace: two imports, the disk filled to the last byte, a third import and an undo, the
 # disk freed. Prints what each command said and whether the database is as it was before the disk filled.
+# Fill the small disk to its last byte (ever smaller writes until none fits); both scripts below use it.
+FILL = r"""
+import os
+
+
+def fill(disk):
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    for size in (1 << 20, 1 << 16, 1 << 12, 1 << 8, 1):
+        try:
+            while True:
+                os.write(fd, b"x" * size)
+        except OSError:
+            pass
+    os.close(fd)
+"""
+
 FULL_DISK_CLI = r"""
 import json, os, subprocess, sys
 from pathlib import Path
@@ -74,19 +90,10 @@ def state():
         tables = [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
         return {t: sorted(repr(r) for r in con.execute(f"select * from {t}").fetchall()) for t in tables}
 
-def fill():
-    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-    for size in (1 << 20, 1 << 16, 1 << 12, 1 << 8, 1):
-        try:
-            while True:
-                os.write(fd, b"x" * size)
-        except OSError:
-            pass
-    os.close(fd)
 
 stored = [cli("ingest", str(small))["code"], cli("ingest", str(big))["code"]]
 before = state()
-fill()
+fill(disk)
 refused = [cli("ingest", str(other)), cli("undo", "2")]
 (disk / "filler").unlink()
 after = state()
@@ -102,7 +109,7 @@ def test_an_import_or_undo_on_a_full_disk_says_so_and_changes_nothing(tmp_path: 
     small = _usage_csv(tmp_path / "small.csv", 2, "S")
     big = _usage_csv(tmp_path / "big.csv", 20_000)
     other = _usage_csv(tmp_path / "other.csv", 20_000, "O")
-    result = _on_small_disk(disk, "8m", PY, "-c", FULL_DISK_CLI, str(disk), str(small), str(big), str(other))
+    result = _on_small_disk(disk, "8m", PY, "-c", FILL + FULL_DISK_CLI, str(disk), str(small), str(big), str(other))
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["stored"] == [0, 0]
@@ -126,14 +133,7 @@ db = use_empty(disk, pytest.MonkeyPatch())
 at = app("pages/upload.py")
 at.file_uploader(key="upload_files_0").set_value([("usage.csv", big.read_bytes(), "text/csv")])
 at.run()
-fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-for size in (1 << 20, 1 << 16, 1 << 12, 1 << 8, 1):
-    try:
-        while True:
-            os.write(fd, b"x" * size)
-    except OSError:
-        pass
-os.close(fd)
+fill(disk)
 at.button(key="upload_import").click()
 at.run()
 (disk / "filler").unlink()
@@ -149,7 +149,7 @@ def test_the_upload_page_says_the_disk_is_full_and_stores_nothing(tmp_path: Path
     disk = tmp_path / "disk"
     disk.mkdir()
     big = _usage_csv(tmp_path / "big.csv", 20_000)
-    result = _on_small_disk(disk, "8m", PY, "-c", FULL_DISK_PAGE, str(disk), str(big))
+    result = _on_small_disk(disk, "8m", PY, "-c", FILL + FULL_DISK_PAGE, str(disk), str(big))
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["exceptions"] == []

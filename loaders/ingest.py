@@ -11,6 +11,7 @@ ingestion record, between one BEGIN and one COMMIT.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -147,13 +148,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
 
 def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOptions, commit: bool, typed: str,
                 staged: str, prepared: Prepared, given: Period | None) -> IngestReport:
+    if not raw.headers:
+        raw = _no_records(raw, opts.dataset)
     mapping = detect(raw.headers, raw.name, opts.dataset, opts.column_map)
     dataset = DATASETS[mapping.dataset]
     raw, problems = _validate(con, dataset, mapping, raw, opts, typed)
     stated = Period(*raw.period) if raw.period else None
     empty = raw.rows == 0 and not raw.structural
     if empty and (dataset.describes_state or not (given or stated)):
-        raise InputError(f"{raw.name}: the file has a header but no data rows; export the month again with its rows"
+        nothing = "holds no records" if raw.format in ("json", "ndjson") else "has a header but no data rows"
+        raise InputError(f"{raw.name}: the file {nothing}; export the month again with its rows"
                          + ("." if dataset.describes_state else
                             ", or give the period it covers (--period 2026-03, or the period on Upload) to record "
                             "that nothing happened in it."))
@@ -188,6 +192,18 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     report.status, report.ingestion_id = "stored", ingestion_id
     report.message = _summary(report, preview=False)
     return report
+
+
+def _no_records(raw: RawFile, dataset: str | None) -> RawFile:
+    """A JSON export with no record at all (`[]`, or a Graph response with an empty list) names no column:
+    it is read as the chosen dataset's columns, so that with a period it is stored as evidence of nothing."""
+    if dataset is None or dataset not in DATASETS:
+        raise InputError(f"{raw.name}: the file holds no records; to record that nothing happened in a period, "
+                         "choose its dataset and give the period it covers (--dataset incidents --period 2026-03, "
+                         "or the dataset and period on Upload).")
+    headers = [c.name for c in DATASETS[dataset].columns]
+    columns = ", ".join(f"cast(null as varchar) as c{i}" for i in range(len(headers)))
+    return dataclasses.replace(raw, headers=headers, relation=f"(select {columns} where false)")
 
 
 Problems = tuple[str, list[object]]  # SQL (and its parameters) giving the problems of the rejected rows

@@ -90,3 +90,8 @@ def first_line(e: Exception, path: Path | None = None, name: str = "") -> str:
     """The first line of a library's error, without the server-side path of the upload."""
     text = str(e).strip().splitlines()[0][:300]
     return text.replace(str(path), name) if path is not None else text
+
+
+def not_utf8(where: str) -> str:
+    """The reason of a record holding a byte that is not UTF-8, `where` saying which byte."""
+    return f"{where} is not valid UTF-8 (a character saved in another encoding)"

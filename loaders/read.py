@@ -37,7 +37,7 @@ import duckdb
 from loaders import prefetch
 from loaders.errors import InputError
 from loaders.formats import BZIP2, FORMATS, GZIP_MAGIC, NOT_TEXT, ZIP_DOCUMENTS
-from loaders.raw import MAX_COLUMNS, Cut, RawFile, first_line, next_table, too_many_columns
+from loaders.raw import MAX_COLUMNS, Cut, RawFile, first_line, next_table, not_utf8, too_many_columns
 from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_file
 from loaders.scratch import folder_for, new_copy, scratch
 from loaders.store import scalar
@@ -274,7 +274,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str
             if upload.utf16:
                 source = _utf8_copy(source, name, folder, upload.utf16, suffix=".json")
                 copies.append(source)
-            raw = read_json(con, source, name, digest, upload.format)
+            raw = read_json(con, source, name, digest, upload.format, folder)
             if upload.utf16:
                 raw.encoding = "UTF-16"
                 raw.notes.insert(0, _UTF16_NOTE[upload.utf16])
@@ -651,7 +651,7 @@ def _not_utf8_reason(scan: Scan, record_line: int, at: int) -> str:
     k = int(np.searchsorted(scan.newlines, at, side="left"))  # LFs before it: it is on line k + 1
     start = int(scan.newlines[k - 1]) + 1 if k else 0
     where = f"byte {at - start + 1} of the line" if k + 1 == record_line else f"byte {at - start + 1} of line {k + 1}"
-    return f"{where} is not valid UTF-8 (a character saved in another encoding)"
+    return not_utf8(where)
 
 
 def _not_utf8_note(lines: list[int]) -> str:

@@ -14,13 +14,16 @@ the workbook saved, JSON as data.
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from loaders.errors import InputError
-from loaders.raw import MAX_COLUMNS, RawFile, first_line, next_table, too_many_columns
+from loaders.raw import MAX_COLUMNS, RawFile, first_line, next_table, not_utf8, too_many_columns
+from loaders.scratch import new_copy
 from loaders.store import scalar
 
 if TYPE_CHECKING:
@@ -207,29 +210,76 @@ def peek_sheet(con: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str
 
 # --- JSON and NDJSON -----------------------------------------------------------------------------
 
-def read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, fmt: str) -> RawFile:
+def read_json(con: duckdb.DuckDBPyConnection, path: Path, name: str, digest: str, fmt: str,
+              folder: Callable[[], Path] | None = None) -> RawFile:
     """A JSON array of flat records, one record per line (NDJSON), or a Microsoft Graph response (its "value"
     list). Each record's keys become the columns, in the order they first appear. A row is numbered by its
     line (NDJSON) or its place in the list, from 1. What is not a JSON object, a record with the same key
-    twice and a record with an object or array in a field are structural rejects (line, reason)."""
+    twice, a record with an object or array in a field and a record holding bytes that are not UTF-8 are
+    structural rejects (line, reason). `folder` gives where a copy goes when one is needed (loaders.scratch;
+    the system's temporary folder when not given)."""
     with path.open("rb") as f:
         first = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     records = next_table()
     try:
         if first == b"[":
-            try:
-                con.execute(f"create temp table {records} as select json as j, "
-                            "cast(row_number() over () as bigint) as line "
-                            "from read_json_objects(?, format = 'array')", [str(path)])
-            except duckdb.Error as e:
-                raise InputError(f"{name}: the JSON could not be read ({first_line(e, path, name)}).") from e
-            unreadable: list[tuple[int, str, str]] = []
+            unreadable = _read_array(con, path, name, records, folder or (lambda: Path(tempfile.gettempdir())))
             fmt, notes = "json", ["Records of the JSON array are numbered from 1."]
         else:
             fmt, notes, unreadable = _lines_or_document(con, path, name, records)
         return _flat_records(con, records, name, fmt, digest, notes, unreadable)
     finally:
         con.execute(f"drop table if exists {records}")
+
+
+def _read_array(con: duckdb.DuckDBPyConnection, path: Path, name: str, records: str, folder: Callable[[], Path]
+                ) -> list[tuple[int, str, str]]:
+    """Fill `records` (j, line) from a JSON array, numbered from 1. A record holding bytes that are not UTF-8
+    is returned as (place, reason, text) and left out, so a stray byte rejects its record, not the file."""
+    sql = ("create temp table {records} as select json as j, cast(row_number() over () as bigint) as line "
+           "from read_json_objects(?, format = 'array')")
+    try:
+        con.execute(sql.format(records=records), [str(path)])
+        return []
+    except duckdb.Error as e:
+        if "invalid UTF-8" not in str(e):
+            raise InputError(f"{name}: the JSON could not be read ({_why(e, path, name)}); export it again.") from e
+        error = e
+    # Rare: the array holds stray bytes. Each run of them becomes a marker that the file cannot hold (a
+    # noncharacter absent from it), the copy is read, and the records holding a marker are set aside.
+    data = path.read_bytes()
+    marker = next(chr(c) for c in range(0xFDD0, 0xFDF0) if chr(c).encode() not in data)
+    text = data.decode("utf-8", "surrogateescape")
+    bad_at = [m.start() for m in STRAY.finditer(text)]
+    byte_at = [len(text[:i].encode("utf-8", "surrogateescape")) + 1 for i in bad_at]
+    copy = new_copy(folder(), ".json")
+    copy.write_bytes(STRAY.sub(marker, text).encode("utf-8"))
+    try:
+        con.execute(sql.format(records=records), [str(copy)])
+    except duckdb.Error:
+        raise InputError(f"{name}: the JSON could not be read ({_why(error, path, name)}); save it as UTF-8 "
+                         "and upload it again.") from error
+    finally:
+        copy.unlink(missing_ok=True)
+    text_of = "cast(j as varchar)"
+    found = con.execute(f"select line, {text_of}, length({text_of}) - length(replace({text_of}, ?, '')) "
+                        f"from {records} where contains({text_of}, ?) order by line", [marker, marker]).fetchall()
+    con.execute(f"delete from {records} where contains({text_of}, ?)", [marker])
+    out, seen = [], 0
+    for line, raw, count in found:  # only the records holding a stray byte, not every record
+        out.append((int(line), not_utf8(f"byte {byte_at[seen]} of the file"),
+                    str(raw).replace(marker, "\ufffd")[:RAW_LIMIT]))
+        seen += int(count)
+    return out
+
+
+def _why(e: duckdb.Error, path: Path, name: str) -> str:
+    """DuckDB's reason for refusing a JSON file, without its error class ("Invalid Input Error: ")."""
+    return first_line(e, path, name).split("Error: ", 1)[-1]
+
+
+# A run of bytes that are not UTF-8, as Python's surrogateescape decoding shows them.
+STRAY = re.compile("[\udc80-\udcff]+")
 
 
 def _lines_or_document(con: duckdb.DuckDBPyConnection, path: Path, name: str, records: str
@@ -308,9 +358,9 @@ def _unreadable_lines(path: Path, found: list[tuple[int, str, str]]) -> list[tup
         if kind == "INVALID ENCODING":
             try:
                 text.decode("utf-8")
-                reason = "not valid UTF-8"
+                reason = not_utf8("a byte of the line")
             except UnicodeDecodeError as e:
-                reason = f"not valid UTF-8 (byte {e.start + 1} of the line)"
+                reason = not_utf8(f"byte {e.start + 1} of the line")
         else:
             reason = f"the line could not be read ({message.strip().splitlines()[0] if message.strip() else kind})"
         out.append((line, reason, text.decode("utf-8", "replace")[:RAW_LIMIT]))
@@ -372,6 +422,11 @@ def _columns(con: duckdb.DuckDBPyConnection, records: str, parsed: str, name: st
         f"select k from (select k, min([line, pos]) as first from (select unnest(json_keys(jv)) as k, "
         f"unnest(range(len(json_keys(jv)))) as pos, line from {parsed} where ok) group by k) order by first"
     ).fetchall()]
+    if not keys and not unreadable and not scalar(con, f"select count(*) from {parsed}"):
+        # No record at all (`[]`, a Graph response with an empty list): valid evidence that nothing happened,
+        # whose columns only the dataset chosen for it can say (loaders.ingest).
+        return RawFile(name, fmt, [], "(select 1 where false)", [], digest, 0, notes=notes,
+                       lines=np.zeros(0, dtype=np.int64))
     if not keys:
         raise InputError(f"{name}: no JSON records with fields were found; Rollgate reads a JSON array of "
                          "objects or one object per line (NDJSON).")

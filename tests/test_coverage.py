@@ -72,6 +72,30 @@ def test_an_empty_export_without_a_period_is_refused_saying_how_to_give_one(refu
         "period it covers (--period 2026-03, or the period on Upload) to record that nothing happened in it.")
 
 
+@pytest.mark.parametrize(("name", "content", "note"), [
+    ("incidents.json", "[]", "Records of the JSON array are numbered from 1."),
+    ("incidents.json", '{"value": []}',
+     'Read the records of a Microsoft Graph response (its "value" list); they are numbered from 1.'),
+    ("incidents.ndjson", "\n", None),
+])
+def test_a_json_export_with_no_record_is_stored_as_evidence_of_nothing_for_its_dataset(
+        ingest: Ingest, con: duckdb.DuckDBPyConnection, name: str, content: str, note: str | None) -> None:
+    report = ingest(content, name, IngestOptions(dataset="incidents", period="2026-03"))
+    assert report.status == "stored"
+    assert (report.dataset, report.rows_read, report.accepted, report.rejected) == ("incidents", 0, 0, 0)
+    assert report.notes == [*([note] if note else []), "Covers March 2026 (as given)."]
+    assert _period(con) == [("incidents", MARCH.first, MARCH.last, "given")]
+
+
+def test_a_json_export_with_no_record_needs_its_dataset_and_period(refuse: Refuse) -> None:
+    assert refuse("[]", "incidents.json", IngestOptions(period="2026-03")) == (
+        "incidents.json: the file holds no records; to record that nothing happened in a period, choose its dataset "
+        "and give the period it covers (--dataset incidents --period 2026-03, or the dataset and period on Upload).")
+    assert refuse('{"value": []}', "incidents.json", IngestOptions(dataset="incidents")) == (
+        "incidents.json: the file holds no records; export the month again with its rows, or give the period it "
+        "covers (--period 2026-03, or the period on Upload) to record that nothing happened in it.")
+
+
 def test_an_empty_roster_is_refused_even_with_a_period(refuse: Refuse) -> None:
     assert refuse("user_id,department,access_granted_on\n", "roster.csv", IngestOptions(period="2026-03")) == (
         "roster.csv: the file has a header but no data rows; export the month again with its rows.")

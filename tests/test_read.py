@@ -411,8 +411,8 @@ def test_json_without_objects_is_refused(refuse: Refuse) -> None:
 
 def test_a_truncated_json_array_is_refused_without_leaking_the_server_path(refuse: Refuse) -> None:
     assert refuse('[{"user_id": "a",', "r.json") == (
-        'r.json: the JSON could not be read (Invalid Input Error: Malformed JSON in file "r.json", at byte 17 in '
-        "record/value 2: unexpected end of data.).")
+        'r.json: the JSON could not be read (Malformed JSON in file "r.json", at byte 17 in record/value 2: '
+        "unexpected end of data.); export it again.")
 
 
 # --- peek: the first rows as written, for the Upload page ------------------------------------------

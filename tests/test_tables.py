@@ -294,9 +294,34 @@ def test_an_ndjson_line_that_is_not_utf8_is_rejected_and_the_others_stored(inges
                + b'{"user_id": "cy", "department": "rd", "access_granted_on": "2026-03-03"}\n')
     report = ingest(content, "roster.ndjson")
     assert counts(report) == expect(rows_read=3, accepted=2, inserted=2, rejected=1, blank_lines=1)
-    assert problems(report) == [(2, None, "not valid UTF-8 (byte 15 of the line)")]
+    assert problems(report) == [
+        (2, None, "byte 15 of the line is not valid UTF-8 (a character saved in another encoding)")]
     assert report.rejects[0].raw == '{"user_id": "b\ufffda", "department": "hr", "access_granted_on": "2026-03-02"}'
     assert rows("roster", "user_id") == [("ann",), ("cy",)]
+
+
+def test_a_json_array_record_that_is_not_utf8_is_rejected_and_the_others_stored(ingest: Ingest, rows: Rows,
+                                                                                 tmp_path: Path) -> None:
+    # Two stray bytes in one record, one in another: each record is rejected at its first, counted in the file.
+    content = (f"[{{{ANN}}},\n".encode()
+               + b' {"user_id": "b\xe9a", "department": "h\xe9r", "access_granted_on": "2026-03-02"},\n'
+               + b' {"user_id": "cy", "department": "rd", "access_granted_on": "2026-03-03"},\n'
+               + b' {"user_id": "dee", "department": "\xff", "access_granted_on": "2026-03-04"}]')
+    report = ingest(content, "roster.json")
+    assert counts(report) == expect(rows_read=4, accepted=2, inserted=2, rejected=2)
+    assert problems(report) == [
+        (2, None, "byte 95 of the file is not valid UTF-8 (a character saved in another encoding)"),
+        (4, None, "byte 267 of the file is not valid UTF-8 (a character saved in another encoding)")]
+    assert report.rejects[0].raw == ('{"user_id": "b\ufffda", "department": "h\ufffdr", '
+                                  '"access_granted_on": "2026-03-02"}')
+    assert rows("roster", "user_id") == [("ann",), ("cy",)]
+    assert [p.name for p in tmp_path.rglob("rollgate-tmp-*.json")] == []  # the cleaned copy is gone
+
+
+def test_a_json_array_with_a_stray_byte_between_records_is_refused_whole(refuse: Refuse) -> None:
+    assert refuse(f"[{{{ANN}}}, \xe9 {{{ANN}}}]".encode("latin-1"), "roster.json") == (
+        "roster.json: the JSON could not be read (Malformed JSON in file \"roster.json\", at byte 1 in "
+        "record/value 3: unexpected character.); export it again.")
 
 
 def test_any_key_is_read_whatever_its_characters(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

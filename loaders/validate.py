@@ -171,7 +171,11 @@ def _timestamp(iso: str) -> str:
     UTC (loaders.store), so a value without a zone is taken as UTC. upper() lets a lowercase t or z in.
     """
     offset = f"(contains(substr({iso}, 12), '+') or contains(substr({iso}, 12), '-'))"
-    return (f"(case when ends_with({iso}, 'Z') and not contains(substr({iso}, 12), ' ') "
+    # The fast path takes only the full form, YYYY-MM-DDTHH:MM:SS[.fff]Z: DuckDB's cast would also read
+    # T1:2Z as 01:02, which the form of §2 refuses.
+    full_z = (f"ends_with({iso}, 'Z') and substr({iso}, 14, 1) = ':' and substr({iso}, 17, 1) = ':' "
+              f"and (length({iso}) = 20 or substr({iso}, 20, 1) = '.') and not contains(substr({iso}, 12), ' ')")
+    return (f"(case when {full_z} "
             f"then coalesce(try_cast({iso} as timestamp), try_cast(upper({iso}) as timestamp)) "
             f"when regexp_full_match({iso}, {sql_text(ISO_FULL)}) then (case when {offset} "
             f"then cast(coalesce(try_cast({iso} as timestamptz), try_cast(upper({iso}) as timestamptz)) as timestamp) "

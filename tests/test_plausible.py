@@ -33,6 +33,8 @@ DATES = "is outside the plausible dates (2000-01-01 to 2099-12-31)"
     ("occurred_at", "2026-03-01 10:00 Etc/GMT+8", f"'2026-03-01 10:00 Etc/GMT+8' {ZONES}"),
     ("occurred_at", "2026-03-01 nonsense", f"'2026-03-01 nonsense' {ZONES}"),
     ("occurred_at", "2026-02-31 10:00", "'2026-02-31 10:00' is not a real date and time"),
+    ("occurred_at", "2026-03-01T1:2Z", "'2026-03-01T1:2Z' is not a real date and time"),
+    ("occurred_at", "2026-03-01T10:00:0Z", "'2026-03-01T10:00:0Z' is not a real date and time"),
     ("occurred_at", "2026-02-31 10:00+02:00", "'2026-02-31 10:00+02:00' is not a real date and time"),
     # offsets within ±14:00, minutes below 60
     ("occurred_at", "2026-03-01 10:00:00+99:99", f"'2026-03-01 10:00:00+99:99' {OFFSETS}"),

@@ -11,9 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 if __name__ == "__main__":
-    from loaders.errors import RollgateError
+    from core.errors import RollgateError
+    from metrics.format import escape_md
     from ui import data, session
-    from ui.fmt import escape_md
 
     st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
 

@@ -22,10 +22,10 @@ if __name__ == "__main__" and sys.argv[1:2] == ["ingest"]:
     # another core while Python loads the importer below (loaders.prefetch).
     prefetch.start(sys.argv[2:])
 
+from core.errors import InputError, RollgateError, UsageError
 from loaders import store
 from loaders.demo import load_demo
 from loaders.detect import parse_map_options
-from loaders.errors import InputError, RollgateError, UsageError
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
 from loaders.period import Period, parse_period
 from loaders.presets import PRESETS
@@ -308,8 +308,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _plan_warnings(args: argparse.Namespace, plan: Any) -> tuple[list[Any], str]:
     """Warnings for departments and modules the loaded data does not have, and a note when unchecked."""
+    from core.errors import DatabaseBusy
     from gates.plan_check import loaded_references, reference_warnings
-    from loaders.errors import DatabaseBusy
 
     db = store.db_path(args.db)
     if not db.exists():

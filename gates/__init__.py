@@ -1,7 +1,8 @@
 """Rollout plan and gate reviews (DESIGN.md §4): plan model and checks, criteria, pause triggers,
 readiness and the recommendation. Numbers come from metrics/; judgements are records."""
 
-from gates.criteria import STATUSES, CriterionResult, judge
+from core.words import STATUSES
+from gates.criteria import CriterionResult, judge
 from gates.plan import Gate, PauseTrigger, Plan, Stage, UseCase
 from gates.plan_check import PlanCheck, PlanInvalid, Problem, check_plan
 from gates.plan_io import dumps_plan, load_plan, parse_plan, plan_path, save_plan

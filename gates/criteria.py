@@ -10,17 +10,15 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from gates.format import count_text, limit_text, measured, value_text
+from core.words import Status
 from gates.plan import Gate, OnFail, Op
+from metrics.format import count_text, limit_text, measured, value_text
 from metrics.model import MetricValue
 from metrics.registry import REGISTRY, Family
-
-Status = Literal["pass", "warn", "fail", "insufficient"]
-STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "insufficient")
 
 OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
 # The end of a Wilson interval that could still cross the threshold.

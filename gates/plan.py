@@ -274,7 +274,7 @@ class Plan(_Model):
         for s in self.stages:
             if s.id == stage_id:
                 return s
-        from loaders.errors import InputError
+        from core.errors import InputError
 
         raise InputError(f"unknown stage {stage_id!r}; this plan's stages are: {', '.join(self.stage_ids)}.")
 

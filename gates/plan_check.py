@@ -21,6 +21,7 @@ import duckdb
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from core.errors import InputError
 from gates.plan import (
     CHOICES,
     MAX_GATES,
@@ -36,7 +37,6 @@ from gates.plan import (
     number_text,
 )
 from gates.suggest import did_you_mean
-from loaders.errors import InputError
 from metrics.registry import REGISTRY
 
 Level = Literal["error", "warning"]

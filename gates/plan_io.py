@@ -20,12 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.errors import InputError
+from core.paths import DEFAULT_PLAN
 from gates.plan import Plan
 from gates.plan_check import MAX_DEPTH, PlanCheck, PlanInvalid, Problem, check_plan
-from loaders.errors import InputError
-from loaders.store import ROOT
 
-DEFAULT_PLAN = ROOT / "data" / "plan.toml"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _INLINE_LIST_WIDTH = 100
 MAX_PLAN_BYTES = 1024 * 1024

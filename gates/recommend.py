@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from core.words import STATUS_WORDS
 from gates.criteria import CriterionResult
 from gates.plan import Outcome
 from gates.readiness import ReadinessItem
@@ -29,7 +30,7 @@ PREFIX: dict[Kind, str] = {
     "trigger": "Pause trigger fired",
     "fail": "Gate failed",
     "warn": "Gate warns",
-    "insufficient": "Not enough evidence",
+    "insufficient": STATUS_WORDS["insufficient"],
     "duration": "Too early",
     "readiness": "Readiness not met",
     "clear": "All clear",

@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from gates.criteria import holds
-from gates.format import count_text, limit_text, value_text
 from gates.plan import Action, Op, Outcome, PauseTrigger
+from metrics.format import count_text, limit_text, value_text
 from metrics.model import MetricValue, Window
 from metrics.registry import REGISTRY
 

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.errors import RollgateError
+from core.errors import RollgateError
+from core.paths import DEMO_DIR
 from loaders.ingest import IngestOptions, IngestReport, ingest_paths
-from loaders.store import ROOT
-
-DEMO_DIR = ROOT / "data" / "demo"
 
 
 def demo_files(directory: Path = DEMO_DIR) -> list[Path]:

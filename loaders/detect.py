@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.schema import DATASETS, Dataset, normalise_header
 
 

@@ -7,8 +7,8 @@ cannot drift from the code.
 
 from __future__ import annotations
 
+from core.paths import ROOT
 from loaders.schema import DATASETS, normalise_header
-from loaders.store import ROOT
 
 README = ROOT / "README.md"
 DATASETS_DOC = ROOT / "docs" / "datasets.md"

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Literal
 import duckdb
 from pydantic import BaseModel
 
+from core.errors import InputError, NotFound, RollgateError
 from loaders import store
 from loaders.detect import ColumnMapping, DatasetScore, detect
-from loaders.errors import InputError, NotFound, RollgateError
 from loaders.period import Period, Source, parse_period, whole_months
 from loaders.presets import Prepared, PresetScore, prepare
 from loaders.read import RawFile, file_sha256, load, next_table, scratch

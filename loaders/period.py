@@ -6,13 +6,13 @@ A period is always whole days, first and last included: `Period(date(2026, 3, 1)
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from loaders.errors import InputError
+from core.calendar import month_end
+from core.errors import InputError
 
 # Where the period of an ingestion came from: given on import, stated by the export itself, the first and
 # last dates of its rows widened to whole months, or every date (roster and training describe a state).
@@ -37,10 +37,6 @@ class Period:
                 return f"{a:%B %Y}"
             return f"{a:%B}–{b:%B %Y}" if a.year == b.year else f"{a:%B %Y}–{b:%B %Y}"
         return f"{a.day} {a:%b %Y}–{b.day} {b:%b %Y}"
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def whole_months(first: date, last: date) -> Period:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from loaders.scan import Scan
 
-ROOT = Path(__file__).resolve().parent.parent
+from core.paths import ROOT
 
 # real path, size, modification time (ns), status-change time (ns: any write or utime moves it, and
 # nothing sets it back), device and inode (a file replaced by another under the same name)

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from core.errors import InputError
 from loaders import prefetch
-from loaders.errors import InputError
 from loaders.formats import BZIP2, FORMATS, GZIP_MAGIC, NOT_TEXT, ZIP_DOCUMENTS
 from loaders.raw import MAX_COLUMNS, Cut, RawFile, first_line, next_table, not_utf8, too_many_columns
 from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_file

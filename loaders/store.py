@@ -25,12 +25,11 @@ from typing import Any
 
 import duckdb
 
-from loaders.errors import DatabaseBusy, RollgateError
+from core.errors import DatabaseBusy, RollgateError
+from core.paths import DEFAULT_DB
 from loaders.schema import DATASETS
 from loaders.scratch import sweep
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = ROOT / "data" / "rollgate.duckdb"
 SCHEMA_VERSION = 3
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0

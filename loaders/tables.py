@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.raw import MAX_COLUMNS, RawFile, first_line, next_table, not_utf8, too_many_columns
 from loaders.scratch import new_copy
 from loaders.store import scalar

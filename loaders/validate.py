@@ -15,8 +15,8 @@ from typing import Literal
 
 import duckdb
 
+from core.errors import InputError
 from loaders.detect import ColumnMapping
-from loaders.errors import InputError
 from loaders.schema import DATASETS, Column, Dataset
 from loaders.store import one
 

@@ -6,7 +6,7 @@ from what the registry says, so the guide cannot drift from the code.
 
 from __future__ import annotations
 
-from loaders.store import ROOT
+from core.paths import ROOT
 from metrics.registry import FAMILIES, FAMILY_QUESTIONS, METRICS, MetricDef, by_family
 
 METRICS_DOC = ROOT / "docs" / "metrics.md"

@@ -1,16 +1,20 @@
-"""Metric values as text for people: pages, explanations, reports and the command line's table.
+"""Text for people, in one module: metric values, limits and rules, a measurement's evidence (its
+sample and interval), months, days and windows, changes, the command line's table, and escaping for
+Streamlit markdown. Pages, explanations, reports and the command line all spell numbers here, so a
+number reads the same everywhere.
 
 A metric's unit decides how its numbers read: a ratio is a share shown as a percentage, except the
 ratios that are multiples (value to cost), which read as "1.45×"; currency uses the plan's currency
-code; null is "no data". `value_text("quality.error_rate", 0.1234)` -> "12.3%". Every place that
-shows a metric as text uses these, so a number reads the same everywhere.
+code; null is "no data". `value_text("quality.error_rate", 0.1234)` -> "12.3%".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
+from core.words import sign
 from metrics.model import MetricValue, Window
 from metrics.registry import FAMILIES, FAMILY_QUESTIONS, REGISTRY, MetricDef, by_family
 
@@ -104,3 +108,101 @@ def metrics_table(values: dict[str, MetricValue], window: Window, currency: str 
             continue
         lines.append(f"{label:<{width}}  {text:>{value_width}}  {n:<{n_width}}  {interval}".rstrip())
     return "\n".join(lines)
+
+
+# -- a measurement's evidence -------------------------------------------------------------------
+
+def _singular(noun: str) -> str:
+    words = noun.split(" ")
+    for i, w in enumerate(words):
+        if w.endswith("s"):
+            words[i] = w[:-1]
+            break
+    return " ".join(words)
+
+
+def count_text(mv: MetricValue) -> str:
+    """The sample size in words, '258 reviews', '1 active user'; '' when the metric has no n."""
+    noun = REGISTRY[mv.id].n
+    if noun is None or mv.n is None:
+        return ""
+    return f"{mv.n:,} {noun if mv.n != 1 else _singular(noun)}"
+
+
+def sample_text(mv: MetricValue) -> str:
+    """'31 of 258 reviews' for a proportion, '12 active users' for another metric with an n, else ''."""
+    count = count_text(mv)
+    if count and REGISTRY[mv.id].interval and mv.value is not None and mv.n is not None:
+        return f"{round(mv.value * mv.n):,} of {count}"
+    return count
+
+
+def interval_text(mv: MetricValue) -> str:
+    """'95% CI 8.6–16.6%' when the value carries a Wilson interval, else ''."""
+    if mv.low is None or mv.high is None:
+        return ""
+    return f"95% CI {mv.low * 100:.1f}–{mv.high * 100:.1f}%"
+
+
+def measured(mv: MetricValue, currency: str = "EUR") -> str:
+    """The label, value and its evidence: 'Error rate 12.0% (31 of 258 reviews, 95% CI 8.6–16.6%)'."""
+    label = REGISTRY[mv.id].label
+    evidence = ", ".join(t for t in (sample_text(mv), interval_text(mv)) if t)
+    text = f"{label} {value_text(mv.id, mv.value, currency)}"
+    return f"{text} ({evidence})" if evidence else text
+
+
+# -- days, months, windows, rules, changes; markdown -------------------------------------------------
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Everything CommonMark lets a backslash escape, plus what Streamlit's markdown adds
+# (':' for icons, colours and emoji shortcodes; '$' for LaTeX; '~' for strikethrough).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|:$~&=\"'])")
+
+
+def escape_md(text: object) -> str:
+    """`text` as literal characters inside st.markdown / captions / labels (no formatting, no HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def month_label(key: str) -> str:
+    """'Sep 2026' for '2026-09'."""
+    return f"{MONTH_NAMES[int(key[5:7]) - 1]} {key[:4]}"
+
+
+def day_label(day: date) -> str:
+    """'5 Jan 2026'."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def months_label(first: str, last: str) -> str:
+    """'Sep 2026' for one month, 'Jun – Sep 2026' or 'Nov 2025 – Feb 2026' for a range."""
+    if first == last:
+        return month_label(first)
+    if first[:4] == last[:4]:
+        return f"{MONTH_NAMES[int(first[5:7]) - 1]} – {month_label(last)}"
+    return f"{month_label(first)} – {month_label(last)}"
+
+
+def window_text(window: Window) -> str:
+    """'1 Sep 2026 – 30 Sep 2026, department legal, use case drafting'."""
+    return window_label(window, day_label)
+
+
+def rule_text(metric_id: str, op: str, limit: float | None, currency: str) -> str:
+    """'≤ 10%' — a gate's limit with its direction; '' when there is no limit."""
+    if limit is None:
+        return ""
+    return f"{sign(op)} {limit_text(metric_id, limit, currency)}"
+
+
+def delta_text(metric_id: str, current: float | None, previous: float | None, currency: str) -> str | None:
+    """The change from `previous` to `current` with its sign first ('+1.2 pp', '-3.0 h', '+EUR 120.00'),
+    as st.metric reads a delta; None when either side has no data. Shares change in percentage points."""
+    if current is None or previous is None:
+        return None
+    diff = current - previous
+    before = "-" if diff < 0 else "+"
+    if display_unit(metric_id) == "share":
+        return f"{before}{abs(diff) * 100:.1f} pp"
+    return f"{before}{value_text(metric_id, abs(diff), currency)}"

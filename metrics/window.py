@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import date, timedelta
+from datetime import date
 
-from loaders.errors import InputError, UsageError
+from core.calendar import month_of_key
+from core.errors import InputError, UsageError
 from metrics.model import Window
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -36,9 +37,8 @@ def month_window(month: str, department: str | None = None, use_case: str | None
     """The window of calendar month `month` ("YYYY-MM"); InputError names --month when it is not one."""
     text = month.strip()
     if _MONTH.fullmatch(text) and 1 <= int(text[5:]) <= 12:
-        start = date(int(text[:4]), int(text[5:]), 1)
-        following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        return Window(start, following - timedelta(days=1), department, use_case)
+        start, end = month_of_key(text)
+        return Window(start, end, department, use_case)
     raise InputError(f"--month {month!r} is not a month; write YYYY-MM, e.g. 2026-03.")
 
 

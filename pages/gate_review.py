@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics.format import day_label, escape_md
 from ui import decision, empty, evidence, session, state
-from ui.fmt import day_label, escape_md
 
 st.title("Gate review")
 empty.show_flash()

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gates.format import count_text, interval_text, value_text
+from metrics.format import (
+    count_text,
+    day_label,
+    delta_text,
+    escape_md,
+    interval_text,
+    months_label,
+    value_text,
+    window_text,
+)
 from metrics.registry import FAMILIES, REGISTRY
 from ui import empty, evidence, session
-from ui.fmt import day_label, delta_text, escape_md, months_label, window_text
 from ui.style import STATUS, badge_markdown
 
 st.title("Overview")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from gates.plan_check import reference_warnings
+from metrics.format import escape_md
 from ui import data, empty, plan_view, session, state
 from ui import plan as plans
-from ui.fmt import escape_md
 
 st.title("Plan")
 st.caption("The rollout plan: its stages, the gates each must pass, pause triggers and fallback options.")

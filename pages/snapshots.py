@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from loaders.errors import RollgateError
+from core.errors import RollgateError
+from metrics.format import escape_md
 from ui import empty, session, snapshot_view, snapshots_data
-from ui.fmt import escape_md
 
 # Session-state keys of this page's choices.
 OPEN = "snapshots_open"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from loaders.schema import DATASETS
+from metrics.format import escape_md
 from ui import data, empty, session, state, upload
-from ui.fmt import escape_md
 
 st.title("Upload")
 st.caption("The month's exports: usage, human reviews, costs, incidents, support tickets, training, the access "

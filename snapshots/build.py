@@ -13,21 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import duckdb
 
 import metrics
+from core.calendar import add_months
+from core.errors import InputError
+from core.version import __version__
 from gates.plan import Outcome, Plan
 from gates.recommend import SEVERITY
 from gates.review import Evaluation, evaluate
 from gates.triggers import trigger_window
-from loaders.errors import InputError
 from metrics.engine import months
 from metrics.model import Window
 from metrics.registry import REGISTRY
-from rollgate_version import __version__
 from snapshots import evidence, store
 from snapshots import provenance as provenance_mod
 from snapshots.record import (
@@ -91,8 +92,7 @@ def trend_window(plan: Plan, window: Window, max_months: int = TREND_MONTHS) -> 
     """The months the report's trend charts cover: from the first stage's month (at most
     `max_months` months back from the window's end, never after the window's own first month) to the
     window's end, with the window's filters."""
-    end_month = window.end.year * 12 + window.end.month - 1 - (max_months - 1)
-    earliest = date(end_month // 12, end_month % 12 + 1, 1)
+    earliest = add_months(window.end, -(max_months - 1))
     first_stage = min((s.starts_on for s in plan.stages), default=window.start)
     start = max(earliest, first_stage.replace(day=1))
     return replace(window, start=min(start, window.start.replace(day=1)))

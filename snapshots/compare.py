@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from core.words import sign
 from gates.criteria import CriterionResult
-from gates.format import display_unit, limit_text, value_text
+from metrics.format import display_unit, limit_text, value_text
 from metrics.registry import REGISTRY
 from snapshots.record import Snapshot
 
-OP_SIGNS = {"<=": "≤", ">=": "≥"}
 RULE_FIELDS = ("op", "threshold", "warn", "min_sample", "on_fail")
 
 
@@ -154,7 +154,7 @@ def _limit(metric: str, value: float | None, currency: str) -> str:
 
 
 def _rule_text(c: CriterionResult, currency: str) -> str:
-    text = f"{OP_SIGNS.get(c.op, c.op)} {_limit(c.metric, c.threshold, currency)}"
+    text = f"{sign(c.op)} {_limit(c.metric, c.threshold, currency)}"
     if c.warn is not None:
         text += f", warn {_limit(c.metric, c.warn, currency)}"
     if c.min_sample is not None:
@@ -174,7 +174,7 @@ def _rule_changes(a: CriterionResult | None, b: CriterionResult | None, currency
             if field in ("threshold", "warn"):
                 x, y = _limit(a.metric, x, currency), _limit(a.metric, y, currency)
             elif field == "op":
-                x, y = OP_SIGNS.get(x, x), OP_SIGNS.get(y, y)
+                x, y = sign(x), sign(y)
             out.append(f"{field.replace('_', ' ')} {x if x is not None else 'none'} → {y if y is not None else 'none'}")
     return tuple(out)
 

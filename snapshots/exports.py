@@ -2,7 +2,7 @@
 report, named alike and written together.
 
 The JSON file is the record itself (it verifies with `cli.py verify`); the CSV has one row per
-criterion, its text cells neutralised against spreadsheet formulas (exports_csv.safe_csv); the HTML
+criterion, its text cells neutralised against spreadsheet formulas (core.csv_export.safe_csv); the HTML
 report is snapshots.html.
 """
 
@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from exports_csv import safe_csv
+from core.csv_export import safe_csv
 from snapshots import html
 from snapshots.record import Snapshot
 

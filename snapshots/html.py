@@ -20,14 +20,11 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from gates.format import interval_text, limit_text, sample_text, value_text
+from core.words import STATUS_WORDS, sign
+from metrics.format import interval_text, limit_text, sample_text, value_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES, FAMILY_QUESTIONS, REGISTRY
 from snapshots.record import MetricRecord, Snapshot, TrendPoint
-
-STATUS_WORDS = {"pass": "Pass", "warn": "Warn", "fail": "Fail", "insufficient": "Not enough evidence"}
-OP_SIGNS = {"<=": "≤", ">=": "≥"}
-
 
 # -- escaping by construction ---------------------------------------------------------------------
 
@@ -155,7 +152,7 @@ def _summary(s: Snapshot) -> Markup:
 
 def _rule(c_metric: str, op: str, threshold: float, warn: float | None, min_sample: int | None,
           currency: str) -> str:
-    text = f"{OP_SIGNS.get(op, op)} {_limit(c_metric, threshold, currency)}"
+    text = f"{sign(op)} {_limit(c_metric, threshold, currency)}"
     if warn is not None:
         text += f"; warn beyond {_limit(c_metric, warn, currency)}"
     if min_sample is not None:
@@ -191,7 +188,7 @@ def _triggers(s: Snapshot) -> Markup:
     for t in s.triggers:
         state = tag("span", "FIRED", class_="status fail") if t.fired else tag("span", "quiet", class_="status pass")
         body.append(tag("tr", tag("td", t.name), tag("td", _value(t.metric, t.value, s.currency), class_="num"),
-                        tag("td", f"{t.metric} {OP_SIGNS.get(t.op, t.op)} {_limit(t.metric, t.threshold, s.currency)}"),
+                        tag("td", f"{t.metric} {sign(t.op)} {_limit(t.metric, t.threshold, s.currency)}"),
                         tag("td", f"{t.window_from} to {t.window_to}"), tag("td", f"{t.action} ({t.outcome})"),
                         tag("td", state)))
         body.append(tag("tr", tag("td", t.explanation, colspan=6, class_="explain")))
@@ -368,7 +365,7 @@ def _chart(s: Snapshot, metric_id: str, label: str, points: Sequence[TrendPoint]
                          text_anchor="middle"))
     rule = ""
     if threshold is not None:
-        rule = f"; gate {OP_SIGNS.get(op or '', op)} {_limit(metric_id, threshold, s.currency)}"
+        rule = f"; gate {sign(op or '')} {_limit(metric_id, threshold, s.currency)}"
     summary = f"{label} by month{rule}: " + ", ".join(f"{p.month} {_value(metric_id, p.value, s.currency)}"
                                                       for p in points)
     svg = tag("svg", tag("title", summary), *parts, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {W} {H}",

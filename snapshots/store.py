@@ -25,8 +25,8 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from core.errors import InputError, NotFound, RollgateError
 from loaders import store as db
-from loaders.errors import InputError, NotFound, RollgateError
 from snapshots.record import HASH_FIELD, Snapshot, canonical_json, content_sha256
 
 __all__ = ["SnapshotAltered", "SnapshotEntry", "append", "check_supersedes", "entries", "get", "latest_id"]

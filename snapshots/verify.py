@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from loaders.errors import InputError
+from core.errors import InputError
 from snapshots.record import FORMAT, HASH_FIELD, Snapshot, content_sha256, parse_json
 
 

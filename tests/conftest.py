@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.errors import InputError
 from loaders import store
-from loaders.errors import InputError
 from loaders.ingest import IngestOptions, IngestReport, ingest_file
 
 Content = bytes | str

@@ -66,7 +66,8 @@ def test_trend_points_carry_status_as_shape_and_word_and_their_interval() -> Non
     assert series.error_y.array[0] == 0.094 - 0.045 and series.error_y.arrayminus[0] == 0.045 - 0.021
     assert series.hovertext[2] == ("<b>Jun 2026</b><br>Error rate: 19.7%<br>n = 127 reviews<br>95% CI 13.7–27.5%<br>"
                                    "Gate: ✖ Fail")
-    assert series.hovertext[3] == "<b>Jul 2026</b><br>Error rate: no data<br>n = 0 reviews<br>Gate: ? Not enough data"
+    assert series.hovertext[3] == ("<b>Jul 2026</b><br>Error rate: no data<br>n = 0 reviews<br>"
+                                   "Gate: ? Not enough evidence")
     assert trend_figure(TREND).layout.yaxis.tickformat == ".0%"
 
 

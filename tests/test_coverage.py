@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from conftest import Ingest, Refuse, counts, expect
 
+from core.errors import InputError
 from loaders import store
-from loaders.errors import InputError
 from loaders.ingest import IngestOptions, history
 from loaders.period import Period, parse_period
 

@@ -19,10 +19,10 @@ import duckdb
 import pytest
 from metrics_fixture import CONTEXT, load
 
+from core.paths import ROOT
 from gates.plan_io import load_plan
 from loaders.demo import load_demo
 from loaders.ingest import IngestOptions, ingest_file
-from loaders.store import ROOT
 from metrics import by_month, compute, monthly
 from metrics.engine import months
 from metrics.model import MetricContext, MetricValue, Window

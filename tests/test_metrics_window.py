@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from loaders.errors import InputError
+from core.errors import InputError
 from metrics.engine import months
 from metrics.model import Window
 from metrics.window import WindowUsageError, add_window_arguments, month_window, window_from_args

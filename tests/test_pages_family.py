@@ -12,11 +12,12 @@ from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts
 from streamlit.testing.v1 import AppTest
 
 import metrics
-from gates.format import count_text, interval_text, value_text
+from core.words import worst
 from loaders import store
+from metrics.format import count_text, interval_text, value_text
 from metrics.model import Window
 from metrics.registry import FAMILIES, by_family
-from ui.style import STATUS, worst
+from ui.style import STATUS
 
 
 def _page(family: str, view: str | None = None, **state: object) -> AppTest:

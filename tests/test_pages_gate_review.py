@@ -12,8 +12,8 @@ from pages_fixture import app, engine_review, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from gates.format import value_text
 from loaders import store
+from metrics.format import value_text
 from metrics.model import Window
 from snapshots import store as snapshot_store
 from ui import decision

@@ -10,11 +10,10 @@ from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts
 from streamlit.testing.v1 import AppTest
 
 import metrics
-from gates.format import value_text
 from loaders import store
+from metrics.format import delta_text, value_text
 from metrics.model import Window
 from ui.evidence import FAMILY_TITLES, KEY_METRICS, family_statuses
-from ui.fmt import delta_text
 from ui.style import OUTCOME, STATUS
 
 JUNE = Window(date(2026, 6, 1), date(2026, 6, 30))

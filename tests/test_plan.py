@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from core.errors import InputError
 from gates.plan_check import Problem, check_plan, reference_warnings
 from gates.plan_io import DEFAULT_PLAN, check_text, dumps_plan, load_plan, parse_plan, plan_path, save_plan
-from loaders.errors import InputError
 from metrics.model import StageScope
 
 BASE: dict[str, Any] = {

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from test_plan import BASE, DELETE, dumps_toml, problems, with_changes
 
+from core.errors import InputError
 from gates.plan import Plan
 from gates.plan_check import check_plan
 from gates.plan_io import MAX_PLAN_BYTES, check_text, load_plan, read_plan_file
-from loaders.errors import InputError
 from metrics.registry import METRICS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from conftest import Refuse
 
+from core.errors import InputError
 from gates.plan_check import check_plan
 from gates.plan_io import DEFAULT_PLAN, dumps_plan, parse_plan
-from loaders.errors import InputError
 from loaders.ingest import IngestOptions
 from loaders.presets import mappings
 from loaders.presets.mappings import TABLES, defaults, effective

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import write_file
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.presets.source import flatten, object_starts, probe_keys, read_json
 
 

@@ -17,8 +17,8 @@ import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 from test_read_hostile import copies_beside
 
+from core.errors import InputError
 from loaders import scan
-from loaders.errors import InputError
 from loaders.read import peek, read_file
 from loaders.scan import scan_file
 

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from conftest import write_file
 
+from core.errors import InputError
 from loaders import read, store
-from loaders.errors import InputError
 from loaders.ingest import ingest_file
 
 SMALL_LINE, SMALL_BUFFER = 4096, 8192

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
+from core.errors import InputError
 from loaders import prefetch, read, scratch
-from loaders.errors import InputError
 from loaders.read import peek, read_file
 from loaders.scan import Scan, Utf8Check, scan_file
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from snapshot_fixture import MOMENT, plan, plan_with, pure_review, pure_snapshot
 
-from loaders.errors import InputError
+from core.errors import InputError
+from core.version import __version__
 from metrics.registry import METRICS
-from rollgate_version import __version__
 from snapshots.build import build_snapshot, check_decision, parse_outcome, trend_window
 from snapshots.record import (
     Decision,

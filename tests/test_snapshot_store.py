@@ -15,9 +15,9 @@ import pytest
 from snapshot_fixture import demo_database, plan, pure_snapshot
 
 import snapshots
+from core.errors import InputError, NotFound
 from gates.review import evaluate
 from loaders import store as db
-from loaders.errors import InputError, NotFound
 from loaders.ingest import ingest_file
 from metrics.window import month_window
 from snapshots import build, compare, evidence, exports, provenance, record, store, verify

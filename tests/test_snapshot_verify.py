@@ -8,7 +8,7 @@ import random
 import pytest
 from snapshot_fixture import incident, pure_review, pure_snapshot
 
-from loaders.errors import InputError
+from core.errors import InputError
 from snapshots.exports import to_json
 from snapshots.record import Decision, IncidentList, parse_json
 from snapshots.verify import load_verified, verify

@@ -7,8 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.errors import RollgateError
+from core.paths import ROOT
 from loaders import store
-from loaders.errors import RollgateError
 from loaders.schema import DATASETS
 
 
@@ -56,7 +57,7 @@ def test_a_file_from_a_newer_rollgate_is_refused(tmp_path: Path) -> None:
 
 def test_db_path_prefers_the_explicit_path_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ROLLGATE_DB", raising=False)
-    assert store.db_path() == store.ROOT / "data" / "rollgate.duckdb"
+    assert store.db_path() == ROOT / "data" / "rollgate.duckdb"
     monkeypatch.setenv("ROLLGATE_DB", "elsewhere.duckdb")
     assert store.db_path() == Path("elsewhere.duckdb")
     assert store.db_path("given.duckdb") == Path("given.duckdb")

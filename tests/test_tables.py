@@ -19,7 +19,7 @@ import pytest
 import xlsxwriter
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.ingest import IngestOptions
 from loaders.read import read_file
 from loaders.tables import excel_error_text, peek_sheet, read_json, read_xlsx, sheet_names

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import InputError, NotFound
 from loaders import store
-from loaders.errors import InputError, NotFound
 from loaders.ingest import IngestReport, ingest_file, undo
 
 HEADER = "ticket_id,opened_at,category,topic\n"

@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
-from gates.format import display_unit, interval_text, limit_text, value_text
+from core.words import sign
+from metrics.format import display_unit, interval_text, limit_text, month_label, value_text
 from metrics.model import MetricValue
 from metrics.registry import REGISTRY
-from ui.fmt import OP_SYMBOLS, month_label
 from ui.style import BAND_FILLS, LIMIT_LINE, SERIES, STATUS, WARN_LINE, WINDOW_FILL
 
 HEIGHT = 320
@@ -168,7 +168,7 @@ def trend_figure(trend: Trend) -> go.Figure:
             level = getattr(band, attr)
             if level is None or band.op is None:
                 continue
-            rule = f"{name} in {band.name}: {OP_SYMBOLS[band.op]} {limit_text(m, level, trend.currency)}"
+            rule = f"{name} in {band.name}: {sign(band.op)} {limit_text(m, level, trend.currency)}"
             xs += [band.start, band.end + timedelta(days=1), None]
             ys += [level, level, None]
             texts += [rule, rule, None]
@@ -205,7 +205,7 @@ def breakdown_figure(bd: Breakdown) -> go.Figure:
         if level is None or bd.op is None:
             continue
         fig.add_vline(x=level, line_color=colour, line_dash=dash, line_width=2, name=name,
-                      annotation_text=f"{name} {OP_SYMBOLS[bd.op]} {limit_text(m, level, bd.currency)}",
+                      annotation_text=f"{name} {sign(bd.op)} {limit_text(m, level, bd.currency)}",
                       annotation_position="top", annotation_font_size=11)
     fig.update_xaxes(rangemode="tozero", **_axis(m, bd.currency))
     fig.update_yaxes(autorange="reversed", type="category")

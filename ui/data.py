@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import metrics
+from core.calendar import month_keys, month_of_key
 from gates.plan import Plan
 from gates.plan_check import loaded_references
 from gates.review import TRAINING_METRIC, Evaluation, review, training_context
@@ -86,7 +87,7 @@ def ingestion_history(db: str, data_version: DataVersion) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def rejects_csv(db: str, data_version: DataVersion, ingestion_id: int) -> bytes:
-    from exports_csv import safe_csv
+    from core.csv_export import safe_csv
 
     with connection(db) as con:
         rows = [r.model_dump() for r in rejects_of(con, ingestion_id)]
@@ -112,14 +113,6 @@ TIME_COLUMNS = {"usage": "occurred_at", "reviews": "reviewed_at", "incidents": "
                 "support": "opened_at", "feedback": "submitted_at", "costs": "month"}
 
 
-def _month_keys(first: date, last: date) -> tuple[str, ...]:
-    keys, day = [], date(first.year, first.month, 1)
-    while day <= last:
-        keys.append(f"{day:%Y-%m}")
-        day = (day + timedelta(days=32)).replace(day=1)
-    return tuple(keys)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def extent(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan | None) -> Extent:
     """The months from the earliest to the latest dated row of any dataset, and the filter choices."""
@@ -135,7 +128,7 @@ def extent(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan | None
         depts = tuple(departments(con, window))
         ctx = _plan.metric_context() if _plan is not None else metrics.MetricContext(hourly_rate=0.0)
         cases = tuple(use_cases(con, ctx, window))
-    return Extent(_month_keys(first, last), depts, cases)
+    return Extent(month_keys(first, last), depts, cases)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -196,12 +189,6 @@ def plan_references(db: str, data_version: DataVersion) -> tuple[set[str], set[s
         return loaded_references(con)
 
 
-def month_bounds(key: str) -> tuple[date, date]:
-    """(first day, last day) of month 'YYYY-MM'."""
-    first = date(int(key[:4]), int(key[5:7]), 1)
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def monthly(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, months: tuple[str, ...],
             department: str | None, use_case: str | None) -> dict[str, dict[str, MetricValue]]:
@@ -210,7 +197,7 @@ def monthly(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, mont
     on the filters for this data version and plan, so another department or use case costs a small query."""
     if not months:
         return {}
-    window = Window(month_bounds(min(months))[0], month_bounds(max(months))[1], department, use_case)
+    window = Window(month_of_key(min(months))[0], month_of_key(max(months))[1], department, use_case)
     with connection(db) as con:
         found = metrics.monthly(con, _plan.metric_context(), window, reuse=(db, data_version))
     return {m: found[m] for m in months}

@@ -14,16 +14,16 @@ from typing import Any
 
 import streamlit as st
 
+from core.errors import InputError, RollgateError
 from gates.plan import Plan
 from gates.recommend import SEVERITY
 from gates.review import Evaluation
 from loaders import store
-from loaders.errors import InputError, RollgateError
+from metrics.format import escape_md
 from snapshots.build import MAX_NAME, MAX_TEXT, record_review
 from snapshots.record import Decision, Snapshot
 from snapshots.store import SnapshotEntry
 from ui import snapshot_view, snapshots_data, state
-from ui.fmt import escape_md
 from ui.session import Session
 from ui.style import OUTCOME
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.errors import RollgateError
 from loaders import store
 from loaders.demo import load_demo
-from loaders.errors import RollgateError
+from metrics.format import escape_md
 from ui import state
-from ui.fmt import escape_md
 from ui.session import Session
 
 WHAT_TO_UPLOAD = ("the month's exports: usage, human reviews, costs, incidents, support tickets, training, the "

@@ -10,16 +10,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.words import sign, worst
 from gates.criteria import CriterionResult
-from gates.format import interval_text, limit_text, value_text
 from gates.recommend import PREFIX
 from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
+from metrics.format import day_label, escape_md, interval_text, limit_text, rule_text, value_text, window_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES
 from snapshots.record import Snapshot
-from ui.fmt import OP_SYMBOLS, day_label, escape_md, rule_text, window_text
-from ui.style import OUTCOME, STATUS, badge_markdown, worst
+from ui.style import OUTCOME, STATUS, badge_markdown
 
 FAMILY_TITLES = {"quality": "Quality", "value": "Value", "cost": "Cost", "risk": "Risk", "adoption": "Adoption",
                  "support": "Support"}
@@ -109,7 +109,7 @@ def triggers_frame(ev: Evaluation) -> pl.DataFrame:
         "Trigger": t.name,
         "Value": value_text(t.metric, t.value, ev.currency),
         "Days": f"{t.window_from} – {t.window_to}",
-        "Fires when": f"{OP_SYMBOLS[t.op]} {limit_text(t.metric, t.threshold, ev.currency)}",
+        "Fires when": f"{sign(t.op)} {limit_text(t.metric, t.threshold, ev.currency)}",
         "Action": ACTION_WORDS[t.action],
         "Explanation": t.explanation,
     } for t in ev.triggers]

@@ -14,20 +14,20 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from exports_csv import safe_csv
+from core.calendar import month_of_key
+from core.csv_export import safe_csv
+from core.words import NO_GATE, worst
 from gates.criteria import CriterionResult, judge
-from gates.format import count_text, interval_text, value_text
 from gates.plan import Gate, Plan, Stage
 from metrics.engine import BreakdownRow
+from metrics.format import count_text, escape_md, interval_text, month_label, rule_text, value_text, window_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILY_QUESTIONS, REGISTRY, Family, MetricDef, by_family
 from ui import empty, session
 from ui.charts import Breakdown, Point, StageBand, Trend, breakdown_figure, trend_figure
-from ui.data import month_bounds
 from ui.evidence import FAMILY_TITLES, criteria_by_metric
-from ui.fmt import escape_md, month_label, rule_text, window_text
 from ui.session import Session
-from ui.style import NO_GATE, STATUS, badge_markdown, worst
+from ui.style import STATUS, badge_markdown
 
 # Which filter narrows which dataset (DESIGN.md §3): (department filter applies, use-case filter applies).
 FILTER_LINKS: dict[str, tuple[bool, bool]] = {
@@ -81,10 +81,10 @@ def trend_record(s: Session, defn: MetricDef, monthly: dict[str, dict[str, Metri
     points = []
     for key in months:
         mv = monthly[key][defn.id]
-        gate = gate_on(s.stage_in_force(month_bounds(key)[1]), defn.id)
+        gate = gate_on(s.stage_in_force(month_of_key(key)[1]), defn.id)
         points.append(Point.of(key, mv, judge(gate, mv, plan.currency).status if gate else None))
     bands = []
-    for stage, start, end in stage_periods(plan, month_bounds(months[0])[0], month_bounds(months[-1])[1]):
+    for stage, start, end in stage_periods(plan, month_of_key(months[0])[0], month_of_key(months[-1])[1]):
         gate = gate_on(stage, defn.id)
         bands.append(StageBand(stage.id, stage.name, start, end, gate.op if gate else None,
                                gate.threshold if gate else None, gate.warn if gate else None))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from gates.format import limit_text
+from core.words import sign
 from gates.plan import Plan
 from gates.plan_check import Problem
 from gates.triggers import ACTION_WORDS
+from metrics.format import day_label, escape_md, limit_text, rule_text
 from metrics.registry import REGISTRY
 from ui.evidence import FAMILY_TITLES
-from ui.fmt import OP_SYMBOLS, day_label, escape_md, rule_text
 
 MODES = {"read_only": "read only", "approval_first": "every output approved before use", "standard": "standard use"}
 ON_FAIL = {"limit": "limit the rollout", "redesign": "redesign", "pause": "pause"}
@@ -76,7 +76,7 @@ def stages(plan: Plan) -> None:
 def triggers(plan: Plan) -> None:
     if plan.pause_triggers:
         st.dataframe(pl.DataFrame([{
-            "Trigger": t.name, "Fires when": f"{REGISTRY[t.metric].label} {OP_SYMBOLS[t.op]} "
+            "Trigger": t.name, "Fires when": f"{REGISTRY[t.metric].label} {sign(t.op)} "
                                              f"{limit_text(t.metric, t.value, plan.currency)}",
             "Over the last": f"{t.window_days} days", "Action": ACTION_WORDS[t.action]} for t in plan.pause_triggers]),
             hide_index=True, placeholder="—", width="stretch", key="plan_triggers")

@@ -15,13 +15,14 @@ from typing import Any, cast
 
 import streamlit as st
 
+from core.calendar import add_months, month_of_key
 from gates.plan import Plan, Stage
 from gates.review import Evaluation
 from metrics.engine import BreakdownRow, By
 from metrics.model import MetricValue, Window
 from metrics.registry import Family
 from ui import data, state
-from ui.data import DataVersion, Extent, month_bounds
+from ui.data import DataVersion, Extent
 from ui.plan import PlanState
 from ui.plan import current as current_plan
 
@@ -52,7 +53,7 @@ class Session:
         """The sidebar's window: first day of the first month to last day of the last, with the filters."""
         if self.months is None:
             return None
-        return Window(month_bounds(self.months[0])[0], month_bounds(self.months[1])[1], self.department,
+        return Window(month_of_key(self.months[0])[0], month_of_key(self.months[1])[1], self.department,
                       self.use_case)
 
     def stage_in_force(self, day: date | None = None) -> Stage | None:
@@ -72,10 +73,7 @@ class Session:
         count = len(self.extent.months[self.extent.months.index(self.months[0]):
                                        self.extent.months.index(self.months[1]) + 1])
         end = self.window.start - timedelta(days=1)
-        first = end.replace(day=1)
-        for _ in range(count - 1):
-            first = (first - timedelta(days=1)).replace(day=1)
-        return Window(first, end, self.department, self.use_case)
+        return Window(add_months(end, -(count - 1)), end, self.department, self.use_case)
 
     # -- cached engine calls ------------------------------------------------------------------
     def _plan(self) -> Plan:

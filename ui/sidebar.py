@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import streamlit as st
 
+from metrics.format import day_label, escape_md, month_label
 from ui import state
-from ui.fmt import day_label, escape_md, month_label
 from ui.session import Session
 
 

@@ -16,11 +16,11 @@ import polars as pl
 import streamlit as st
 
 from gates.recommend import PREFIX
+from metrics.format import day_label, escape_md
 from snapshots.compare import Comparison, FlagChange
 from snapshots.record import Snapshot
 from snapshots.store import SnapshotEntry
 from ui.evidence import FAMILY_TITLES, criteria_frame
-from ui.fmt import day_label, escape_md
 from ui.snapshots_data import DOWNLOADS, files
 from ui.style import OUTCOME, STATUS, badge_markdown
 

@@ -7,16 +7,10 @@ marker shape for charts). Colours are mid-tones chosen to read on light and dark
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from gates.criteria import STATUSES
-
-# A family without any gate in the evaluated stage has no status of its own.
-NO_GATE = "none"
-# Worst first: the family light shows the worst criterion status of the family (DESIGN.md §7).
-STATUS_ORDER: tuple[str, ...] = ("fail", "warn", "insufficient", "pass", NO_GATE)
+from core.words import NO_GATE, STATUS_WORDS, STATUSES
 
 BadgeColour = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 
@@ -38,11 +32,11 @@ class Style:
 
 
 STATUS: dict[str, Style] = {
-    "pass": Style("Pass", "✔", ":material/check_circle:", "green", "#2f9e5e", "circle"),
-    "warn": Style("Warn", "▲", ":material/warning:", "orange", "#e08a00", "triangle-up"),
-    "fail": Style("Fail", "✖", ":material/cancel:", "red", "#d9453d", "x"),
-    "insufficient": Style("Not enough data", "?", ":material/help:", "gray", "#8b93a1", "circle-open"),
-    NO_GATE: Style("No gate", "–", ":material/remove:", "gray", "#8b93a1", "circle"),
+    "pass": Style(STATUS_WORDS["pass"], "✔", ":material/check_circle:", "green", "#2f9e5e", "circle"),
+    "warn": Style(STATUS_WORDS["warn"], "▲", ":material/warning:", "orange", "#e08a00", "triangle-up"),
+    "fail": Style(STATUS_WORDS["fail"], "✖", ":material/cancel:", "red", "#d9453d", "x"),
+    "insufficient": Style(STATUS_WORDS["insufficient"], "?", ":material/help:", "gray", "#8b93a1", "circle-open"),
+    NO_GATE: Style(STATUS_WORDS[NO_GATE], "–", ":material/remove:", "gray", "#8b93a1", "circle"),
 }
 assert set(STATUSES) <= set(STATUS)
 
@@ -60,12 +54,6 @@ LIMIT_LINE = STATUS["fail"].colour
 WARN_LINE = STATUS["warn"].colour
 BAND_FILLS = ("rgba(128, 128, 128, 0.10)", "rgba(59, 130, 196, 0.10)")
 WINDOW_FILL = "rgba(224, 138, 0, 0.08)"
-
-
-def worst(statuses: Iterable[str]) -> str:
-    """The worst of some criterion statuses (fail, warn, insufficient, pass); NO_GATE when there are none."""
-    found = set(statuses)
-    return next((s for s in STATUS_ORDER if s in found), NO_GATE)
 
 
 def badge_markdown(style: Style) -> str:

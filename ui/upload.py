@@ -23,17 +23,17 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from core.errors import InputError, RollgateError
 from loaders import store
 from loaders.detect import DatasetScore, detect, score
-from loaders.errors import InputError, RollgateError
 from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
 from loaders.presets import PRESETS, PresetScore, detect_presets, score_presets
 from loaders.read import FORMATS, detect_format, peek
 from loaders.schema import DATASETS
 from loaders.scratch import new_copy
 from loaders.tables import peek_sheet, sheet_names
+from metrics.format import escape_md
 from ui import data, state
-from ui.fmt import escape_md
 
 ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in FORMATS)
 PEEK_ROWS = 10

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from core.errors import InputError, RollgateError
 from loaders.detect import DatasetScore, detect, score
-from loaders.errors import InputError, RollgateError
 from loaders.presets import chatgpt, claude, copilot, jira, m365, moodle, servicenow
 from loaders.presets.base import Preset, PresetScore, run
 from loaders.presets.mappings import TABLES as MAPPING_TABLES

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, computed_field
 
+from core.errors import InputError
 from loaders.detect import header_score
-from loaders.errors import InputError
 from loaders.presets import mappings
 from loaders.presets.source import Source, drop
 from loaders.read import RawFile, next_table

@@ -6,7 +6,7 @@ has no date, so the month is the period the user gives (`--period YYYY-MM`).
 
 from __future__ import annotations
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.period import parse_period
 from loaders.presets.base import Context, Preset, Reshaped, Signature, cell, plain_number
 

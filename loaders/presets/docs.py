@@ -6,10 +6,10 @@ fails when it differs from what the declarations say, so the page cannot drift f
 
 from __future__ import annotations
 
+from core.paths import ROOT
 from loaders.presets import PRESETS
 from loaders.presets.base import FORMAT_WORDS, Preset
 from loaders.presets.mappings import TABLES, defaults
-from loaders.store import ROOT
 
 PRESETS_DOC = ROOT / "docs" / "presets.md"
 

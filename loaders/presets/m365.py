@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.presets.base import Context, Preset, Reshaped, Signature, cell, stated_period, whole
 from loaders.presets.source import flatten
 

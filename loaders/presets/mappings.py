@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.schema import DATASETS, Column, normalise_header
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")

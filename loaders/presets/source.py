@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from loaders.errors import InputError
+from core.errors import InputError
 from loaders.read import RawFile, load, next_table, plain_bytes
 from loaders.schema import normalise_header
 from loaders.store import scalar

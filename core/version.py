@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
-PYPROJECT = Path(__file__).resolve().parent / "pyproject.toml"
+from core.paths import PYPROJECT
 
 
 def _read_version() -> str:

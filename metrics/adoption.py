@@ -7,19 +7,15 @@ counted whether or not they are in the roster. Returns {metric id: MetricValue}.
 
 from __future__ import annotations
 
-import duckdb
-
 from metrics import scope
-from metrics.facts import Facts, WindowFacts
+from metrics.facts import WindowFacts
+from metrics.measure import amount, proportion, quotient
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.values import amount, proportion, quotient
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
+def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every adoption metric for `window`. Training completion is null when no stage is in force
     on the end date; a stage that requires no module gives 1."""
-    f = facts or Facts(con, ctx, window)
     u, a = f.usage, f.access
     stage = scope.stage_on(ctx, window.end)
     training = (proportion("adoption.training_completion_rate", a.trained, a.with_access) if stage

@@ -7,24 +7,21 @@ Amounts are in the plan's currency. Returns {metric id: MetricValue}.
 
 from __future__ import annotations
 
-import duckdb
-
+from core.calendar import month_spans
 from metrics import scope
-from metrics.facts import Facts, WindowFacts
+from metrics.facts import WindowFacts
+from metrics.measure import amount, quotient
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.values import amount, quotient
 
 
 def months_touched(window: Window) -> int:
     """Calendar months the window touches (March 10 – April 9 touches 2)."""
-    return (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
+    return len(month_spans(window.start, window.end))
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
+def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every cost metric for `window`. The budget is the monthly budget of the stage in force on
     the window's end date times the months the window touches; no stage or no budget gives null."""
-    f = facts or Facts(con, ctx, window)
     cash = f.cash
     labour_minutes = f.reviews.review_minutes + f.reviews.rework_minutes + f.tickets.handling_minutes
     labour = labour_minutes / 60 * ctx.hourly_rate

@@ -2,22 +2,24 @@
 breakdowns for charts.
 
 `compute` is what the gate engine, the pages, the command line and snapshots call; `monthly` gives
-the same records for each month of a window from grouped queries (the trend charts); each metric
-is computed here and shown as the record it returns, never recomputed elsewhere.
+the same records for each month of a window (the trend charts). Both ask metrics.periods for the
+facts of their periods — the window whole, or its months — and turn each period's facts into
+metrics with the families' code (FAMILY_COMPUTE), so each metric has one formula and is shown as
+the record it returns, never recomputed elsewhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import duckdb
 
-from metrics import adoption, by_month, cost, quality, risk, support, value
-from metrics.by_month import month_key, months
-from metrics.facts import Facts, WindowFacts
+from metrics import adoption, cost, quality, risk, support, value
+from metrics.facts import WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
+from metrics.periods import Base, Periods, month_key, months, period_facts
 from metrics.query import fetch_column, window_params
 from metrics.registry import FAMILIES, METRICS, REGISTRY, Family
 
@@ -25,8 +27,7 @@ __all__ = ["BreakdownRow", "By", "breakdown", "compute", "compute_family", "depa
            "groups", "monthly", "months", "use_cases"]
 
 By = Literal["month", "department", "use_case"]
-FamilyCompute = Callable[[duckdb.DuckDBPyConnection, MetricContext, Window, WindowFacts | None],
-                         dict[str, MetricValue]]
+FamilyCompute = Callable[[MetricContext, Window, WindowFacts], dict[str, MetricValue]]
 
 FAMILY_COMPUTE: dict[Family, FamilyCompute] = {
     "quality": quality.compute,
@@ -53,21 +54,32 @@ class BreakdownRow:
     value: MetricValue
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window) -> dict[str, MetricValue]:
-    """Every metric of the registry for `window`, in registry order: {metric id: MetricValue}.
-
-    The six families share one aggregate per dataset (one scan of usage for the window)."""
-    facts = Facts(con, ctx, window)
-    found: dict[str, MetricValue] = {}
-    for family in FAMILIES:
-        found.update(FAMILY_COMPUTE[family](con, ctx, window, facts))
-    return {m.id: found[m.id] for m in METRICS}
+def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
+            chosen: Family | str | Iterable[str] | None = None) -> dict[str, MetricValue]:
+    """The chosen metrics (a family, metric ids, or None for all) for `window`, in registry order:
+    {metric id: MetricValue}. The families share one aggregate per dataset (one scan of usage)."""
+    return _measure(con, ctx, Periods(window, by_month=False), chosen, None)[0][1]
 
 
 def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
                    family: Family) -> dict[str, MetricValue]:
     """The metrics of one family for `window`, in registry order."""
-    return FAMILY_COMPUTE[family](con, ctx, window, None)
+    return compute(con, ctx, window, family)
+
+
+def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
+             chosen: Family | str | Iterable[str] | None, base: Base | None
+             ) -> list[tuple[Window, dict[str, MetricValue]]]:
+    """(period's window, the chosen metrics of it) for every period, in order."""
+    ids = metric_ids(chosen)
+    families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
+    out = []
+    for w, facts in period_facts(con, ctx, periods, base):
+        found: dict[str, MetricValue] = {}
+        for family in families:
+            found.update(FAMILY_COMPUTE[family](ctx, w, facts))
+        out.append((w, {i: found[i] for i in ids}))
+    return out
 
 
 def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:
@@ -90,26 +102,15 @@ def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:
 
 def monthly(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
             chosen: Family | str | Iterable[str] | None = None, *,
-            reuse: Hashable | None = None) -> dict[str, dict[str, MetricValue]]:
+            base: Base | None = None) -> dict[str, dict[str, MetricValue]]:
     """The chosen metrics (a family, metric ids, or None for all) for every calendar month `window`
     touches: {'YYYY-MM': {metric id: MetricValue}}, months in order, metrics in registry order.
 
     Each month equals `compute` on that month's window — the month cut to `window` (March 10 –
-    April 9 gives March 10–31 and April 1–9), with its filters — through the same family code; the
-    facts come from a few grouped queries for all months together (metrics.by_month) instead of a
-    scan per month. `reuse`, a hashable value that names the database's current content (the app
-    passes its database path and data version) and changes whenever the data does, keeps the
-    filter-independent scans of the window, so another department or use case of the same window
-    and plan is quick."""
-    ids = metric_ids(chosen)
-    families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
-    out: dict[str, dict[str, MetricValue]] = {}
-    for w, facts in by_month.month_facts(con, ctx, window, reuse):
-        found: dict[str, MetricValue] = {}
-        for family in families:
-            found.update(FAMILY_COMPUTE[family](con, ctx, w, facts))
-        out[month_key(w)] = {i: found[i] for i in ids}
-    return out
+    April 9 gives March 10–31 and April 1–9), with its filters. `base`, a metrics.periods.shared_base
+    of the same window that the caller keeps while the data does not change, holds the scans that do
+    not depend on the filters, so another department or use case of the same window is quick."""
+    return {month_key(w): found for w, found in _measure(con, ctx, Periods(window, by_month=True), chosen, base)}
 
 
 def departments(con: duckdb.DuckDBPyConnection, window: Window) -> list[str]:

@@ -24,6 +24,13 @@ from __future__ import annotations
 
 from metrics.model import Window
 
+# The table above as data, for the pages that say which datasets a filter leaves alone: dataset →
+# (the department filter applies, the use-case filter applies). Training goes with the roster.
+FILTER_LINKS: dict[str, tuple[bool, bool]] = {
+    "usage": (True, True), "reviews": (True, True), "support": (True, False), "feedback": (True, True),
+    "costs": (True, True), "incidents": (False, True), "roster": (True, False), "training": (True, False),
+}
+
 
 def in_window(column: str, start: str = "$start", stop: str = "$stop") -> str:
     """`column` (a UTC timestamp) falls on a day of the window: [start, stop) where stop is the day

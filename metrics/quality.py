@@ -6,18 +6,14 @@ for the acceptance rate, its usage. Returns {metric id: MetricValue} for the fam
 
 from __future__ import annotations
 
-import duckdb
-
-from metrics.facts import Facts, WindowFacts
+from metrics.facts import WindowFacts
+from metrics.measure import amount, proportion, quotient
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.values import amount, proportion, quotient
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
+def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every quality metric for `window`. Rates are shares of reviews (n = reviews) except the
     acceptance rate (n = interactions with a recorded output_action)."""
-    f = facts or Facts(con, ctx, window)
     r, u = f.reviews, f.usage
     values = [
         amount("quality.reviewed_outputs", r.reviews),

@@ -1,10 +1,13 @@
 """Every metric Rollgate computes, declared once (DESIGN.md §3).
 
 The gate engine, the pages, the command line and docs/metrics.md read this registry; nothing
-else lists metrics. A metric's id is `family.name`; its `n` says what its sample size counts
-(None when it has none), `interval` marks the proportions that carry a 95% Wilson interval, and
-`share` the metrics that are a part of a whole (between 0 and 1; budget use and value to cost are
-ratios that may exceed 1).
+else lists metrics. Each metric is a declaration with named fields (MetricDef): its id
+`family.name`, label, unit, direction and meaning; `n`, what its sample size counts (None when it
+has none); `interval`, the proportions that carry a 95% Wilson interval; `share`, a part of a
+whole (between 0 and 1; budget use and value to cost are ratios that may exceed 1); `needs`, the
+datasets that must cover a window for it to have a value; `accumulates`, whether it grows with the
+window's length. Its formula is in its family's module (metrics.quality, …), from the facts of
+metrics.facts.
 """
 
 from __future__ import annotations
@@ -28,21 +31,26 @@ FAMILY_QUESTIONS: dict[Family, str] = {
 }
 
 
-@dataclass(frozen=True)
-class MetricDef:
-    """A metric's declaration: what it is, how to read it, and what feeds it."""
+Dataset = Literal["usage", "reviews", "costs", "incidents", "support", "roster", "training", "feedback"]
 
-    id: str
+
+@dataclass(frozen=True, kw_only=True)
+class MetricDef:
+    """A metric's declaration (DESIGN.md §3): what it is, how to read it, and what feeds it."""
+
+    id: str                        # family.name
     label: str
     unit: Unit
-    direction: Direction
-    meaning: str
-    formula: str
-    sources: tuple[str, ...]
-    n: str | None = None          # what the sample size counts, when the metric has one
-    interval: bool = False        # a proportion carrying a 95% Wilson interval
-    why: str = ""                 # why it matters for a gate decision, for docs/metrics.md
-    share: bool = False           # a part of a whole, between 0 and 1 (a plan's limits on it must be too)
+    direction: Direction           # which way is better
+    meaning: str                   # one line for managers
+    formula: str                   # the definition in words, for docs/metrics.md
+    sources: tuple[Dataset, ...]   # every dataset the definition mentions
+    needs: tuple[Dataset, ...]     # those that must cover the window for the metric to have a value
+    n: str | None = None           # what the sample size counts, when the metric has one
+    interval: bool = False         # a proportion carrying a 95% Wilson interval
+    share: bool = False            # a part of a whole, between 0 and 1 (a plan's limits on it must be too)
+    accumulates: bool = False      # grows with the window's length: a gate judges it per month
+    why: str = ""                  # why it matters for a gate decision, for docs/metrics.md
 
     @property
     def family(self) -> Family:
@@ -53,196 +61,324 @@ class MetricDef:
         return self.id.split(".", 1)[1]
 
 
-def _m(id_: str, label: str, unit: Unit, direction: Direction, meaning: str, formula: str,
-       sources: tuple[str, ...], n: str | None = None, interval: bool = False, why: str = "",
-       share: bool | None = None) -> MetricDef:
-    """A metric's declaration; a proportion with an interval is a share unless said otherwise."""
-    return MetricDef(id_, label, unit, direction, meaning, formula, sources, n, interval, why,
-                     interval if share is None else share)
-
-
 METRICS: tuple[MetricDef, ...] = (
     # quality
-    _m("quality.reviewed_outputs", "Reviewed outputs", "count", "higher",
-       "How many outputs a person reviewed in the window.", "count of reviews", ("reviews",),
-       why="Every quality rate rests on it: with too few reviews a gate cannot judge quality (its min_sample)."),
-    _m("quality.error_rate", "Error rate", "ratio", "lower",
-       "Share of reviewed outputs that needed correction or were rejected.",
-       "reviews with outcome corrected or rejected ÷ reviews", ("reviews",), "reviews", True,
-       why="The core accuracy test: when too many outputs need fixing after review, limit the rollout before it "
-           "grows."),
-    _m("quality.severe_error_rate", "Severe error rate", "ratio", "lower",
-       "Share of reviewed outputs with a major or critical error.",
-       "reviews with error_severity major or critical ÷ reviews", ("reviews",), "reviews", True,
-       why="Major and critical errors are the ones that do harm; a rise calls for redesign or extra review, "
-           "whatever the overall error rate."),
-    _m("quality.rejection_rate", "Rejection rate", "ratio", "lower",
-       "Share of reviewed outputs the reviewer rejected outright.",
-       "reviews with outcome rejected ÷ reviews", ("reviews",), "reviews", True,
-       why="An output thrown away saves nothing; a high share suggests the use case does not suit the tool."),
-    _m("quality.rework_minutes_per_review", "Rework per review", "minutes", "lower",
-       "Average minutes spent fixing an output, over all reviews.",
-       "sum of rework_minutes ÷ reviews (missing minutes count as 0)", ("reviews",), "reviews",
-       why="Time spent fixing eats the time saved; rising rework weakens the case for expanding."),
-    _m("quality.acceptance_rate", "Acceptance rate", "ratio", "higher",
-       "Share of outputs users kept (accepted or edited), of those with a recorded action.",
-       "interactions with output_action accepted or edited ÷ interactions with an output_action",
-       ("usage",), "interactions with an action", True,
-       why="Shows whether users themselves find outputs good enough to keep, including outputs nobody reviewed."),
+    MetricDef(
+        id="quality.reviewed_outputs", label="Reviewed outputs", unit="count", direction="higher",
+        meaning="How many outputs a person reviewed in the window.",
+        formula="count of reviews",
+        sources=("reviews",), needs=("reviews",), accumulates=True,
+        why="Every quality rate rests on it: with too few reviews a gate cannot judge quality (its min_sample).",
+    ),
+    MetricDef(
+        id="quality.error_rate", label="Error rate", unit="ratio", direction="lower",
+        meaning="Share of reviewed outputs that needed correction or were rejected.",
+        formula="reviews with outcome corrected or rejected ÷ reviews",
+        sources=("reviews",), needs=("reviews",), n="reviews", interval=True, share=True,
+        why="The core accuracy test: when too many outputs need fixing after review, limit the rollout before it "
+            "grows.",
+    ),
+    MetricDef(
+        id="quality.severe_error_rate", label="Severe error rate", unit="ratio", direction="lower",
+        meaning="Share of reviewed outputs with a major or critical error.",
+        formula="reviews with error_severity major or critical ÷ reviews",
+        sources=("reviews",), needs=("reviews",), n="reviews", interval=True, share=True,
+        why="Major and critical errors are the ones that do harm; a rise calls for redesign or extra review, "
+            "whatever the overall error rate.",
+    ),
+    MetricDef(
+        id="quality.rejection_rate", label="Rejection rate", unit="ratio", direction="lower",
+        meaning="Share of reviewed outputs the reviewer rejected outright.",
+        formula="reviews with outcome rejected ÷ reviews",
+        sources=("reviews",), needs=("reviews",), n="reviews", interval=True, share=True,
+        why="An output thrown away saves nothing; a high share suggests the use case does not suit the tool.",
+    ),
+    MetricDef(
+        id="quality.rework_minutes_per_review", label="Rework per review", unit="minutes", direction="lower",
+        meaning="Average minutes spent fixing an output, over all reviews.",
+        formula="sum of rework_minutes ÷ reviews (missing minutes count as 0)",
+        sources=("reviews",), needs=("reviews",), n="reviews",
+        why="Time spent fixing eats the time saved; rising rework weakens the case for expanding.",
+    ),
+    MetricDef(
+        id="quality.acceptance_rate", label="Acceptance rate", unit="ratio", direction="higher",
+        meaning="Share of outputs users kept (accepted or edited), of those with a recorded action.",
+        formula="interactions with output_action accepted or edited ÷ interactions with an output_action",
+        sources=("usage",), needs=("usage",), n="interactions with an action", interval=True, share=True,
+        why="Shows whether users themselves find outputs good enough to keep, including outputs nobody reviewed.",
+    ),
     # value
-    _m("value.gross_hours_saved", "Gross hours saved", "hours", "higher",
-       "Hours the tool saved before counting review and rework.",
-       "Σ interactions × minutes_saved (or the use case's default) ÷ 60, over uses whose output was "
-       "accepted, edited or has no recorded action", ("usage",),
-       why="The upper bound of the benefit, before the cost of checking outputs is paid."),
-    _m("value.review_hours", "Review hours", "hours", "lower",
-       "Hours people spent reviewing outputs.", "Σ review_minutes ÷ 60", ("reviews",),
-       why="The price of human oversight; it must stay well below the hours saved."),
-    _m("value.rework_hours", "Rework hours", "hours", "lower",
-       "Hours people spent fixing outputs.", "Σ rework_minutes ÷ 60", ("reviews",),
-       why="Time spent correcting outputs; a stage whose rework approaches its savings is not ready to grow."),
-    _m("value.net_hours_saved", "Net hours saved", "hours", "higher",
-       "Hours saved after review and rework are paid for.",
-       "gross hours saved − review hours − rework hours", ("usage", "reviews"),
-       why="The benefit that survives review and rework: the number that justifies an expansion."),
-    _m("value.net_hours_per_active_user", "Net hours per active user", "hours", "higher",
-       "Net hours saved for each person who used the tool.",
-       "net hours saved ÷ active users", ("usage", "reviews"), "active users",
-       why="Net benefit per person, comparable across stages of different sizes; a gate sets the minimum worth "
-           "expanding for."),
-    _m("value.net_value", "Net value", "currency", "higher",
-       "Net hours saved, priced at the plan's hourly rate.", "net hours saved × hourly rate",
-       ("usage", "reviews"),
-       why="The net benefit in money, to set beside the cost family."),
+    MetricDef(
+        id="value.gross_hours_saved", label="Gross hours saved", unit="hours", direction="higher",
+        meaning="Hours the tool saved before counting review and rework.",
+        formula="Σ interactions × minutes_saved (or the use case's default) ÷ 60, over uses whose output was "
+                "accepted, edited or has no recorded action",
+        sources=("usage",), needs=("usage",), accumulates=True,
+        why="The upper bound of the benefit, before the cost of checking outputs is paid.",
+    ),
+    MetricDef(
+        id="value.review_hours", label="Review hours", unit="hours", direction="lower",
+        meaning="Hours people spent reviewing outputs.",
+        formula="Σ review_minutes ÷ 60",
+        sources=("reviews",), needs=("reviews",), accumulates=True,
+        why="The price of human oversight; it must stay well below the hours saved.",
+    ),
+    MetricDef(
+        id="value.rework_hours", label="Rework hours", unit="hours", direction="lower",
+        meaning="Hours people spent fixing outputs.",
+        formula="Σ rework_minutes ÷ 60",
+        sources=("reviews",), needs=("reviews",), accumulates=True,
+        why="Time spent correcting outputs; a stage whose rework approaches its savings is not ready to grow.",
+    ),
+    MetricDef(
+        id="value.net_hours_saved", label="Net hours saved", unit="hours", direction="higher",
+        meaning="Hours saved after review and rework are paid for.",
+        formula="gross hours saved − review hours − rework hours",
+        sources=("usage", "reviews"), needs=("usage", "reviews"), accumulates=True,
+        why="The benefit that survives review and rework: the number that justifies an expansion.",
+    ),
+    MetricDef(
+        id="value.net_hours_per_active_user", label="Net hours per active user", unit="hours", direction="higher",
+        meaning="Net hours saved for each person who used the tool.",
+        formula="net hours saved ÷ active users",
+        sources=("usage", "reviews"), needs=("usage", "reviews"), n="active users", accumulates=True,
+        why="Net benefit per person, comparable across stages of different sizes; a gate sets the minimum worth "
+            "expanding for.",
+    ),
+    MetricDef(
+        id="value.net_value", label="Net value", unit="currency", direction="higher",
+        meaning="Net hours saved, priced at the plan's hourly rate.",
+        formula="net hours saved × hourly rate",
+        sources=("usage", "reviews"), needs=("usage", "reviews"), accumulates=True,
+        why="The net benefit in money, to set beside the cost family.",
+    ),
     # cost
-    _m("cost.cash_cost", "Cash cost", "currency", "lower",
-       "Money spent on the tool in the months the window touches.",
-       "Σ amount of cost lines whose month overlaps the window (a month counts whole)", ("costs",),
-       why="What was actually paid; set against the stage's budget."),
-    _m("cost.labour_cost", "Labour cost", "currency", "lower",
-       "What review, rework and support handling cost in people's time.",
-       "(review + rework minutes of reviews in the window + handling minutes of tickets opened in it) "
-       "÷ 60 × hourly rate", ("reviews", "support"),
-       why="The hidden cost of oversight and support, which grows with every user added."),
-    _m("cost.total_cost", "Total cost", "currency", "lower",
-       "Cash and labour cost together.", "cash cost + labour cost", ("costs", "reviews", "support"),
-       why="The full cost that a decision to expand takes on."),
-    _m("cost.cost_per_active_user", "Cost per active user", "currency", "lower",
-       "Total cost for each person who used the tool.", "total cost ÷ active users",
-       ("costs", "reviews", "support", "usage"), "active users",
-       why="The unit cost: what each additional user will cost at the next stage."),
-    _m("cost.value_to_cost_ratio", "Value to cost", "ratio", "higher",
-       "Value of the time saved for each unit of money spent (above 1 pays for itself).",
-       "gross hours saved × hourly rate ÷ total cost", ("usage", "costs", "reviews", "support"),
-       why="Below 1 the tool costs more than the time it saves is worth; a gate asks for a margin above 1."),
-    _m("cost.budget_utilisation", "Budget used", "ratio", "lower",
-       "Share of the stage's budget spent (1 = exactly on budget).",
-       "cash cost ÷ (monthly budget of the stage in force on the window's end × months the window touches)",
-       ("costs",),
-       why="Did costs stay within what the plan approved for this stage? Above 1 is an overrun."),
+    MetricDef(
+        id="cost.cash_cost", label="Cash cost", unit="currency", direction="lower",
+        meaning="Money spent on the tool in the months the window touches.",
+        formula="Σ amount of cost lines whose month overlaps the window (a month counts whole)",
+        sources=("costs",), needs=("costs",), accumulates=True,
+        why="What was actually paid; set against the stage's budget.",
+    ),
+    MetricDef(
+        id="cost.labour_cost", label="Labour cost", unit="currency", direction="lower",
+        meaning="What review, rework and support handling cost in people's time.",
+        formula="(review + rework minutes of reviews in the window + handling minutes of tickets opened in it) ÷ 60 "
+                "× hourly rate",
+        sources=("reviews", "support"), needs=("reviews",), accumulates=True,
+        why="The hidden cost of oversight and support, which grows with every user added.",
+    ),
+    MetricDef(
+        id="cost.total_cost", label="Total cost", unit="currency", direction="lower",
+        meaning="Cash and labour cost together.",
+        formula="cash cost + labour cost",
+        sources=("costs", "reviews", "support"), needs=("costs", "reviews"), accumulates=True,
+        why="The full cost that a decision to expand takes on.",
+    ),
+    MetricDef(
+        id="cost.cost_per_active_user", label="Cost per active user", unit="currency", direction="lower",
+        meaning="Total cost for each person who used the tool.",
+        formula="total cost ÷ active users",
+        sources=("costs", "reviews", "support", "usage"), needs=("costs", "reviews", "usage"),
+        n="active users", accumulates=True,
+        why="The unit cost: what each additional user will cost at the next stage.",
+    ),
+    MetricDef(
+        id="cost.value_to_cost_ratio", label="Value to cost", unit="ratio", direction="higher",
+        meaning="Value of the time saved for each unit of money spent (above 1 pays for itself).",
+        formula="gross hours saved × hourly rate ÷ total cost",
+        sources=("usage", "costs", "reviews", "support"), needs=("costs", "reviews", "usage"),
+        why="Below 1 the tool costs more than the time it saves is worth; a gate asks for a margin above 1.",
+    ),
+    MetricDef(
+        id="cost.budget_utilisation", label="Budget used", unit="ratio", direction="lower",
+        meaning="Share of the stage's budget spent (1 = exactly on budget).",
+        formula="cash cost ÷ (monthly budget of the stage in force on the window's end × months the window touches)",
+        sources=("costs",), needs=("costs",),
+        why="Did costs stay within what the plan approved for this stage? Above 1 is an overrun.",
+    ),
     # risk
-    _m("risk.incidents", "Incidents", "count", "lower",
-       "Incidents reported in the window.", "count of incidents", ("incidents",),
-       why="How often something went wrong; each incident needs handling before the rollout grows."),
-    _m("risk.high_severity_incidents", "High-severity incidents", "count", "lower",
-       "Incidents of high or critical severity.", "incidents with severity high or critical", ("incidents",),
-       why="Serious incidents are a reason to stop, not something to average out; a gate usually allows none."),
-    _m("risk.data_exposure_incidents", "Data exposure incidents", "count", "lower",
-       "Incidents where data was exposed or privacy was breached.",
-       "incidents with category data_exposure or privacy", ("incidents",),
-       why="One data exposure can outweigh every hour saved; usually a pause trigger."),
-    _m("risk.complaints", "Complaints", "count", "lower",
-       "Complaints recorded as incidents.", "incidents with category complaint", ("incidents",),
-       why="Complaints show harm as the people affected see it."),
-    _m("risk.incident_rate_per_1k", "Incidents per 1,000 uses", "count", "lower",
-       "How often something went wrong, per thousand uses.", "incidents ÷ interactions × 1000",
-       ("incidents", "usage"), "interactions",
-       why="Incidents in proportion to use, so a bigger stage is not judged worse just for being bigger."),
-    _m("risk.open_high_severity", "Open high-severity incidents", "count", "lower",
-       "High or critical incidents not yet resolved at the window's end.",
-       "high/critical incidents reported by the end whose resolved_at is empty or after the end",
-       ("incidents",),
-       why="Were incidents handled? Serious incidents still open at the end mean the stage is not under control."),
-    _m("risk.unauthorised_use_share", "Use without access", "ratio", "lower",
-       "Share of use by people who had no active access that day.",
-       "interactions by users without active access on that day ÷ interactions", ("usage", "roster"),
-       "interactions", True,
-       why="Use by people without access shows that access control is not holding; limit before expanding."),
+    MetricDef(
+        id="risk.incidents", label="Incidents", unit="count", direction="lower",
+        meaning="Incidents reported in the window.",
+        formula="count of incidents",
+        sources=("incidents",), needs=("incidents",), accumulates=True,
+        why="How often something went wrong; each incident needs handling before the rollout grows.",
+    ),
+    MetricDef(
+        id="risk.high_severity_incidents", label="High-severity incidents", unit="count", direction="lower",
+        meaning="Incidents of high or critical severity.",
+        formula="incidents with severity high or critical",
+        sources=("incidents",), needs=("incidents",), accumulates=True,
+        why="Serious incidents are a reason to stop, not something to average out; a gate usually allows none.",
+    ),
+    MetricDef(
+        id="risk.data_exposure_incidents", label="Data exposure incidents", unit="count", direction="lower",
+        meaning="Incidents where data was exposed or privacy was breached.",
+        formula="incidents with category data_exposure or privacy",
+        sources=("incidents",), needs=("incidents",), accumulates=True,
+        why="One data exposure can outweigh every hour saved; usually a pause trigger.",
+    ),
+    MetricDef(
+        id="risk.complaints", label="Complaints", unit="count", direction="lower",
+        meaning="Complaints recorded as incidents.",
+        formula="incidents with category complaint",
+        sources=("incidents",), needs=("incidents",), accumulates=True,
+        why="Complaints show harm as the people affected see it.",
+    ),
+    MetricDef(
+        id="risk.incident_rate_per_1k", label="Incidents per 1,000 uses", unit="count", direction="lower",
+        meaning="How often something went wrong, per thousand uses.",
+        formula="incidents ÷ interactions × 1000",
+        sources=("incidents", "usage"), needs=("incidents", "usage"), n="interactions",
+        why="Incidents in proportion to use, so a bigger stage is not judged worse just for being bigger.",
+    ),
+    MetricDef(
+        id="risk.open_high_severity", label="Open high-severity incidents", unit="count", direction="lower",
+        meaning="High or critical incidents not yet resolved at the window's end.",
+        formula="high/critical incidents reported by the end whose resolved_at is empty or after the end",
+        sources=("incidents",), needs=("incidents",),
+        why="Were incidents handled? Serious incidents still open at the end mean the stage is not under control.",
+    ),
+    MetricDef(
+        id="risk.unauthorised_use_share", label="Use without access", unit="ratio", direction="lower",
+        meaning="Share of use by people who had no active access that day.",
+        formula="interactions by users without active access on that day ÷ interactions",
+        sources=("usage", "roster"), needs=("usage", "roster"), n="interactions", interval=True, share=True,
+        why="Use by people without access shows that access control is not holding; limit before expanding.",
+    ),
     # adoption
-    _m("adoption.users_with_access", "Users with access", "count", "higher",
-       "People who had access on at least one day of the window.",
-       "roster users with active access on some day of the window", ("roster",),
-       why="The people the stage was meant to reach; the base of activation and training completion."),
-    _m("adoption.active_users", "Active users", "count", "higher",
-       "People who used the tool at least once.", "distinct users with at least one interaction", ("usage",),
-       why="Who actually used the tool; the base of every per-user figure."),
-    _m("adoption.activation_rate", "Activation", "ratio", "higher",
-       "Share of people with access who actually used the tool.",
-       "users with access who used it in the window ÷ users with access", ("roster", "usage"),
-       "users with access", True,
-       why="Low activation means access was granted but the tool is not useful or not understood."),
-    _m("adoption.interactions", "Interactions", "count", "higher",
-       "How many times the tool was used.", "Σ interactions", ("usage",),
-       why="The volume of use; the base of every per-interaction rate."),
-    _m("adoption.interactions_per_active_user", "Uses per active user", "count", "higher",
-       "Average uses for each person who used the tool.", "interactions ÷ active users", ("usage",),
-       "active users",
-       why="Depth of use: occasional use rarely saves much."),
-    _m("adoption.heavy_user_share", "Heavy-user share", "ratio", "lower",
-       "Share of all use made by the most active 10% of users (high means a few people carry it).",
-       "interactions of the top 10% of active users (rounded up) ÷ interactions", ("usage",), "interactions",
-       why="When a few people carry the use, the results may not hold once the tool reaches everyone.",
-       share=True),
-    _m("adoption.scope_drift_share", "Scope drift", "ratio", "lower",
-       "Share of use outside the approved stage, department, use case or access.",
-       "interactions not in scope ÷ interactions", ("usage", "roster"), "interactions", True,
-       why="Did users follow the approved use cases? Drift means use is running ahead of its controls; limit "
-           "before expanding."),
-    _m("adoption.training_completion_rate", "Training completion", "ratio", "higher",
-       "Share of people with access who completed every module the current stage requires.",
-       "users with access who completed every required module by the end ÷ users with access",
-       ("roster", "training"), "users with access", True,
-       why="People must be trained before they use the tool; the readiness checklist asks for 90%."),
-    _m("adoption.untrained_active_users", "Untrained active users", "count", "lower",
-       "People who used the tool before completing the training their stage requires.",
-       "active users who, on the day of their first use in the window, had not completed every module the "
-       "stage of that day requires",
-       ("usage", "training"),
-       why="Each is someone using the tool without the training the stage requires: a control failure to fix."),
+    MetricDef(
+        id="adoption.users_with_access", label="Users with access", unit="count", direction="higher",
+        meaning="People who had access on at least one day of the window.",
+        formula="roster users with active access on some day of the window",
+        sources=("roster",), needs=("roster",), accumulates=True,
+        why="The people the stage was meant to reach; the base of activation and training completion.",
+    ),
+    MetricDef(
+        id="adoption.active_users", label="Active users", unit="count", direction="higher",
+        meaning="People who used the tool at least once.",
+        formula="distinct users with at least one interaction",
+        sources=("usage",), needs=("usage",), accumulates=True,
+        why="Who actually used the tool; the base of every per-user figure.",
+    ),
+    MetricDef(
+        id="adoption.activation_rate", label="Activation", unit="ratio", direction="higher",
+        meaning="Share of people with access who actually used the tool.",
+        formula="users with access who used it in the window ÷ users with access",
+        sources=("roster", "usage"), needs=("usage", "roster"), n="users with access", interval=True, share=True,
+        why="Low activation means access was granted but the tool is not useful or not understood.",
+    ),
+    MetricDef(
+        id="adoption.interactions", label="Interactions", unit="count", direction="higher",
+        meaning="How many times the tool was used.",
+        formula="Σ interactions",
+        sources=("usage",), needs=("usage",), accumulates=True,
+        why="The volume of use; the base of every per-interaction rate.",
+    ),
+    MetricDef(
+        id="adoption.interactions_per_active_user", label="Uses per active user", unit="count", direction="higher",
+        meaning="Average uses for each person who used the tool.",
+        formula="interactions ÷ active users",
+        sources=("usage",), needs=("usage",), n="active users", accumulates=True,
+        why="Depth of use: occasional use rarely saves much.",
+    ),
+    MetricDef(
+        id="adoption.heavy_user_share", label="Heavy-user share", unit="ratio", direction="lower",
+        meaning="Share of all use made by the most active 10% of users (high means a few people carry it).",
+        formula="interactions of the top 10% of active users (rounded up) ÷ interactions",
+        sources=("usage",), needs=("usage",), n="interactions", share=True,
+        why="When a few people carry the use, the results may not hold once the tool reaches everyone.",
+    ),
+    MetricDef(
+        id="adoption.scope_drift_share", label="Scope drift", unit="ratio", direction="lower",
+        meaning="Share of use outside the approved stage, department, use case or access.",
+        formula="interactions not in scope ÷ interactions",
+        sources=("usage", "roster"), needs=("usage", "roster"), n="interactions", interval=True, share=True,
+        why="Did users follow the approved use cases? Drift means use is running ahead of its controls; limit before "
+            "expanding.",
+    ),
+    MetricDef(
+        id="adoption.training_completion_rate", label="Training completion", unit="ratio", direction="higher",
+        meaning="Share of people with access who completed every module the current stage requires.",
+        formula="users with access who completed every required module by the end ÷ users with access",
+        sources=("roster", "training"), needs=("roster", "training"), n="users with access", interval=True, share=True,
+        why="People must be trained before they use the tool; the readiness checklist asks for 90%.",
+    ),
+    MetricDef(
+        id="adoption.untrained_active_users", label="Untrained active users", unit="count", direction="lower",
+        meaning="People who used the tool before completing the training their stage requires.",
+        formula="active users who, on the day of their first use in the window, had not completed every module the "
+                "stage of that day requires",
+        sources=("usage", "training"), needs=("usage", "training"), accumulates=True,
+        why="Each is someone using the tool without the training the stage requires: a control failure to fix.",
+    ),
     # support
-    _m("support.tickets", "Tickets", "count", "lower",
-       "Support tickets opened in the window.", "count of tickets opened", ("support",),
-       why="The support load that the next stage will multiply."),
-    _m("support.tickets_per_100_users", "Tickets per 100 users", "count", "lower",
-       "Support load relative to the people using the tool.", "tickets ÷ active users × 100",
-       ("support", "usage"), "active users",
-       why="Support load in proportion to users, comparable across stages."),
-    _m("support.confusion_share", "Confusion share", "ratio", "lower",
-       "Share of tickets that show confusion: how-to, allowed use, data rules, review.",
-       "tickets in how_to, allowed_use, data_rules or review ÷ tickets", ("support",), "tickets", True,
-       why="Did support requests reveal confusion? How-to, allowed-use, data-rule and review questions point to "
-           "gaps in guidance or training."),
-    _m("support.median_resolution_hours", "Median resolution time", "hours", "lower",
-       "Typical hours from opening to closing a ticket.",
-       "median hours of closed_at − opened_at over tickets closed in the window (even count: mean of the two "
-       "middle values)", ("support",), "closed tickets",
-       why="Whether people get help in time; slow answers push them to work around the rules."),
-    _m("support.open_tickets", "Open tickets", "count", "lower",
-       "Tickets still open at the window's end.",
-       "tickets opened by the end whose closed_at is empty or after the end", ("support",),
-       why="A backlog at the window's end: support is not keeping up."),
-    _m("support.repeated_topics", "Repeated topics", "count", "lower",
-       "Topics asked about three times or more: candidates for guidance or training.",
-       "distinct topics (lower-cased, trimmed, runs of spaces collapsed) with 3 or more tickets opened in the "
-       "window", ("support",),
-       why="The same question asked again and again is a gap in guidance to close before more users arrive."),
-    _m("support.satisfaction", "Satisfaction", "score", "higher",
-       "Average satisfaction score from user feedback (1-5).", "mean satisfaction of feedback",
-       ("feedback",), "responses",
-       why="How users judge the tool; low satisfaction predicts abandonment at the next stage."),
+    MetricDef(
+        id="support.tickets", label="Tickets", unit="count", direction="lower",
+        meaning="Support tickets opened in the window.",
+        formula="count of tickets opened",
+        sources=("support",), needs=("support",), accumulates=True,
+        why="The support load that the next stage will multiply.",
+    ),
+    MetricDef(
+        id="support.tickets_per_100_users", label="Tickets per 100 users", unit="count", direction="lower",
+        meaning="Support load relative to the people using the tool.",
+        formula="tickets ÷ active users × 100",
+        sources=("support", "usage"), needs=("support", "usage"), n="active users", accumulates=True,
+        why="Support load in proportion to users, comparable across stages.",
+    ),
+    MetricDef(
+        id="support.confusion_share", label="Confusion share", unit="ratio", direction="lower",
+        meaning="Share of tickets that show confusion: how-to, allowed use, data rules, review.",
+        formula="tickets in how_to, allowed_use, data_rules or review ÷ tickets",
+        sources=("support",), needs=("support",), n="tickets", interval=True, share=True,
+        why="Did support requests reveal confusion? How-to, allowed-use, data-rule and review questions point to "
+            "gaps in guidance or training.",
+    ),
+    MetricDef(
+        id="support.median_resolution_hours", label="Median resolution time", unit="hours", direction="lower",
+        meaning="Typical hours from opening to closing a ticket.",
+        formula="median hours of closed_at − opened_at over tickets closed in the window (even count: mean of the "
+                "two middle values)",
+        sources=("support",), needs=("support",), n="closed tickets",
+        why="Whether people get help in time; slow answers push them to work around the rules.",
+    ),
+    MetricDef(
+        id="support.open_tickets", label="Open tickets", unit="count", direction="lower",
+        meaning="Tickets still open at the window's end.",
+        formula="tickets opened by the end whose closed_at is empty or after the end",
+        sources=("support",), needs=("support",),
+        why="A backlog at the window's end: support is not keeping up.",
+    ),
+    MetricDef(
+        id="support.repeated_topics", label="Repeated topics", unit="count", direction="lower",
+        meaning="Topics asked about three times or more: candidates for guidance or training.",
+        formula="distinct topics (lower-cased, trimmed, runs of spaces collapsed) with 3 or more tickets opened in "
+                "the window",
+        sources=("support",), needs=("support",), accumulates=True,
+        why="The same question asked again and again is a gap in guidance to close before more users arrive.",
+    ),
+    MetricDef(
+        id="support.satisfaction", label="Satisfaction", unit="score", direction="higher",
+        meaning="Average satisfaction score from user feedback (1-5).",
+        formula="mean satisfaction of feedback",
+        sources=("feedback",), needs=("feedback",), n="responses",
+        why="How users judge the tool; low satisfaction predicts abandonment at the next stage.",
+    ),
 )
 
 REGISTRY: dict[str, MetricDef] = {m.id: m for m in METRICS}
+
+# The metric that headlines each family: its Overview card and the first figure of its page.
+HEADLINE: dict[Family, str] = {
+    "quality": "quality.error_rate",
+    "value": "value.net_hours_saved",
+    "cost": "cost.total_cost",
+    "risk": "risk.incidents",
+    "adoption": "adoption.active_users",
+    "support": "support.satisfaction",
+}
 
 
 def by_family(family: Family) -> tuple[MetricDef, ...]:

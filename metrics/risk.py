@@ -7,18 +7,14 @@ share read the window's usage. Returns {metric id: MetricValue}.
 
 from __future__ import annotations
 
-import duckdb
-
-from metrics.facts import Facts, WindowFacts
+from metrics.facts import WindowFacts
+from metrics.measure import amount, proportion, quotient
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.values import amount, proportion, quotient
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
+def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every risk metric for `window`: incident counts, the rate per 1,000 interactions, open
     high-severity incidents at the end, and the share of interactions made without access."""
-    f = facts or Facts(con, ctx, window)
     i, u = f.incidents, f.usage
     values = [
         amount("risk.incidents", i.incidents),

@@ -6,19 +6,15 @@ user's roster department and its own use case. Returns {metric id: MetricValue}.
 
 from __future__ import annotations
 
-import duckdb
-
-from metrics.facts import Facts, WindowFacts
+from metrics.facts import WindowFacts
+from metrics.measure import amount, proportion, quotient
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.values import amount, proportion, quotient
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
+def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every support metric for `window`. Resolution time is over tickets closed in the window
     (hours; even count: mean of the two middle values); open tickets are counted at the end;
     satisfaction is the mean of the window's feedback (n = responses)."""
-    f = facts or Facts(con, ctx, window)
     t, users, fb = f.tickets, f.usage.active_users, f.feedback
     values = [
         amount("support.tickets", t.opened),

@@ -8,17 +8,13 @@ MetricValue}.
 
 from __future__ import annotations
 
-import duckdb
-
-from metrics.facts import Facts, WindowFacts
+from metrics.facts import WindowFacts
+from metrics.measure import amount, quotient
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.values import amount, quotient
 
 
-def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            facts: WindowFacts | None = None) -> dict[str, MetricValue]:
+def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every value metric for `window`: hours, and net value in the plan's currency."""
-    f = facts or Facts(con, ctx, window)
     u, r = f.usage, f.reviews
     gross = u.saved_minutes / 60
     review = r.review_minutes / 60

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from metrics.measure import proportion, quotient
 from metrics.model import wilson
-from metrics.values import proportion, quotient
 
 
 @pytest.mark.parametrize(("k", "n", "low", "high"), [

@@ -1,35 +1,33 @@
-"""Every month of a window at once: the facts of each month from a few grouped queries.
+"""The one metric engine: the facts of a set of periods from a few grouped queries.
 
-`metrics.monthly` turns these into metrics with the families' own code (metrics.quality, …), so
-each month equals `compute` on that month's window: the calendar month cut to the window, with
-the window's department and use-case filters. Two steps:
+A window is the one-period case (`Periods(window, by_month=False)`: its facts are those of the
+whole window) and its months are the month-periods case (`by_month=True`: one period per calendar
+month it touches, cut to the window). The families turn each period's facts into metrics
+(metrics.quality, …), so a number is computed one way whatever it is computed for. Two steps:
 
-1. The *base*: the scans of big tables, grouped by month but not narrowed by the filters.
-   Usage twice: the sums metrics.facts takes per window (interactions, kept, with an action,
-   minutes saved, without access, out of scope — each row judged against its own day, user and
-   stage with the same expressions) at grain month × department × use case; and per user at grain
-   month × user × use case (interactions, first day of use, whether the user had access on some
-   day of the month, whether the user was untrained on that first day). Reviews at grain month ×
-   department of the usage event they name × use case. Training at grain user × stage (whether and
-   when the user completed the stage's modules). A filter only selects rows, and departments belong
-   to users, so the base can be narrowed to any department and use case afterwards.
-2. Per filter: the base narrowed and summed by month, per user where a metric counts users
+1. The *base*: the scans of big tables, grouped by period but not narrowed by the filters.
+   Usage twice: the sums metrics take (interactions, kept, with an action, minutes saved, without
+   access, out of scope — each row judged against its own day, user and stage) at grain period ×
+   department × use case; and per user at grain period × user (× use case when the base is
+   shared) — interactions, first day of use, whether the user had access on some day of the
+   period, whether the user was untrained on that first day. Reviews at grain period × department
+   of the usage event they name × use case. Training at grain user × stage (whether and when the
+   user completed the stage's modules). A filter only selects rows, and departments belong to
+   users, so a shared base can be narrowed to any department and use case afterwards.
+2. Per filter: the base narrowed and summed by period, per user where a metric counts users
    (active users, the heaviest tenth, activation, untrained at first use); and one query per small
-   dataset (tickets, incidents, costs, roster and training, feedback) joined to the table of the
-   window's months, with the expressions of metrics.facts and each month's bounds in place of the
-   window's.
+   dataset (tickets, incidents, costs, roster and training, feedback) joined to the bound table of
+   periods, each with its period's bounds.
 
-With `reuse` (a value naming the database's current content, such as the app's data version), the
-base is built once for the window without filters and kept (the last KEEP of them): another
-department or use case then costs step 2 only, milliseconds where a scan of ten million usage rows
-takes seconds. Without it, the base is built for the window's own filters and dropped.
+A caller that asks again and again about the same window (the app, for each department and use
+case) keeps a shared `Base` (`shared_base`) in its own cache, keyed on the data's version, and
+passes it: another filter then costs step 2 only, milliseconds where a scan of ten million usage
+rows takes seconds. Without one, a base is built for the window's own filters and dropped.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -38,10 +36,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from core.calendar import month_spans
 from metrics import filters, scope
 from metrics.facts import (
     CONFUSION,
     DEFAULTS_CTE,
+    ERRORS,
     EXPOSURE,
     HIGH,
     USAGE_SUMS,
@@ -59,12 +59,10 @@ from metrics.facts import (
 from metrics.model import MetricContext, Window
 from metrics.query import bind, window_params
 
-KEEP = 2  # bases kept for reuse: a base of ten million usage rows holds about a million rows
-
-# The window's months as a table: `month` (its first day, the key every grouped query returns),
-# the part of it inside the window [p_start, p_end], p_stop = p_end + 1 day, and the stage in force
-# on p_end (its starts_on, null when none) with the number of modules it requires
-# (metrics.facts.required_modules).
+# The periods as a table: `month` (the period's key, which every grouped query returns: the first day
+# of its month, or the window's first day for the one-period case), the period [p_start, p_end],
+# p_stop = p_end + 1 day, and the stage in force on p_end (its starts_on, null when none) with the
+# number of modules it requires (metrics.facts.required_modules).
 PERIOD_TYPE = "struct(month date, p_start date, p_end date, p_stop date, stage_start date, module_count integer)[]"
 PERIODS_CTE = f"periods as (select unnest(cast($periods as {PERIOD_TYPE}), recursive := true))"
 
@@ -72,18 +70,31 @@ PERIODS_CTE = f"periods as (select unnest(cast($periods as {PERIOD_TYPE}), recur
 def months(window: Window) -> list[Window]:
     """The window cut at month boundaries: one window per calendar month it touches, keeping its
     filters (March 10 – April 9 gives March 10–31 and April 1–9)."""
-    out, start = [], window.start
-    while start <= window.end:
-        next_month = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        end = min(window.end, next_month - timedelta(days=1))
-        out.append(replace(window, start=start, end=end))
-        start = next_month
-    return out
+    return [replace(window, start=a, end=b) for a, b in month_spans(window.start, window.end)]
 
 
 def month_key(window: Window) -> str:
     """'YYYY-MM' of a window inside one month."""
     return f"{window.start:%Y-%m}"
+
+
+@dataclass(frozen=True)
+class Periods:
+    """What facts are computed for: `window` whole, or each calendar month it touches (`by_month`)."""
+
+    window: Window
+    by_month: bool
+
+    def spans(self) -> list[Window]:
+        return months(self.window) if self.by_month else [self.window]
+
+    def key(self, day: str) -> str:
+        """SQL: the key of the period holding date `day` (a date expression inside the window)."""
+        return f"cast(date_trunc('month', {day}) as date)" if self.by_month else "cast($start as date)"
+
+    def last_day(self, key: str) -> str:
+        """SQL: the last day of the period whose key is `key`."""
+        return f"least(last_day({key}), $end)" if self.by_month else "cast($end as date)"
 
 
 # -- step 1: the base ----------------------------------------------------------------------------
@@ -118,31 +129,30 @@ def untrained(needs: str, done: str, day: str) -> str:
             f"and {done}.last_done <= {day}, false), false)")
 
 
-def usage_sums_sql(window: Window) -> str:
-    """Usage in the window (its filters applied) summed at grain month × department × use case: the
-    sums of metrics.facts.usage_facts, from the same grain (day × department × use case × access)
-    and the same expressions."""
+def usage_sums_sql(window: Window, periods: Periods) -> str:
+    """Usage in the window (its filters applied) summed at grain period × department × use case, from
+    the grain day × department × use case × access (metrics.facts.usage_grain_ctes)."""
     return f"""
         with
         {scope.STAGES_CTE},
         {scope.STAGE_DAYS_CTE},
         {DEFAULTS_CTE},
         {usage_grain_ctes(window)}
-        select cast(date_trunc('month', g.day) as date) as month, g.department, g.use_case, {USAGE_SUMS}
+        select {periods.key("g.day")} as month, g.department, g.use_case, {USAGE_SUMS}
         {USAGE_SUMS_FROM}
         group by 1, 2, 3"""
 
 
-def usage_users_sql(window: Window, by_use_case: bool) -> str:
-    """Usage in the window (its filters applied) per user at grain month × user (× use case, with
+def usage_users_sql(window: Window, periods: Periods, by_use_case: bool) -> str:
+    """Usage in the window (its filters applied) per user at grain period × user (× use case, with
     `by_use_case`; else `use_case` is null): the interactions and the first day of use, with what
     the per-user metrics need of the user.
     `department`: the roster department (null when the user is not in the roster).
-    `access_in_month`: the roster row gives access on some day of the month's part of the window
+    `access_in_month`: the roster row gives access on some day of the period
     (scope.access_during_window). `untrained`: on `first_day` the user had not completed (on or
     before it) every module required by the stage of that day (`untrained`). A user's
     first day in a month is the earliest of its use cases', so the user's flag is that use case's."""
-    in_month = scope.access_during_window("r", "greatest(g.month, $start)", "least(last_day(g.month), $end)")
+    in_month = scope.access_during_window("r", "greatest(g.month, $start)", periods.last_day("g.month"))
     use_case = "u.use_case" if by_use_case else "cast(null as varchar)"
     return f"""
         with
@@ -151,7 +161,7 @@ def usage_users_sql(window: Window, by_use_case: bool) -> str:
         {DONE_CTES},
         usage_rows as ({filters.usage_rows(window, roster=False)}),
         grouped as (
-            select cast(date_trunc('month', u.day) as date) as month, u.user_id, {use_case} as use_case,
+            select {periods.key("u.day")} as month, u.user_id, {use_case} as use_case,
                    sum(u.interactions) as interactions, min(u.day) as first_day
             from usage_rows u
             group by 1, 2, 3
@@ -165,9 +175,9 @@ def usage_users_sql(window: Window, by_use_case: bool) -> str:
         left join done dn on dn.user_id = g.user_id and dn.starts_on = n.starts_on"""
 
 
-def review_base_sql(window: Window, link: bool) -> str:
-    """Reviews in the window (its filters applied), grain month × department × use case, counted and
-    summed as metrics.facts.review_facts does. With `link` (always, when the window has a department
+def review_base_sql(window: Window, periods: Periods, link: bool) -> str:
+    """Reviews in the window (its filters applied), grain period × department × use case, counted and
+    summed (missing minutes count as 0). With `link` (always, when the window has a department
     filter), `department` is the roster department of the user of the usage event the review names
     (null when there is none), as filters.review_rows joins it; without, it is null."""
     if link:
@@ -186,9 +196,9 @@ def review_base_sql(window: Window, link: bool) -> str:
         rows += " and r.use_case = $use_case"
     return f"""
         with review_rows as ({rows})
-        select cast(date_trunc('month', reviewed_at) as date) as month, linked_department as department, use_case,
+        select {periods.key("cast(reviewed_at as date)")} as month, linked_department as department, use_case,
                count(*) as reviews,
-               count(*) filter (where outcome in ('corrected', 'rejected')) as errors,
+               count(*) filter (where outcome in {ERRORS}) as errors,
                count(*) filter (where error_severity in ('major', 'critical')) as severe,
                count(*) filter (where outcome = 'rejected') as rejected,
                coalesce(sum(review_minutes), 0) as review_minutes,
@@ -202,12 +212,13 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
 
 
 class Base:
-    """The scans of one window (step 1), each made on first use and kept. A `shared` base is built
-    without filters, to be narrowed to any department and use case (users split by use case, reviews
-    linked to departments); otherwise it is built for `window`'s filters, which its rows satisfy."""
+    """The scans of one set of periods (step 1), each made on first use and kept. A `shared` base is
+    built without filters, to be narrowed to any department and use case (users split by use case,
+    reviews linked to departments); otherwise it is built for `periods.window`'s filters, which its
+    rows satisfy. Safe to share between threads (the app's reruns)."""
 
-    def __init__(self, ctx: MetricContext, window: Window, shared: bool) -> None:
-        self.ctx, self.window, self.shared = ctx, window, shared
+    def __init__(self, ctx: MetricContext, periods: Periods, shared: bool) -> None:
+        self.ctx, self.periods, self.window, self.shared = ctx, periods, periods.window, shared
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
 
@@ -218,14 +229,15 @@ class Base:
             return self._tables[name]
 
     def usage(self, con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
-        """(sums by month × department × use case, users by month × user [× use case])."""
+        """(sums by period × department × use case, users by period × user [× use case])."""
         params = usage_params(self.ctx, self.window)
-        return (self._table(con, "usage_sums", usage_sums_sql(self.window), params),
-                self._table(con, "usage_users", usage_users_sql(self.window, by_use_case=self.shared), params))
+        return (self._table(con, "usage_sums", usage_sums_sql(self.window, self.periods), params),
+                self._table(con, "usage_users", usage_users_sql(self.window, self.periods, self.shared), params))
 
     def reviews(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
         link = self.shared or self.window.department is not None
-        return self._table(con, "reviews", review_base_sql(self.window, link), window_params(self.window))
+        return self._table(con, "reviews", review_base_sql(self.window, self.periods, link),
+                           window_params(self.window))
 
     def narrowed(self, table: str, window: Window) -> str:
         """SQL: the rows of base table `table` that `window`'s filters keep (all of them, unless the
@@ -240,36 +252,20 @@ class Base:
         return self._table(con, "training", sql, usage_params(self.ctx, self.window))
 
 
-_kept: OrderedDict[Hashable, Base] = OrderedDict()
-_kept_lock = threading.Lock()
+def shared_base(ctx: MetricContext, window: Window, by_month: bool = True) -> Base:
+    """A base of `window` (its filters ignored) that any department and use case of it can be
+    narrowed from: what a caller keeps to ask about many filters of one window (metrics.monthly's
+    `base`). It holds the scans it has made; keep it only while the data does not change."""
+    return Base(ctx, Periods(replace(window, department=None, use_case=None), by_month), shared=True)
 
 
-def _context_key(ctx: MetricContext) -> Hashable:
-    """What of the plan the base depends on: the stages (scope, training) and the default minutes."""
-    return ctx.stages, tuple(sorted(ctx.default_minutes.items()))
-
-
-def base_for(ctx: MetricContext, window: Window, reuse: Hashable | None) -> Base:
-    """The base for `window`: a kept one (built without filters) when `reuse` names the data, else a
-    new one built for the window's own filters."""
-    if reuse is None:
-        return Base(ctx, window, shared=False)
-    whole = replace(window, department=None, use_case=None)
-    key = (reuse, _context_key(ctx), whole.start, whole.end)
-    with _kept_lock:
-        base = _kept.get(key)
-        if base is None:
-            base = _kept[key] = Base(ctx, whole, shared=True)
-        _kept.move_to_end(key)
-        while len(_kept) > KEEP:
-            _kept.popitem(last=False)
-    return base
-
-
-def forget() -> None:
-    """Drop every kept base."""
-    with _kept_lock:
-        _kept.clear()
+def base_for(ctx: MetricContext, periods: Periods, base: Base | None) -> Base:
+    """`base` when it serves these periods (same plan context, window and kind of periods), else a new
+    one built for the window's own filters."""
+    whole = replace(periods.window, department=None, use_case=None)
+    if base is not None and base.ctx == ctx and base.periods == Periods(whole, periods.by_month):
+        return base
+    return Base(ctx, periods, shared=False)
 
 
 # -- step 2: per filter --------------------------------------------------------------------------
@@ -315,7 +311,8 @@ REVIEWS_SQL = """
 
 
 def tickets_sql(window: Window) -> str:
-    """metrics.facts.ticket_facts for every month: grain month → one row."""
+    """Tickets of every period: grain period → one row. Opened and closed in the period; open at its
+    end; topics (lower-cased, trimmed, runs of spaces collapsed) with 3 or more tickets opened in it."""
     opened = filters.in_window("t.opened_at", "p.p_start", "p.p_stop")
     closed = filters.in_window("t.closed_at", "p.p_start", "p.p_stop")
     return rf"""
@@ -359,8 +356,8 @@ def tickets_sql(window: Window) -> str:
 
 
 def incidents_sql(window: Window) -> str:
-    """metrics.facts.incident_facts for every month: grain month → one row (months with no incident
-    at all are absent)."""
+    """Incidents of every period: grain period → one row (periods with no incident at all are
+    absent); `open_high` looks at every incident reported by the period's end."""
     reported = filters.in_window("i.reported_at", "p.p_start", "p.p_stop")
     return f"""
         with {PERIODS_CTE}, incident_rows as ({filters.incident_rows(window)})
@@ -377,9 +374,9 @@ def incidents_sql(window: Window) -> str:
 
 
 def access_sql(window: Window) -> str:
-    """metrics.facts.access_facts for every month, each against the modules of the stage in force
-    on its last day (`training_done`: the base's table of DONE_CTES's `done`): grain
-    month → one row (months with nobody with access are absent)."""
+    """Roster users with access on some day of every period, and how many of them had completed by
+    its end the modules of the stage in force on its last day (`training_done`: the base's table of
+    DONE_CTES's `done`): grain period → one row (periods with nobody with access are absent)."""
     return f"""
         with
         {PERIODS_CTE},
@@ -397,8 +394,8 @@ def access_sql(window: Window) -> str:
 
 
 def cash_sql(window: Window) -> str:
-    """metrics.facts.cash_cost for every month: the cost lines whose month overlaps the month's part
-    of the window (months without a line are absent)."""
+    """Σ amount of the cost lines whose month overlaps each period (a month counts whole; periods
+    without a line are absent)."""
     return f"""
         with {PERIODS_CTE}, cost_rows as ({filters.cost_rows(window)})
         select p.month, coalesce(sum(c.amount), 0) as cash
@@ -408,7 +405,8 @@ def cash_sql(window: Window) -> str:
 
 
 def feedback_sql(window: Window) -> str:
-    """metrics.facts.feedback_facts for every month (months without a response are absent)."""
+    """Feedback of every period: responses and their mean satisfaction (periods without a response
+    are absent)."""
     submitted = filters.in_window("f.submitted_at", "p.p_start", "p.p_stop")
     return f"""
         with {PERIODS_CTE}, feedback_rows as ({filters.feedback_rows(window)})
@@ -417,10 +415,11 @@ def feedback_sql(window: Window) -> str:
         group by p.month"""
 
 
-def _period(ctx: MetricContext, month: Window) -> dict[str, object]:
+def _period(ctx: MetricContext, month: Window, by_month: bool) -> dict[str, object]:
     """One row of PERIODS_CTE."""
     stage = ctx.stage_on(month.end)
-    return {"month": month.start.replace(day=1), "p_start": month.start, "p_end": month.end,
+    return {"month": month.start.replace(day=1) if by_month else month.start, "p_start": month.start,
+            "p_end": month.end,
             "p_stop": month.end + timedelta(days=1), "stage_start": stage.starts_on if stage else None,
             "module_count": len(required_modules(ctx, month))}
 
@@ -432,14 +431,16 @@ NO_ACCESS = AccessFacts(0, 0)
 NO_FEEDBACK = FeedbackFacts(0, None)
 
 
-class MonthlyFacts:
-    """The facts of every month of `window` (with its filters), each dataset queried on first use:
-    {month's first day: record}. `month(w)` is one month as a WindowFacts for the families."""
+class PeriodFacts:
+    """The facts of every period (with the window's filters), each dataset queried on first use:
+    {period's key: record}. `period(w)` is one period as the WindowFacts the families read."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window, base: Base) -> None:
-        self.con, self.ctx, self.window, self.base = con, ctx, window, base
-        self.months = months(window)
-        self.params: dict[str, object] = {**window_params(window), "periods": [_period(ctx, w) for w in self.months]}
+    def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods, base: Base) -> None:
+        self.con, self.ctx, self.window, self.base = con, ctx, periods.window, base
+        self.spans = periods.spans()
+        self.by_month = periods.by_month
+        self.params: dict[str, object] = {**window_params(self.window),
+                                          "periods": [_period(ctx, w, periods.by_month) for w in self.spans]}
 
     def _rows(self, sql: str, tables: dict[str, pa.Table] | None = None) -> dict[date, dict[str, Any]]:
         """{month: {column: value}} of a query whose first column is `month`; `tables` are base
@@ -490,15 +491,15 @@ class MonthlyFacts:
     def feedback(self) -> dict[date, FeedbackFacts]:
         return {m: FeedbackFacts(**r) for m, r in self._rows(feedback_sql(self.window)).items()}
 
-    def month(self, window: Window) -> MonthFacts:
-        return MonthFacts(self, window.start.replace(day=1))
+    def period(self, window: Window) -> OnePeriod:
+        return OnePeriod(self, window.start.replace(day=1) if self.by_month else window.start)
 
 
 @dataclass(frozen=True)
-class MonthFacts:
-    """One month of a MonthlyFacts, read as the WindowFacts of that month's window."""
+class OnePeriod:
+    """One period of a PeriodFacts, read as the WindowFacts of that period's window."""
 
-    source: MonthlyFacts
+    source: PeriodFacts
     first_day: date
 
     @property
@@ -530,8 +531,8 @@ class MonthFacts:
         return self.source.feedback.get(self.first_day, NO_FEEDBACK)
 
 
-def month_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-                reuse: Hashable | None = None) -> list[tuple[Window, MonthFacts]]:
-    """(month's window, its facts) for every calendar month `window` touches, in order."""
-    found = MonthlyFacts(con, ctx, window, base_for(ctx, window, reuse))
-    return [(w, found.month(w)) for w in found.months]
+def period_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
+                 base: Base | None = None) -> list[tuple[Window, OnePeriod]]:
+    """(period's window, its facts) for every period, in order; from `base` when it serves them."""
+    found = PeriodFacts(con, ctx, periods, base_for(ctx, periods, base))
+    return [(w, found.period(w)) for w in found.spans]

@@ -1,15 +1,17 @@
-"""metrics.monthly: every month of a window from grouped queries equals `compute` on that month.
+"""The engine's two kinds of periods (metrics.periods): a window's months, grouped by month in one set
+of queries, give for each month what the window of that month alone gives — the period keys, the
+cut months at both ends, access and training judged on each period's own bounds — and a kept shared
+base serves every filter of its window with one scan.
 
-For the hand-written exports (tests/metrics_fixture.py) and the demo data, over windows that span
-all the data, cut months at both ends, reach into months with no data, and carry department and
-use-case filters, monthly(...)[month] equals compute(the month's window) for every metric: value,
-n and the Wilson interval (floats to a relative 1e-9: sums are added in another order).
+For the hand-written exports (tests/metrics_fixture.py) over windows that span all the data, cut
+months at both ends, reach into months with no data, and carry department and use-case filters:
+monthly(...)[month] equals compute(the month's window) for every metric (value, n, Wilson interval;
+floats to a relative 1e-9, as sums are added in another order), and hand-worked figures hold.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -23,21 +25,14 @@ from core.paths import ROOT
 from gates.plan_io import load_plan
 from loaders.demo import load_demo
 from loaders.ingest import IngestOptions, ingest_file
-from metrics import by_month, compute, monthly
-from metrics.engine import months
+from metrics import periods
+from metrics.engine import compute, monthly, months
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.registry import METRICS, by_family
 
 DEMO_CONTEXT = load_plan(ROOT / "data" / "plan.toml").metric_context()
 # No stage at all: nothing is in scope, training completion is null, nobody is untrained.
 NO_STAGES = MetricContext(hourly_rate=30.0, default_minutes={"drafting": 5.0})
-
-
-@pytest.fixture(autouse=True)
-def no_kept_bases() -> Iterator[None]:
-    by_month.forget()
-    yield
-    by_month.forget()
 
 
 @pytest.fixture
@@ -148,84 +143,57 @@ def test_oracle_stage_without_training_or_budget(oracle: duckdb.DuckDBPyConnecti
     assert got["2026-02"]["cost.budget_utilisation"].value is None
 
 
-def demo_span(con: duckdb.DuckDBPyConnection) -> Window:
-    [(first, last)] = con.execute("select min(occurred_at)::date, max(occurred_at)::date from usage").fetchall()
-    return Window(first, last)
-
-
-def demo_filters(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str | None]]:
-    departments = [r[0] for r in con.execute("select distinct department from roster order by 1").fetchall()]
-    use_cases = [r[0] for r in con.execute("select distinct use_case from usage order by 1").fetchall()]
-    assert len(departments) >= 2 and len(use_cases) >= 2
-    return ([(None, None)] + [(d, None) for d in departments] + [(None, u) for u in use_cases]
-            + [(departments[0], use_cases[0]), (departments[-1], use_cases[-1])])
-
-
-def test_demo_months_equal_compute(demo: duckdb.DuckDBPyConnection) -> None:
-    whole = demo_span(demo)
-    first_month = whole.start.replace(day=1)
-    spans = [
-        replace(whole, start=first_month, end=date(whole.end.year, whole.end.month, 28)),
-        Window(date(first_month.year, first_month.month, 10), date(whole.end.year, whole.end.month, 12)),
-        Window(date(2026, 4, 17), date(2026, 6, 3)),
-    ]
-    for span in spans:
-        for department, use_case in demo_filters(demo):
-            assert_equals_compute(demo, DEMO_CONTEXT, replace(span, department=department, use_case=use_case))
-
-
-def test_demo_without_stages(demo: duckdb.DuckDBPyConnection) -> None:
-    assert_equals_compute(demo, NO_STAGES, demo_span(demo))
-
-
 def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every base scan (by_month._arrow) from now on."""
+    """Record every base scan (periods._arrow) from now on."""
     scans: list[str] = []
-    original = by_month._arrow
+    original = periods._arrow
 
     def counted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> Any:
         scans.append("reviews" if "from reviews r" in sql else "training" if "from done" in sql else "usage")
         return original(con, sql, params)
 
-    monkeypatch.setattr(by_month, "_arrow", counted)
+    monkeypatch.setattr(periods, "_arrow", counted)
     return scans
 
 
-def test_reuse_scans_once_for_every_filter(demo: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shared_base_scans_once_for_every_filter(oracle: duckdb.DuckDBPyConnection,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    span = Window(date(2026, 1, 1), date(2026, 4, 30))
+    base = periods.shared_base(CONTEXT, span)
     scans = count_scans(monkeypatch)
-    span = Window(date(2026, 2, 10), date(2026, 8, 20))
-    for department, use_case in demo_filters(demo):
-        assert_equals_compute(demo, DEMO_CONTEXT, replace(span, department=department, use_case=use_case),
-                              reuse=("demo", 1))
+    for department, use_case in ORACLE_FILTERS:
+        monthly(oracle, CONTEXT, replace(span, department=department, use_case=use_case), base=base)
     # the base (usage summed and per user, reviews linked to departments, training) was made once for every filter
     assert sorted(scans) == ["reviews", "training", "usage", "usage"]
-    # another plan, another window or another data version is another base
-    assert_equals_compute(demo, NO_STAGES, span, reuse=("demo", 1))
-    assert_equals_compute(demo, DEMO_CONTEXT, replace(span, start=date(2026, 2, 1)), reuse=("demo", 1))
-    assert len(scans) == 12
-    assert len(by_month._kept) == by_month.KEEP
+    for department, use_case in ORACLE_FILTERS:  # and what each filter got from it is what compute gives
+        assert_equals_compute(oracle, CONTEXT, replace(span, department=department, use_case=use_case), base=base)
+    # another plan or another window does not use it: a base of its own is built for it
+    scans.clear()
+    monthly(oracle, NO_STAGES, span, base=base)
+    monthly(oracle, CONTEXT, replace(span, start=date(2026, 2, 1)), base=base)
+    assert sorted(scans) == ["reviews", "reviews", "training", "training", "usage", "usage", "usage", "usage"]
 
 
-def test_reuse_sees_new_data_under_a_new_key(oracle: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_a_shared_base_is_the_data_it_scanned(oracle: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     span = Window(date(2026, 3, 1), date(2026, 4, 30), department="legal")
-    before = assert_equals_compute(oracle, CONTEXT, span, reuse=1)
+    base = periods.shared_base(CONTEXT, span)
+    before = assert_equals_compute(oracle, CONTEXT, span, base=base)
     extra = tmp_path / "more-usage.csv"
     extra.write_text("event_id,occurred_at,user_id,use_case,interactions\nU99,2026-04-20T10:00:00Z,ann@x.org,draft,5\n",
                      encoding="utf-8")
     report = ingest_file(oracle, extra, extra.name, IngestOptions(dataset="usage"))
     assert report.status == "stored"
-    # the caller's key names the data: an unchanged key keeps the old base (as a cache keyed on it would)
-    assert monthly(oracle, CONTEXT, span, reuse=1) == before
-    after = assert_equals_compute(oracle, CONTEXT, span, reuse=2)
+    # a kept base holds the data it scanned (its keeper keys it on the data's version); a new one sees the row
+    assert monthly(oracle, CONTEXT, span, base=base) == before
+    after = assert_equals_compute(oracle, CONTEXT, span, base=periods.shared_base(CONTEXT, span))
     assert after["2026-04"]["adoption.interactions"].value == before["2026-04"]["adoption.interactions"].value + 5
 
 
-def test_without_reuse_nothing_is_kept(oracle: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_base_nothing_is_kept(oracle: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
     scans = count_scans(monkeypatch)
     monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")
     monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")
     assert sorted(scans) == ["reviews", "reviews", "usage", "usage", "usage", "usage"]  # quality reads no training
-    assert not by_month._kept
 
 
 def test_only_the_chosen_metrics_in_registry_order(oracle: duckdb.DuckDBPyConnection,

@@ -19,7 +19,7 @@ import duckdb
 from metrics import adoption, cost, quality, risk, support, value
 from metrics.facts import WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.periods import Base, Periods, month_key, months, period_facts
+from metrics.periods import Periods, Scans, month_key, months, period_facts
 from metrics.query import fetch_column, window_params
 from metrics.registry import FAMILIES, METRICS, REGISTRY, Family
 
@@ -68,13 +68,13 @@ def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: W
 
 
 def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
-             chosen: Family | str | Iterable[str] | None, base: Base | None
+             chosen: Family | str | Iterable[str] | None, scans: Scans | None
              ) -> list[tuple[Window, dict[str, MetricValue]]]:
     """(period's window, the chosen metrics of it) for every period, in order."""
     ids = metric_ids(chosen)
     families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
     out = []
-    for w, facts in period_facts(con, ctx, periods, base):
+    for w, facts in period_facts(con, ctx, periods, scans):
         found: dict[str, MetricValue] = {}
         for family in families:
             found.update(FAMILY_COMPUTE[family](ctx, w, facts))
@@ -102,15 +102,15 @@ def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:
 
 def monthly(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
             chosen: Family | str | Iterable[str] | None = None, *,
-            base: Base | None = None) -> dict[str, dict[str, MetricValue]]:
+            scans: Scans | None = None) -> dict[str, dict[str, MetricValue]]:
     """The chosen metrics (a family, metric ids, or None for all) for every calendar month `window`
     touches: {'YYYY-MM': {metric id: MetricValue}}, months in order, metrics in registry order.
 
     Each month equals `compute` on that month's window — the month cut to `window` (March 10 –
-    April 9 gives March 10–31 and April 1–9), with its filters. `base`, a metrics.periods.shared_base
+    April 9 gives March 10–31 and April 1–9), with its filters. `scans`, a metrics.periods.shared_scans
     of the same window that the caller keeps while the data does not change, holds the scans that do
     not depend on the filters, so another department or use case of the same window is quick."""
-    return {month_key(w): found for w, found in _measure(con, ctx, Periods(window, by_month=True), chosen, base)}
+    return {month_key(w): found for w, found in _measure(con, ctx, Periods(window, by_month=True), chosen, scans)}
 
 
 def departments(con: duckdb.DuckDBPyConnection, window: Window) -> list[str]:

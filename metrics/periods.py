@@ -20,7 +20,7 @@ month it touches, cut to the window). The families turn each period's facts into
    periods, each with its period's bounds.
 
 A caller that asks again and again about the same window (the app, for each department and use
-case) keeps a shared `Base` (`shared_base`) in its own cache, keyed on the data's version, and
+case) keeps a shared `Scans` (`shared_scans`) in its own cache, keyed on the data's version, and
 passes it: another filter then costs step 2 only, milliseconds where a scan of ten million usage
 rows takes seconds. Without one, a base is built for the window's own filters and dropped.
 """
@@ -211,7 +211,7 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
     return con.sql(sql, params=bind(sql, params)).to_arrow_table()
 
 
-class Base:
+class Scans:
     """The scans of one set of periods (step 1), each made on first use and kept. A `shared` base is
     built without filters, to be narrowed to any department and use case (users split by use case,
     reviews linked to departments); otherwise it is built for `periods.window`'s filters, which its
@@ -252,20 +252,20 @@ class Base:
         return self._table(con, "training", sql, usage_params(self.ctx, self.window))
 
 
-def shared_base(ctx: MetricContext, window: Window, by_month: bool = True) -> Base:
-    """A base of `window` (its filters ignored) that any department and use case of it can be
+def shared_scans(ctx: MetricContext, window: Window, by_month: bool = True) -> Scans:
+    """The scans of `window` (its filters ignored) that any department and use case of it can be
     narrowed from: what a caller keeps to ask about many filters of one window (metrics.monthly's
-    `base`). It holds the scans it has made; keep it only while the data does not change."""
-    return Base(ctx, Periods(replace(window, department=None, use_case=None), by_month), shared=True)
+    `scans`). They hold the data as scanned: keep them only while the data does not change."""
+    return Scans(ctx, Periods(replace(window, department=None, use_case=None), by_month), shared=True)
 
 
-def base_for(ctx: MetricContext, periods: Periods, base: Base | None) -> Base:
-    """`base` when it serves these periods (same plan context, window and kind of periods), else a new
-    one built for the window's own filters."""
+def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None) -> Scans:
+    """`scans` when they serve these periods (same plan context, window and kind of periods), else new
+    ones made for the window's own filters."""
     whole = replace(periods.window, department=None, use_case=None)
-    if base is not None and base.ctx == ctx and base.periods == Periods(whole, periods.by_month):
-        return base
-    return Base(ctx, periods, shared=False)
+    if scans is not None and scans.ctx == ctx and scans.periods == Periods(whole, periods.by_month):
+        return scans
+    return Scans(ctx, periods, shared=False)
 
 
 # -- step 2: per filter --------------------------------------------------------------------------
@@ -435,8 +435,8 @@ class PeriodFacts:
     """The facts of every period (with the window's filters), each dataset queried on first use:
     {period's key: record}. `period(w)` is one period as the WindowFacts the families read."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods, base: Base) -> None:
-        self.con, self.ctx, self.window, self.base = con, ctx, periods.window, base
+    def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods, scans: Scans) -> None:
+        self.con, self.ctx, self.window, self.base = con, ctx, periods.window, scans
         self.spans = periods.spans()
         self.by_month = periods.by_month
         self.params: dict[str, object] = {**window_params(self.window),
@@ -532,7 +532,7 @@ class OnePeriod:
 
 
 def period_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
-                 base: Base | None = None) -> list[tuple[Window, OnePeriod]]:
-    """(period's window, its facts) for every period, in order; from `base` when it serves them."""
-    found = PeriodFacts(con, ctx, periods, base_for(ctx, periods, base))
+                 scans: Scans | None = None) -> list[tuple[Window, OnePeriod]]:
+    """(period's window, its facts) for every period, in order; from `scans` when they serve them."""
+    found = PeriodFacts(con, ctx, periods, scans_for(ctx, periods, scans))
     return [(w, found.period(w)) for w in found.spans]

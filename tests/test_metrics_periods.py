@@ -156,40 +156,41 @@ def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return scans
 
 
-def test_a_shared_base_scans_once_for_every_filter(oracle: duckdb.DuckDBPyConnection,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shared_scans_serve_every_filter_of_their_window(oracle: duckdb.DuckDBPyConnection,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     span = Window(date(2026, 1, 1), date(2026, 4, 30))
-    base = periods.shared_base(CONTEXT, span)
+    shared = periods.shared_scans(CONTEXT, span)
     scans = count_scans(monkeypatch)
     for department, use_case in ORACLE_FILTERS:
-        monthly(oracle, CONTEXT, replace(span, department=department, use_case=use_case), base=base)
+        monthly(oracle, CONTEXT, replace(span, department=department, use_case=use_case), scans=shared)
     # the base (usage summed and per user, reviews linked to departments, training) was made once for every filter
     assert sorted(scans) == ["reviews", "training", "usage", "usage"]
     for department, use_case in ORACLE_FILTERS:  # and what each filter got from it is what compute gives
-        assert_equals_compute(oracle, CONTEXT, replace(span, department=department, use_case=use_case), base=base)
+        assert_equals_compute(oracle, CONTEXT, replace(span, department=department, use_case=use_case), scans=shared)
     # another plan or another window does not use it: a base of its own is built for it
     scans.clear()
-    monthly(oracle, NO_STAGES, span, base=base)
-    monthly(oracle, CONTEXT, replace(span, start=date(2026, 2, 1)), base=base)
+    monthly(oracle, NO_STAGES, span, scans=shared)
+    monthly(oracle, CONTEXT, replace(span, start=date(2026, 2, 1)), scans=shared)
     assert sorted(scans) == ["reviews", "reviews", "training", "training", "usage", "usage", "usage", "usage"]
 
 
-def test_a_shared_base_is_the_data_it_scanned(oracle: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_shared_scans_hold_the_data_as_scanned(oracle: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     span = Window(date(2026, 3, 1), date(2026, 4, 30), department="legal")
-    base = periods.shared_base(CONTEXT, span)
-    before = assert_equals_compute(oracle, CONTEXT, span, base=base)
+    scans = periods.shared_scans(CONTEXT, span)
+    before = assert_equals_compute(oracle, CONTEXT, span, scans=scans)
     extra = tmp_path / "more-usage.csv"
     extra.write_text("event_id,occurred_at,user_id,use_case,interactions\nU99,2026-04-20T10:00:00Z,ann@x.org,draft,5\n",
                      encoding="utf-8")
     report = ingest_file(oracle, extra, extra.name, IngestOptions(dataset="usage"))
     assert report.status == "stored"
-    # a kept base holds the data it scanned (its keeper keys it on the data's version); a new one sees the row
-    assert monthly(oracle, CONTEXT, span, base=base) == before
-    after = assert_equals_compute(oracle, CONTEXT, span, base=periods.shared_base(CONTEXT, span))
+    # kept scans hold the data as scanned (their keeper keys them on the data version); new ones see the row
+    assert monthly(oracle, CONTEXT, span, scans=scans) == before
+    after = assert_equals_compute(oracle, CONTEXT, span, scans=periods.shared_scans(CONTEXT, span))
     assert after["2026-04"]["adoption.interactions"].value == before["2026-04"]["adoption.interactions"].value + 5
 
 
-def test_without_a_base_nothing_is_kept(oracle: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_shared_scans_nothing_is_kept(oracle: duckdb.DuckDBPyConnection,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     scans = count_scans(monkeypatch)
     monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")
     monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")

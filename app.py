@@ -3,14 +3,20 @@
 `streamlit run app.py` reads this file in two ways. Every browser session runs it as the script
 (`__main__`): the router. Before that, the command imports it once as a module, finds `app` (an st.App)
 and serves the app through it, so that the server leaves Streamlit's legacy pages/ mode as it starts,
-before the first request (see ui.session.use_navigation_only).
+before the first request (see ui.router).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import streamlit as st
 
+from ui import router
+
 if __name__ == "__main__":
+    # Not above: the server imports this module before its runtime exists, and ui's cached functions would warn.
     from core.errors import RollgateError
     from metrics.format import escape_md
     from ui import data, session
@@ -46,15 +52,9 @@ if __name__ == "__main__":
     finally:
         data.release()  # reads share one connection per run; the file is given back when the run ends
 else:
-    from collections.abc import AsyncIterator
-    from contextlib import asynccontextmanager
-
     @asynccontextmanager
     async def _on_server_start(_: st.App) -> AsyncIterator[None]:
-        # Imported here, not above: by now the Streamlit runtime exists for ui's cached functions.
-        from ui.session import use_navigation_only
-
-        use_navigation_only()
+        router.use_navigation_only()
         yield
 
     app = st.App(__file__, lifespan=_on_server_start)

@@ -2,16 +2,18 @@
 
 `review` is pure: given the window's metric values, each trigger's value over its own window and
 the training completion for the stage, it returns an Evaluation — every criterion, trigger and
-readiness item, and the recommendation. `evaluate` computes those values from the database with
-metrics.compute and calls `review`. Pages, the command line and snapshots render the Evaluation
-record; none recompute it.
+readiness item, and the recommendation. `evaluate` gathers those values and calls `review`: by
+default with metrics.compute on a connection; a caller that keeps metric values (the pages cache
+them per window) passes its own `values(ctx, window)` instead. Pages, the command line and
+snapshots all review through `evaluate` and render the Evaluation record; none recompute it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -26,6 +28,9 @@ from gates.triggers import TriggerResult, check_trigger, trigger_window
 from metrics.model import MetricContext, MetricValue, Window
 
 TRAINING_METRIC = "adoption.training_completion_rate"
+
+Values = Callable[[MetricContext, Window], Mapping[str, MetricValue]]
+"""Every metric of a window under a context: metrics.compute on a connection, or a cache in front of it."""
 
 
 class Evaluation(BaseModel):
@@ -106,17 +111,26 @@ def training_context(ctx: MetricContext, stage: Stage, window: Window) -> Metric
     return replace(ctx, stages=(replace(stage.scope(), starts_on=min(stage.starts_on, window.start)),))
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, plan: Plan, stage_id: str, window: Window) -> Evaluation:
-    """Compute the metrics for `window` and each trigger's window, and review stage `stage_id`.
-    InputError (listing the plan's stages) when the plan has no such stage."""
+def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, window: Window, *,
+             values: Values | None = None) -> Evaluation:
+    """Get the metrics of `window` and of each trigger's window, and review stage `stage_id`.
+
+    values: every metric of a window under a context (default: metrics.compute on `con`; `con` may be
+    None when `values` is given). Each distinct window is asked once. InputError (listing the plan's
+    stages) when the plan has no such stage.
+    """
     stage = plan.stage(stage_id)
+    if values is None:
+        if con is None:
+            raise TypeError("evaluate needs a connection or a way to get metric values")
+        values = partial(metrics.compute, con)
     ctx = plan.metric_context()
-    values = metrics.compute(con, ctx, window)
-    by_days: dict[int, Mapping[str, MetricValue]] = {}
+    asked: dict[Window, Mapping[str, MetricValue]] = {window: values(ctx, window)}
     for t in plan.pause_triggers:
-        if t.window_days not in by_days:
-            by_days[t.window_days] = metrics.compute(con, ctx, trigger_window(t, window))
-    trigger_values = [by_days[t.window_days][t.metric] for t in plan.pause_triggers]
+        tw = trigger_window(t, window)
+        if tw not in asked:
+            asked[tw] = values(ctx, tw)
+    trigger_values = [asked[trigger_window(t, window)][t.metric] for t in plan.pause_triggers]
     training_ctx = training_context(ctx, stage, window)
-    trained = metrics.compute(con, training_ctx, window)[TRAINING_METRIC] if training_ctx else None
-    return review(plan, stage.id, window, values, trigger_values, trained)
+    trained = values(training_ctx, window)[TRAINING_METRIC] if training_ctx else None
+    return review(plan, stage.id, window, asked[window], trigger_values, trained)

@@ -17,6 +17,7 @@ from typing import Literal
 import duckdb
 
 from metrics import adoption, cost, quality, risk, support, value
+from metrics.coverage import Gap, gaps
 from metrics.facts import WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.periods import Periods, Scans, month_key, months, period_facts
@@ -73,13 +74,22 @@ def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Period
     """(period's window, the chosen metrics of it) for every period, in order."""
     ids = metric_ids(chosen)
     families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
+    facts = period_facts(con, ctx, periods, scans)
+    missing = gaps(con, [w for w, _ in facts], {d for i in ids for d in REGISTRY[i].needs})
     out = []
-    for w, facts in period_facts(con, ctx, periods, scans):
+    for (w, f), uncovered in zip(facts, missing, strict=True):
         found: dict[str, MetricValue] = {}
         for family in families:
-            found.update(FAMILY_COMPUTE[family](ctx, w, facts))
-        out.append((w, {i: found[i] for i in ids}))
+            found.update(FAMILY_COMPUTE[family](ctx, w, f))
+        out.append((w, {i: _covered(found[i], uncovered) for i in ids}))
     return out
+
+
+def _covered(mv: MetricValue, uncovered: dict[str, Gap]) -> MetricValue:
+    """`mv`, or null with the reasons when a dataset its metric needs does not cover its window: a count of
+    rows that were never loaded is not 0 (DESIGN.md §3 "What a metric needs")."""
+    reasons = [uncovered[d].reason for d in REGISTRY[mv.id].needs if d in uncovered]
+    return MetricValue(mv.id, None, missing="; ".join(reasons)) if reasons else mv
 
 
 def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:

@@ -98,7 +98,8 @@ def metrics_table(values: dict[str, MetricValue], window: Window, currency: str 
         for defn in by_family(family):
             mv = values[defn.id]
             n = "" if mv.n is None else f"n={mv.n:,}"
-            rows.append((f"  {defn.label}", format_value(defn, mv.value, currency), n, format_interval(defn, mv)))
+            detail = f"({mv.missing})" if mv.missing else format_interval(defn, mv)
+            rows.append((f"  {defn.label}", format_value(defn, mv.value, currency), n, detail))
     width = max(len(r[0]) for r in rows if r[1])
     value_width = max(len(r[1]) for r in rows)
     n_width = max(len(r[2]) for r in rows)

@@ -78,16 +78,19 @@ class Window:
 @dataclass(frozen=True)
 class MetricValue:
     """One metric for one window: the value (None = no data), its sample size and, for the
-    proportions of DESIGN.md §3, the 95% Wilson interval."""
+    proportions of DESIGN.md §3, the 95% Wilson interval. `missing` says why there is no value when a
+    dataset the metric needs does not cover the window ("no support export covers March 2026")."""
 
     id: str
     value: float | None
     n: int | None = None
     low: float | None = None
     high: float | None = None
+    missing: str | None = None
 
     def as_json(self, unit: str) -> dict[str, object]:
-        return {"value": self.value, "n": self.n, "low": self.low, "high": self.high, "unit": unit}
+        return {"value": self.value, "n": self.n, "low": self.low, "high": self.high, "unit": unit,
+                "missing": self.missing}
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:

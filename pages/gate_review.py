@@ -6,12 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.format import day_label, escape_md
-from ui import decision, empty, evidence, session, state
+from ui import decision, evidence, guards, session, state
 
 st.title("Gate review")
-empty.show_flash()
+guards.show_flash()
 s = session.get()
-empty.require(s, "gate review")
+guards.require(s, "gate review")
 plan, window = s.plan, s.window
 assert plan is not None and window is not None
 

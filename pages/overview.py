@@ -16,13 +16,13 @@ from metrics.format import (
     window_text,
 )
 from metrics.registry import FAMILIES, REGISTRY
-from ui import empty, evidence, session
+from ui import evidence, guards, session
 from ui.style import STATUS, badge_markdown
 
 st.title("Overview")
-empty.show_flash()
+guards.show_flash()
 s = session.get()
-empty.require(s, "rollout evidence")
+guards.require(s, "rollout evidence")
 plan, window, months = s.plan, s.window, s.months
 assert plan is not None and window is not None and months is not None
 

@@ -7,12 +7,12 @@ import streamlit as st
 
 from gates.plan_check import reference_warnings
 from metrics.format import escape_md
-from ui import data, empty, plan_view, session, state
+from ui import data, guards, plan_view, session, state
 from ui import plan as plans
 
 st.title("Plan")
 st.caption("The rollout plan: its stages, the gates each must pass, pause triggers and fallback options.")
-empty.show_flash()
+guards.show_flash()
 s = session.get()
 ps = s.plan_state
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.errors import RollgateError
 from metrics.format import escape_md
-from ui import empty, session, snapshot_view, snapshots_data
+from ui import guards, session, snapshot_view, snapshots_data
 
 # Session-state keys of this page's choices.
 OPEN = "snapshots_open"
@@ -19,7 +19,7 @@ HOW = ("A snapshot is made when a gate-review decision is recorded: at the end o
 st.title("Snapshots")
 st.caption("Each gate review, frozen with its evidence and the decision taken on it. Snapshots are never changed; "
            "a correction is a new snapshot that names the one it corrects.")
-empty.show_flash()
+guards.show_flash()
 s = session.get()
 
 try:

@@ -7,13 +7,13 @@ import streamlit as st
 
 from loaders.schema import DATASETS
 from metrics.format import escape_md
-from ui import data, empty, session, state, upload
+from ui import data, guards, session, state, upload
 
 st.title("Upload")
 st.caption("The month's exports: usage, human reviews, costs, incidents, support tickets, training, the access "
            "roster and feedback — CSV, Parquet, Excel (.xlsx), JSON or NDJSON. Exports of GitHub Copilot, Microsoft "
            "365 Copilot, ChatGPT Enterprise, Claude, Jira, ServiceNow and Moodle are read as they are.")
-empty.show_flash()
+guards.show_flash()
 s = session.get()
 
 # -- what is loaded -------------------------------------------------------------------------------
@@ -21,7 +21,7 @@ counts = data.row_counts(s.db, s.version) if s.version != (0, 0, 0) else dict.fr
 if sum(counts.values()) == 0:
     st.info("No exports are loaded yet. Upload your own below, or load the demo data to explore Rollgate.",
             icon=":material/upload_file:")
-    empty.demo_button()
+    guards.demo_button()
 else:
     st.subheader("Rows per dataset")
     cols = st.columns(4)

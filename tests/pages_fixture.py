@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from gates.plan import Plan
@@ -20,6 +21,7 @@ from gates.review import Evaluation, evaluate
 from loaders import store
 from loaders.demo import load_demo
 from metrics.model import Window
+from ui.router import use_navigation_only
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "data" / "plan.toml"
@@ -29,18 +31,16 @@ SEPTEMBER = Window(date(2026, 9, 1), date(2026, 9, 30))
 def route_through_app(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run every page through app.py's st.navigation, as a running server does.
 
-    pages/ is also Streamlit's legacy multipage folder, and AppTest forgets before every run that the
-    app calls st.navigation, so after switch_page it would run the page file on its own (a running
-    server does that only for the first request of a fresh process; ui.session then reruns through
-    app.py, which would drop a button click in a test). Here PagesManager learns it at once.
+    pages/ is also Streamlit's legacy multipage folder, and AppTest puts the process back in that mode
+    before every run, so after switch_page it would run the page file on its own (ui.router then reruns
+    through app.py, which would drop a button click in a test). Here every run leaves the mode as the
+    served app does when it starts: with ui.router.use_navigation_only, once Streamlit has decided.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
     original = PagesManager.__init__
 
     def init(self: PagesManager, *args: object, **kwargs: object) -> None:
         original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
+        use_navigation_only()
 
     monkeypatch.setattr(PagesManager, "__init__", init)
 

@@ -1,14 +1,19 @@
 """The app as a whole (AppTest): the router's pages, the shared sidebar, every page on an empty and on
-the demo database, and the empty state's "Load demo data"."""
+the demo database, the empty state's "Load demo data", and leaving Streamlit's legacy pages/ mode."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from pathlib import Path
 
 import pytest
-from pages_fixture import PAGES, app, run, texts
+from pages_fixture import PAGES, app, run, texts, use_plan
+from streamlit.runtime.pages_manager import PagesManager
 
 from loaders import store
+from ui import router
+from ui.router import use_navigation_only
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -89,3 +94,40 @@ def test_a_plan_with_problems_is_named_on_every_page_and_fixed_on_the_plan_page(
     at.switch_page("pages/plan.py")
     run(at)
     assert "stages[0].gates[0].op" in texts(at.warning)
+
+
+def test_the_app_leaves_streamlits_legacy_pages_mode_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)  # a fresh process beside pages/
+    assert use_navigation_only() is True
+    assert PagesManager.uses_pages_directory is False
+    assert use_navigation_only() is False
+
+
+def test_the_served_app_leaves_the_legacy_mode_as_the_server_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)
+    served = importlib.import_module("app")
+
+    async def start() -> None:
+        async with served._on_server_start(served.app):
+            assert PagesManager.uses_pages_directory is False
+
+    asyncio.run(start())
+
+
+def test_a_page_run_on_its_own_starts_again_through_the_router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest puts the process back in the legacy mode before every run (as no served app is), so after
+    switch_page the page file runs without app.py until ui.router sends the run through it."""
+    use_plan(tmp_path, monkeypatch)
+    monkeypatch.setenv("ROLLGATE_DB", str(tmp_path / "empty.duckdb"))
+    seen: list[bool] = []
+
+    def spy() -> bool:
+        seen.append(use_navigation_only())
+        return seen[-1]
+
+    monkeypatch.setattr(router, "use_navigation_only", spy)
+    at = app("pages/quality.py")
+    assert True in seen  # the page's run found the legacy mode and started again
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Quality"
+    assert texts(at.sidebar.markdown).startswith("**Rollgate** · evidence for each rollout gate")

@@ -38,15 +38,15 @@ def test_json_has_the_window_and_every_metric(env: dict[str, str]) -> None:
     out = json.loads(result.stdout)
     assert out["window"] == {"from": "2026-03-10", "to": "2026-03-31", "department": "legal", "use_case": None}
     assert list(out["metrics"]) == [m.id for m in METRICS]
-    assert all(set(v) == {"value", "n", "low", "high", "unit"} for v in out["metrics"].values())
+    assert all(set(v) == {"value", "n", "low", "high", "unit", "missing"} for v in out["metrics"].values())
     # legal, Mar 10–31 (tests/test_metrics_oracle.py): 2 of 3 reviews corrected or rejected
     error_rate = out["metrics"]["quality.error_rate"]
     assert (error_rate["value"], error_rate["n"], error_rate["unit"]) == (pytest.approx(2 / 3), 3, "ratio")
     assert (round(error_rate["low"], 4), round(error_rate["high"], 4)) == (0.2077, 0.9385)
     assert out["metrics"]["cost.cash_cost"] == {"value": 120.0, "n": None, "low": None, "high": None,
-                                                "unit": "currency"}
+                                                "unit": "currency", "missing": None}
     assert out["metrics"]["support.satisfaction"] == {"value": 3.0, "n": 2, "low": None, "high": None,
-                                                      "unit": "score"}
+                                                      "unit": "score", "missing": None}
 
 
 def test_plain_output_is_a_table_grouped_by_family(env: dict[str, str]) -> None:
@@ -63,15 +63,16 @@ def test_plain_output_is_a_table_grouped_by_family(env: dict[str, str]) -> None:
         "SUPPORT — Did support requests reveal confusion, and are users satisfied?",
     ]
     rows = {line.split("  ")[1]: " ".join(line.split()) for line in lines if line.startswith("  ")}
-    # January: U01 only (ann, 2 accepted, before the first stage); no reviews; no stage, so no budget
-    assert rows["Reviewed outputs"] == "Reviewed outputs 0"
-    assert rows["Error rate"] == "Error rate no data n=0"
+    # January: U01 only (ann, 2 accepted, before the first stage); no export of reviews, costs or feedback
+    # covers it (their rows start in February or March)
+    assert rows["Reviewed outputs"] == "Reviewed outputs no data (no reviews export covers January 2026)"
+    assert rows["Error rate"] == "Error rate no data (no reviews export covers January 2026)"
     assert rows["Acceptance rate"] == "Acceptance rate 100.0% n=2 34.2%–100.0%"
     assert rows["Gross hours saved"] == "Gross hours saved 0.3 h"
-    assert rows["Net value"] == "Net value EUR 16.67"
-    assert rows["Budget used"] == "Budget used no data"
+    assert rows["Net value"] == "Net value no data (no reviews export covers January 2026)"
+    assert rows["Budget used"] == "Budget used no data (no costs export covers January 2026)"
     assert rows["Scope drift"] == "Scope drift 100.0% n=2 34.2%–100.0%"
-    assert rows["Satisfaction"] == "Satisfaction no data n=0"
+    assert rows["Satisfaction"] == "Satisfaction no data (no feedback export covers January 2026)"
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

@@ -39,7 +39,7 @@ def test_the_zero_of_ten_interval_prints_as_in_the_issue() -> None:
 def test_no_observations_give_no_interval() -> None:
     assert wilson(0, 0) == (None, None)
     assert proportion("quality.error_rate", 0, 0).as_json("ratio") == {
-        "value": None, "n": 0, "low": None, "high": None, "unit": "ratio"}
+        "value": None, "n": 0, "low": None, "high": None, "unit": "ratio", "missing": None}
 
 
 def test_a_quotient_with_an_empty_denominator_is_null_not_zero() -> None:

@@ -19,18 +19,21 @@ import duckdb
 import pytest
 from metrics_fixture import CONTEXT, load
 
+from loaders.ingest import IngestOptions, ingest_file
+from loaders.schema import DATASETS
 from metrics import compute
 from metrics.model import MetricValue, Window
 from metrics.registry import METRICS
 
 
 class E(NamedTuple):
-    """An expected result: value, n, and the Wilson interval where the metric has one."""
+    """An expected result: value, n, the Wilson interval where the metric has one, and why it is missing."""
 
     value: float | None
     n: int | None = None
     low: float | None = None
     high: float | None = None
+    missing: str | None = None
 
 
 W1 = Window(date(2026, 3, 10), date(2026, 3, 31))
@@ -49,7 +52,7 @@ def assert_metrics(got: dict[str, MetricValue], expected: dict[str, E]) -> None:
     wrong = []
     for metric_id, e in expected.items():
         g = got[metric_id]
-        same = (g.n == e.n
+        same = (g.n == e.n and g.missing == e.missing
                 and (g.value is None) == (e.value is None)
                 and (e.value is None or g.value == pytest.approx(e.value, rel=1e-9, abs=1e-12))
                 and (g.low is None) == (e.low is None) and (g.high is None) == (e.high is None)
@@ -296,7 +299,10 @@ W1_SUMMARY_EXPECTED: dict[str, E] = {
 
 # W0, Jan 10 – Feb 10: U01 (Jan 15, before the first stage: ann, 2 accepted, default 10) and U13
 # (Feb 3, pilot: ann, 1 accepted, minutes_saved 0 given: the default does not apply). No reviews,
-# tickets or feedback; February's cost line; the stage on Feb 10 is the pilot.
+# tickets or feedback; February's cost line; the stage on Feb 10 is the pilot. The exports of reviews,
+# costs, incidents, support and feedback cover March–April, February–April, February–April, March and
+# March–April (the months of their rows): these figures hold once empty exports say that nothing
+# happened in January and February (`nothing_happened`); without them, see W0_MISSING.
 W0 = Window(date(2026, 1, 10), date(2026, 2, 10))
 W0_EXPECTED: dict[str, E] = {
     "quality.reviewed_outputs": E(0),
@@ -357,6 +363,56 @@ W0_EXPECTED: dict[str, E] = {
 }
 
 
+def nothing_happened(con: duckdb.DuckDBPyConnection, folder: Path, period: str) -> None:
+    """Store, for `period`, an empty export of every dataset with dates: evidence that nothing happened."""
+    folder.mkdir(exist_ok=True)
+    for dataset in ("reviews", "costs", "incidents", "support", "feedback"):
+        path = folder / f"{dataset}-empty.csv"
+        path.write_text(",".join(c.name for c in DATASETS[dataset].required) + "\n", encoding="utf-8")
+        report = ingest_file(con, path, path.name, IngestOptions(dataset=dataset, period=period))
+        assert report.status == "stored", report.message
+
+
+# W0 on the exports alone: what needs a dataset that does not cover every day of the window is null, with
+# the reason, never 0; what needs only usage, the roster and training keeps its value.
+REVIEWS_0 = "no reviews export covers 10 Jan 2026–10 Feb 2026"
+COSTS_0 = "no costs export covers 10 Jan 2026–31 Jan 2026"
+INCIDENTS_0 = "no incidents export covers 10 Jan 2026–31 Jan 2026"
+SUPPORT_0 = "no support export covers 10 Jan 2026–10 Feb 2026"
+W0_MISSING: dict[str, E] = {
+    **{k: E(None, missing=REVIEWS_0) for k in W0_EXPECTED if k.startswith("quality.")},
+    "quality.acceptance_rate": W0_EXPECTED["quality.acceptance_rate"],
+    "value.gross_hours_saved": W0_EXPECTED["value.gross_hours_saved"],
+    **{k: E(None, missing=REVIEWS_0) for k in ("value.review_hours", "value.rework_hours", "value.net_hours_saved",
+                                               "value.net_hours_per_active_user", "value.net_value",
+                                               "cost.labour_cost")},
+    "cost.cash_cost": E(None, missing=COSTS_0),
+    **{k: E(None, missing=f"{COSTS_0}; {REVIEWS_0}") for k in ("cost.total_cost", "cost.cost_per_active_user",
+                                                              "cost.value_to_cost_ratio")},
+    "cost.budget_utilisation": E(None, missing=COSTS_0),
+    **{k: E(None, missing=INCIDENTS_0) for k in W0_EXPECTED if k.startswith("risk.")},
+    **{k: v for k, v in W0_EXPECTED.items() if k.startswith("adoption.")},
+    "risk.unauthorised_use_share": W0_EXPECTED["risk.unauthorised_use_share"],
+    **{k: E(None, missing=SUPPORT_0) for k in W0_EXPECTED if k.startswith("support.")},
+    "support.satisfaction": E(None, missing="no feedback export covers 10 Jan 2026–10 Feb 2026"),
+}
+W0_MISSING = {m.id: W0_MISSING[m.id] for m in METRICS}
+
+
+def test_what_needs_an_export_that_does_not_cover_the_window_is_missing(oracle: duckdb.DuckDBPyConnection) -> None:
+    assert_metrics(compute(oracle, CONTEXT, W0), W0_MISSING)
+
+
+def test_without_a_roster_what_needs_one_is_missing(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    load(con, tmp_path / "exports")
+    con.execute("update ingestions set undone_at = now() where dataset = 'roster'")
+    values = compute(con, CONTEXT, W1)
+    assert sorted(k for k, v in values.items() if v.missing == "no roster loaded") == [
+        "adoption.activation_rate", "adoption.scope_drift_share", "adoption.training_completion_rate",
+        "adoption.users_with_access", "risk.unauthorised_use_share"]
+    assert values["adoption.active_users"].value == 4  # counted whether or not they are in the roster
+
+
 @pytest.mark.parametrize(("window", "expected"), [
     pytest.param(W1, W1_EXPECTED, id="mar10-31"),
     pytest.param(Window(W1.start, W1.end, department=" Legal "), W1_LEGAL_EXPECTED, id="mar10-31-legal"),
@@ -364,29 +420,51 @@ W0_EXPECTED: dict[str, E] = {
     pytest.param(W0, W0_EXPECTED, id="jan10-feb10"),
 ])
 def test_every_metric_matches_the_hand_worked_value(oracle: duckdb.DuckDBPyConnection, window: Window,
-                                                    expected: dict[str, E]) -> None:
+                                                    expected: dict[str, E], tmp_path: Path) -> None:
+    nothing_happened(oracle, tmp_path / "empty", "2026-01..2026-02")
     assert_metrics(compute(oracle, CONTEXT, window), expected)
 
 
-def test_an_empty_database_gives_zero_counts_and_null_rates(con: duckdb.DuckDBPyConnection) -> None:
+def test_an_empty_database_has_every_metric_missing_naming_the_export(con: duckdb.DuckDBPyConnection) -> None:
     values = compute(con, CONTEXT, W1)
-    nulls = sorted(k for k, v in values.items() if v.value is None)
+    assert {k: v.value for k, v in values.items() if v.value is not None} == {}
+    assert values["risk.incidents"].missing == "no incidents export covers 10 Mar 2026–31 Mar 2026"
+    assert values["adoption.users_with_access"].missing == "no roster loaded"
+    assert values["adoption.training_completion_rate"].missing == "no roster loaded; no training loaded"
+    assert values["cost.total_cost"].missing == ("no costs export covers 10 Mar 2026–31 Mar 2026; "
+                                                 "no reviews export covers 10 Mar 2026–31 Mar 2026")
+    assert all(v.missing for v in values.values())
+
+
+def test_exports_saying_nothing_happened_give_zero_counts_and_null_rates(con: duckdb.DuckDBPyConnection,
+                                                                         tmp_path: Path) -> None:
+    nothing_happened(con, tmp_path, "2026-03")
+    usage = tmp_path / "usage-empty.csv"
+    usage.write_text("occurred_at,user_id,use_case\n", encoding="utf-8")
+    assert ingest_file(con, usage, usage.name, IngestOptions(dataset="usage", period="2026-03")).status == "stored"
+    values = compute(con, CONTEXT, W1)
+    # neither a roster nor training records can be empty: what needs them stays missing
+    assert sorted(k for k, v in values.items() if v.missing) == [
+        "adoption.activation_rate", "adoption.scope_drift_share", "adoption.training_completion_rate",
+        "adoption.untrained_active_users", "adoption.users_with_access", "risk.unauthorised_use_share"]
+    nulls = sorted(k for k, v in values.items() if v.value is None and not v.missing)
     assert nulls == sorted([
         "quality.error_rate", "quality.severe_error_rate", "quality.rejection_rate",
         "quality.rework_minutes_per_review", "quality.acceptance_rate", "value.net_hours_per_active_user",
         "cost.cost_per_active_user", "cost.value_to_cost_ratio", "risk.incident_rate_per_1k",
-        "risk.unauthorised_use_share", "adoption.activation_rate", "adoption.interactions_per_active_user",
-        "adoption.heavy_user_share", "adoption.scope_drift_share", "adoption.training_completion_rate",
+        "adoption.interactions_per_active_user", "adoption.heavy_user_share",
         "support.tickets_per_100_users", "support.confusion_share", "support.median_resolution_hours",
         "support.satisfaction"])
     # budget: 0 spent of the wide stage's 2000
     assert values["cost.budget_utilisation"].value == 0.0
-    assert {k: v.value for k, v in values.items() if v.value is not None and k != "cost.budget_utilisation"} == {
-        k: 0 for k, v in values.items() if v.value is not None and k != "cost.budget_utilisation"}
+    counted = {k: v.value for k, v in values.items() if v.value is not None and k != "cost.budget_utilisation"}
+    assert counted == dict.fromkeys(counted, 0) and len(counted) == 19
 
 
-def test_before_the_first_stage_there_is_no_budget_or_training_stage(oracle: duckdb.DuckDBPyConnection) -> None:
+def test_before_the_first_stage_there_is_no_budget_or_training_stage(oracle: duckdb.DuckDBPyConnection,
+                                                                    tmp_path: Path) -> None:
     # Jan 10–20: ann's U01 (2 interactions, Jan 15) only; no stage is in force on Jan 20
+    nothing_happened(oracle, tmp_path / "empty", "2026-01")
     values = compute(oracle, CONTEXT, Window(date(2026, 1, 10), date(2026, 1, 20)))
     assert values["cost.budget_utilisation"] == MetricValue("cost.budget_utilisation", None)
     # ann is the one user with access (bob's starts Feb 1): n = 1, but no stage, no figure

@@ -1,5 +1,6 @@
 """The six family pages (AppTest): every metric with the engine's value, its gate status and meaning;
-the monthly trends with limits and stages; breakdowns by department and use case; the numbers."""
+the monthly trends with limits and stages; breakdowns by department and use case; the numbers. And the
+verdicts the trends and breakdowns draw, as gates.trend gives them."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 import metrics
 from core.words import worst
+from gates.trend import judge_groups, judge_months, stage_on, stage_periods
 from loaders import store
 from metrics.format import count_text, interval_text, value_text
 from metrics.model import Window
 from metrics.registry import FAMILIES, by_family
+from metrics.window import month_window
 from ui.style import STATUS
 
 
@@ -83,6 +86,51 @@ def test_the_error_rate_trend_has_each_months_engine_value(demo_db: Path) -> Non
     assert series["y"] == pytest.approx(expected)
     limit = next(t for t in chart["data"] if t["name"] == "Gate limit")
     assert [y for y in limit["y"] if y is not None] == [0.10] * 6  # pilot, department, extra-review
+
+
+ERROR_RATE_STATUSES = ["pass", "pass", "pass", "warn", "warn", "fail", "warn", "pass", "pass"]
+
+
+def test_each_month_of_a_trend_is_judged_by_the_gate_in_force_on_its_last_day(demo_db: Path) -> None:
+    p = plan()
+    with store.connect(demo_db) as con:
+        found = {f"2026-{m:02}": metrics.compute(con, p.metric_context(), month_window(f"2026-{m:02}"))
+                 for m in range(1, 10)}
+    judged = judge_months(p, "quality.error_rate", found)
+    assert [v.key for v in judged] == list(found)
+    assert [v.status for v in judged] == ERROR_RATE_STATUSES
+    # Only extra-review (from 15 July) gates open high-severity incidents: July ends in it, June does not.
+    assert [v.status for v in judge_months(p, "risk.open_high_severity", found)] == [None] * 6 + ["pass"] * 3
+
+
+def test_the_error_rate_trend_marks_each_month_with_its_status(demo_db: Path) -> None:
+    at = _page("quality")
+    chart = json.loads(at.get("plotly_chart")[1].proto.spec)
+    series = next(t for t in chart["data"] if t["name"] == "Error rate")
+    assert series["marker"]["symbol"] == [STATUS[s].marker for s in ERROR_RATE_STATUSES]
+
+
+def test_stage_periods_are_clipped_to_the_span_and_the_stage_in_force_follows_them() -> None:
+    p = plan()
+    periods = stage_periods(p, date(2026, 2, 1), date(2026, 8, 31))
+    assert [(x.stage.id, x.start, x.end) for x in periods] == [
+        ("pilot", date(2026, 2, 1), date(2026, 3, 31)), ("department", date(2026, 4, 1), date(2026, 7, 14)),
+        ("extra-review", date(2026, 7, 15), date(2026, 8, 31))]
+    assert stage_periods(p, date(2025, 12, 1), date(2025, 12, 31)) == ()
+    in_force = [stage_on(p, d) for d in (date(2026, 1, 4), date(2026, 1, 5), date(2026, 7, 14), date(2026, 7, 15))]
+    assert [x.id if x else None for x in in_force] == [None, "pilot", "department", "extra-review"]
+
+
+def test_each_group_of_a_breakdown_is_judged_by_the_stage_of_the_window(demo_db: Path) -> None:
+    p = plan()
+    with store.connect(demo_db) as con:
+        rows = metrics.family_breakdown(con, p.metric_context(), SEPTEMBER, "quality", "department")
+    groups = [(r.key, r.value) for r in rows if r.metric_id == "quality.error_rate"]
+    judged = judge_groups(p, stage_on(p, SEPTEMBER.end), "quality.error_rate", groups)
+    assert [(v.key, v.status) for v in judged] == [("finance", "insufficient"), ("legal", "insufficient"),
+                                                    ("legal-ops", "pass"), ("procurement", "insufficient"),
+                                                    ("sales", "insufficient")]
+    assert {v.status for v in judge_groups(p, None, "quality.error_rate", groups)} == {None}
 
 
 def _month_end(month: int) -> date:

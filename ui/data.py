@@ -5,6 +5,9 @@ once. A script run opens the database at its first cache miss and closes it when
 (`connection`, `release`), so a scheduled import from the command line can take the file between
 reruns. Results that depend on the rollout plan are also keyed on the plan's sha256 (the plan
 object itself is passed as `_plan`, which is not hashed).
+
+Each cached read wraps one call to a lower layer and adds nothing to it: the queries and their rules
+are the engine's (metrics, metrics.extent, loaders); the judging is gates'.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -22,15 +24,17 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import metrics
-from core.calendar import month_keys, month_of_key
+from core.calendar import month_of_key
+from core.csv_export import safe_csv
 from gates.plan import Plan
 from gates.plan_check import loaded_references
-from gates.review import TRAINING_METRIC, Evaluation, review, training_context
-from gates.triggers import trigger_window
 from loaders import store
 from loaders.ingest import history, rejects_of
-from metrics.engine import BreakdownRow, By, departments, use_cases
-from metrics.model import MetricValue, Window
+from metrics.engine import BreakdownRow, By
+from metrics.extent import Extent
+from metrics.extent import extent as data_extent
+from metrics.model import MetricContext, MetricValue, Window
+from metrics.periods import Scans, shared_scans
 from metrics.registry import Family
 
 DataVersion = tuple[int, int, int]
@@ -87,48 +91,18 @@ def ingestion_history(db: str, data_version: DataVersion) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def rejects_csv(db: str, data_version: DataVersion, ingestion_id: int) -> bytes:
-    from core.csv_export import safe_csv
-
     with connection(db) as con:
         rows = [r.model_dump() for r in rejects_of(con, ingestion_id)]
     return safe_csv(rows, ["line", "column", "reason", "raw"])
 
 
-@dataclass(frozen=True)
-class Extent:
-    """What the loaded data spans, for the sidebar: its calendar months ('YYYY-MM', in order), the
-    roster's departments and the use cases seen in the data or named by the plan."""
-
-    months: tuple[str, ...]
-    departments: tuple[str, ...]
-    use_cases: tuple[str, ...]
-
-    @property
-    def empty(self) -> bool:
-        return not self.months
-
-
-# The time column of each dataset (DESIGN.md §3); costs are placed by their month.
-TIME_COLUMNS = {"usage": "occurred_at", "reviews": "reviewed_at", "incidents": "reported_at",
-                "support": "opened_at", "feedback": "submitted_at", "costs": "month"}
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def extent(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan | None) -> Extent:
-    """The months from the earliest to the latest dated row of any dataset, and the filter choices."""
-    # metrics has no "what period does the data cover" query, so the one bit of SQL lives here.
-    bounds = " union all ".join(f"select min(cast({c} as date)) as lo, max(cast({c} as date)) as hi from {t}"
-                                for t, c in TIME_COLUMNS.items())
+    """The months from the earliest to the latest dated row of any dataset, and the filter choices
+    (metrics.extent; the plan adds its use cases, when it is valid)."""
+    ctx = _plan.metric_context() if _plan is not None else MetricContext(hourly_rate=0.0)
     with connection(db) as con:
-        row = store.one(con, f"select min(lo), max(hi) from ({bounds})")
-        if row is None or row[0] is None:
-            return Extent((), (), ())
-        first, last = row
-        window = Window(first, last)
-        depts = tuple(departments(con, window))
-        ctx = _plan.metric_context() if _plan is not None else metrics.MetricContext(hourly_rate=0.0)
-        cases = tuple(use_cases(con, ctx, window))
-    return Extent(month_keys(first, last), depts, cases)
+        return data_extent(con, ctx)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -139,38 +113,14 @@ def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, start
         return metrics.compute(con, _plan.metric_context(), Window(start, end, department, use_case))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def evaluation(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, stage: str, start: date,
-               end: date, department: str | None, use_case: str | None) -> Evaluation:
-    """The gate review of `stage` on one window, as gates.review.evaluate makes it, from cached metric values.
-
-    evaluate() computes every window it needs afresh; here each window (the review window, each pause
-    trigger's window, the training window) is a `values` call, so a trigger window equal to the review
-    window (30 days ending on the 30th) or a month another page already computed costs nothing.
-    gates.review.review judges them; tests/test_pages_data.py checks the result equals evaluate()'s.
-    """
-    window = Window(start, end, department, use_case)
-    judged = _plan.stage(stage)
-    found = values(db, data_version, plan_sha, _plan, start, end, department, use_case)
-    triggered = []
-    for t in _plan.pause_triggers:
-        tw = trigger_window(t, window)
-        triggered.append(values(db, data_version, plan_sha, _plan, tw.start, tw.end, department, use_case)[t.metric])
-    trained = None
-    if training_context(_plan.metric_context(), judged, window) is not None:
-        trained = _trained(db, data_version, plan_sha, _plan, stage, start, end, department, use_case)
-    return review(_plan, judged.id, window, found, triggered, trained)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
-def _trained(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, stage: str, start: date, end: date,
-             department: str | None, use_case: str | None) -> MetricValue:
-    """Training completion against the modules of `stage`, when another stage is in force on the window's end."""
-    window = Window(start, end, department, use_case)
-    ctx = training_context(_plan.metric_context(), _plan.stage(stage), window)
-    assert ctx is not None
+def context_values(db: str, data_version: DataVersion, ctx: MetricContext, start: date, end: date,
+                   department: str | None, use_case: str | None) -> dict[str, MetricValue]:
+    """Every metric for one window under a context other than the plan's own (a gate review of a stage
+    not in force measures training against that stage's modules). The context is hashed as the key:
+    that costs about half a millisecond a call, which `values` saves by keying on the plan's sha256."""
     with connection(db) as con:
-        return metrics.compute(con, ctx, window)[TRAINING_METRIC]
+        return metrics.compute(con, ctx, Window(start, end, department, use_case))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -193,11 +143,21 @@ def plan_references(db: str, data_version: DataVersion) -> tuple[set[str], set[s
 def monthly(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, months: tuple[str, ...],
             department: str | None, use_case: str | None) -> dict[str, dict[str, MetricValue]]:
     """Every metric for each calendar month: {'YYYY-MM': {metric id: MetricValue}}, all months from one
-    metrics.monthly call (grouped queries, not a scan per month). The engine keeps the scans that do not depend
-    on the filters for this data version and plan, so another department or use case costs a small query."""
+    metrics.monthly call (grouped queries, not a scan per month). The scans that do not depend on the filters
+    are kept for this data version and plan (`_shared_scans`), so another department or use case costs a small
+    query."""
     if not months:
         return {}
     window = Window(month_of_key(min(months))[0], month_of_key(max(months))[1], department, use_case)
+    scans = _shared_scans(db, data_version, plan_sha, _plan, window.start, window.end)
     with connection(db) as con:
-        found = metrics.monthly(con, _plan.metric_context(), window, reuse=(db, data_version))
+        found = metrics.monthly(con, _plan.metric_context(), window, scans=scans)
     return {m: found[m] for m in months}
+
+
+# Two kept: a base of ten million usage rows holds about a million rows.
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _shared_scans(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, start: date, end: date) -> Scans:
+    """The filter-independent scans of the months [start, end] for this data version and plan, made on first
+    use and kept while they are the latest asked (a new data version is a new key)."""
+    return shared_scans(_plan.metric_context(), Window(start, end))

@@ -2,13 +2,12 @@
 sample, interval, gate status and meaning; then, one view at a time, the monthly trend with the plan's
 stages and gates drawn, breakdowns by department and by use case, and the numbers for download.
 
-Numbers come from the engine (through ui.session's cached calls) and verdicts from gates.criteria;
-this module only arranges them into records for ui.charts and tables.
+Numbers come from the engine (through ui.session's cached calls) and verdicts from gates: the window's
+from gates.review, each month of a trend and each group of a breakdown from gates.trend. This module
+only arranges them into records for ui.charts and tables.
 """
 
 from __future__ import annotations
-
-from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -17,13 +16,14 @@ import streamlit as st
 from core.calendar import month_of_key
 from core.csv_export import safe_csv
 from core.words import NO_GATE, worst
-from gates.criteria import CriterionResult, judge
-from gates.plan import Gate, Plan, Stage
+from gates.criteria import CriterionResult
+from gates.plan import Stage
+from gates.trend import Verdict, gate_on, judge_groups, judge_months, stage_periods
 from metrics.engine import BreakdownRow
 from metrics.format import count_text, escape_md, interval_text, month_label, rule_text, value_text, window_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILY_QUESTIONS, REGISTRY, Family, MetricDef, by_family
-from ui import empty, session
+from ui import guards, session
 from ui.charts import Breakdown, Point, StageBand, Trend, breakdown_figure, trend_figure
 from ui.evidence import FAMILY_TITLES, criteria_by_metric
 from ui.session import Session
@@ -36,13 +36,6 @@ FILTER_LINKS: dict[str, tuple[bool, bool]] = {
 }
 VIEWS = ("Monthly trend", "By department", "By use case", "Numbers")
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
-
-
-def gate_on(stage: Stage | None, metric_id: str) -> Gate | None:
-    """The stage's gate on a metric (the first, if a stage lists two), or None."""
-    if stage is None:
-        return None
-    return next((g for g in stage.gates if g.metric == metric_id), None)
 
 
 def filter_notes(family: Family, department: str | None, use_case: str | None) -> list[str]:
@@ -62,33 +55,23 @@ def filter_notes(family: Family, department: str | None, use_case: str | None) -
     return notes
 
 
-def stage_periods(plan: Plan, first: date, last: date) -> list[tuple[Stage, date, date]]:
-    """Each stage's period clipped to [first, last]: (stage, start, end) with end inclusive."""
-    out = []
-    for i, stage in enumerate(plan.stages):
-        following = plan.stages[i + 1].starts_on if i + 1 < len(plan.stages) else last + timedelta(days=1)
-        start, end = max(stage.starts_on, first), min(following - timedelta(days=1), last)
-        if start <= end:
-            out.append((stage, start, end))
-    return out
+def _points(verdicts: tuple[Verdict, ...]) -> tuple[Point, ...]:
+    return tuple(Point.of(v.key, v.value, v.status) for v in verdicts)
 
 
 def trend_record(s: Session, defn: MetricDef, monthly: dict[str, dict[str, MetricValue]]) -> Trend:
-    """The metric month by month, each month judged by the gate of the stage in force on its last day."""
+    """The metric month by month as gates.trend judged it, with each stage's period and its gate."""
     plan = s.plan
     assert plan is not None and s.window is not None
     months = s.extent.months
-    points = []
-    for key in months:
-        mv = monthly[key][defn.id]
-        gate = gate_on(s.stage_in_force(month_of_key(key)[1]), defn.id)
-        points.append(Point.of(key, mv, judge(gate, mv, plan.currency).status if gate else None))
+    points = _points(judge_months(plan, defn.id, {key: monthly[key] for key in months}))
     bands = []
-    for stage, start, end in stage_periods(plan, month_of_key(months[0])[0], month_of_key(months[-1])[1]):
-        gate = gate_on(stage, defn.id)
-        bands.append(StageBand(stage.id, stage.name, start, end, gate.op if gate else None,
-                               gate.threshold if gate else None, gate.warn if gate else None))
-    return Trend(defn.id, tuple(points), tuple(bands), (s.window.start, s.window.end), plan.currency)
+    for period in stage_periods(plan, month_of_key(months[0])[0], month_of_key(months[-1])[1]):
+        gate = gate_on(period.stage, defn.id)
+        bands.append(StageBand(period.stage.id, period.stage.name, period.start, period.end,
+                               gate.op if gate else None, gate.threshold if gate else None,
+                               gate.warn if gate else None))
+    return Trend(defn.id, points, tuple(bands), (s.window.start, s.window.end), plan.currency)
 
 
 # Building a plotly figure costs ~15 ms; the same record always gives the same figure, so an unchanged
@@ -149,8 +132,7 @@ def _breakdown_view(s: Session, family: Family, by: str, stage: Stage | None) ->
                           format_func=lambda i: next(m.label for m in metrics if m.id == i),
                           key=f"{family}_{by}_metric")
     gate = gate_on(stage, choice)
-    points = tuple(Point.of(r.key, r.value, judge(gate, r.value, plan.currency).status if gate else None)
-                   for r in rows if r.metric_id == choice)
+    points = _points(judge_groups(plan, stage, choice, [(r.key, r.value) for r in rows if r.metric_id == choice]))
     fig = _breakdown_chart(Breakdown(choice, by, points, gate.op if gate else None,
                                      gate.threshold if gate else None, gate.warn if gate else None, plan.currency))
     st.plotly_chart(fig, key=f"{family}_{by}_chart", config=CHART_CONFIG)
@@ -203,9 +185,9 @@ def render(family: Family) -> None:
     """The whole page of one family."""
     st.title(FAMILY_TITLES[family])
     st.caption(FAMILY_QUESTIONS[family])
-    empty.show_flash()
+    guards.show_flash()
     s = session.get()
-    empty.require(s, f"{family} evidence")
+    guards.require(s, f"{family} evidence")
     plan, window = s.plan, s.window
     assert plan is not None and window is not None
     stage = s.stage_in_force()

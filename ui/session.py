@@ -1,15 +1,16 @@
 """What every page works from in one run: the database and its data version, the plan, the data's
 extent, and the sidebar's window and filters — with the cached engine calls bound to them.
 
-app.py calls `start()` once per run (it initialises session state, draws the shared sidebar and
-keeps the Session); a page calls `get()` and reads from it. Pages never query or judge anything
-themselves: they ask the Session, which asks ui.data, which asks the engine.
+app.py calls `start()` once per run (it initialises session state, draws the shared sidebar with
+ui.sidebar and keeps the Session); a page calls `get()` and reads from it. Pages never query or judge
+anything themselves: they ask the Session, which asks ui.data (cached engine calls) for numbers and
+gates for verdicts — a gate review is gates.review.evaluate fed with ui.data's cached metric values.
 """
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -17,12 +18,14 @@ import streamlit as st
 
 from core.calendar import add_months, month_of_key
 from gates.plan import Plan, Stage
-from gates.review import Evaluation
+from gates.review import Evaluation, evaluate
+from gates.trend import stage_on
 from metrics.engine import BreakdownRow, By
-from metrics.model import MetricValue, Window
+from metrics.extent import NOTHING, Extent
+from metrics.model import MetricContext, MetricValue, Window
 from metrics.registry import Family
-from ui import data, state
-from ui.data import DataVersion, Extent
+from ui import data, router, sidebar, state
+from ui.data import DataVersion
 from ui.plan import PlanState
 from ui.plan import current as current_plan
 
@@ -61,10 +64,7 @@ class Session:
         if self.plan is None:
             return None
         day = day or (self.window.end if self.window else None)
-        if day is None:
-            return None
-        scope = self.plan.metric_context().stage_on(day)
-        return self.plan.stage(scope.id) if scope is not None else None
+        return stage_on(self.plan, day) if day is not None else None
 
     def previous_window(self) -> Window | None:
         """As many whole months as the window, just before it, with the same filters."""
@@ -85,11 +85,20 @@ class Session:
         return data.values(self.db, self.version, self.plan_state.sha256, self._plan(), window.start, window.end,
                            window.department, window.use_case)
 
+    def _values_under(self, ctx: MetricContext, window: Window) -> dict[str, MetricValue]:
+        """Every metric of `window` under `ctx`, from the cache: the plan's own context is keyed on the plan's
+        sha256; another (training against a stage not in force) on the context itself."""
+        if ctx == self._plan().metric_context():
+            return self.values(window)
+        return data.context_values(self.db, self.version, ctx, window.start, window.end, window.department,
+                                   window.use_case)
+
     def evaluation(self, stage_id: str, window: Window | None = None) -> Evaluation:
+        """The gate review of `stage_id` on `window` (default: the sidebar's), from cached metric values: a
+        window another page or an earlier run asked for (a trigger's 30 days, a month) costs nothing."""
         w = window or self.window
         assert w is not None
-        return data.evaluation(self.db, self.version, self.plan_state.sha256, self._plan(), stage_id, w.start, w.end,
-                               w.department, w.use_case)
+        return evaluate(None, self._plan(), stage_id, w, values=self._values_under)
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         w = self.window
@@ -108,56 +117,23 @@ def load() -> Session:
     plan_state = current_plan()
     db = str(data.current_db())
     version = data.version()
-    extent = (data.extent(db, version, plan_state.sha256, plan_state.plan) if version != (0, 0, 0)
-              else Extent((), (), ()))
+    extent = data.extent(db, version, plan_state.sha256, plan_state.plan) if version != (0, 0, 0) else NOTHING
     state.init(cast("MutableMapping[str, Any]", st.session_state), extent, plan_state)
     return Session(db, version, plan_state, extent, None, None, None)
 
 
 def start() -> Session:
     """app.py: initialise state, draw the shared sidebar, and keep the Session for the page."""
-    from ui.sidebar import render
-
     base = load()
-    s = render(base)
+    chosen = sidebar.filters(base.extent)
+    s = replace(base, months=chosen.months, department=chosen.department, use_case=chosen.use_case)
+    sidebar.plan_summary(s.plan_state, s.window.end if s.window else None, s.stage_in_force())
     st.session_state[state.SESSION] = s
     return s
 
 
-def use_navigation_only() -> bool:
-    """Tell Streamlit that app.py's st.navigation routes every page. True if it was in legacy mode.
-
-    The page files live in pages/, which Streamlit also takes for its legacy multipage folder, and it
-    has no setting to say otherwise: a process decides when its first session opens and leaves the
-    mode only when st.navigation is called. In the mode a page's address is looked up among the files
-    (pages/quality.py runs on its own, without app.py; /gate-review, not a file name, is "Page not
-    found"). app.py's st.App calls this as the server starts, before the first session.
-
-    The switch is a class attribute of Streamlit's, not a public API (checked with Streamlit 1.67:
-    runtime/pages_manager.py sets it, runtime/scriptrunner/script_runner.py reads it). The app writes
-    it here only.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    legacy = bool(PagesManager.uses_pages_directory)
-    PagesManager.uses_pages_directory = False
-    return legacy
-
-
-def _through_the_router() -> None:
-    """Make sure this run went through app.py's st.navigation.
-
-    A served app left the legacy pages/ mode as the server started. AppTest has no server start and
-    forgets before every run that the app calls st.navigation, so after switch_page it runs the page
-    file on its own, without app.py: then the mode is switched off and the run starts again through
-    app.py, on the same page.
-    """
-    if use_navigation_only():
-        st.rerun()
-
-
 def get() -> Session:
     """The Session app.py started for this run. Every page calls this first."""
-    _through_the_router()
+    router.through_the_router()
     s = st.session_state.get(state.SESSION)
     return s if isinstance(s, Session) else start()

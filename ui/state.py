@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from ui.data import Extent
+from metrics.extent import Extent
 from ui.plan import PlanState
 
 # A selectbox shows None as "no choice made", so an explicit "all" / "automatic" choice is "" (no

@@ -1,5 +1,6 @@
-"""What a page shows when it cannot show its numbers yet: no data (upload or load the demo), or a plan
-with problems (fix it on the Plan page). Both stop the page after saying what to do."""
+"""Page guards, called at the top of a page: `require` stops a page that cannot show its numbers yet —
+no data (upload or load the demo), or a plan with problems (fix it on the Plan page) — after saying
+what to do; `show_flash` shows the message the last action left; `demo_button` loads the demo."""
 
 from __future__ import annotations
 

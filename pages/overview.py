@@ -15,7 +15,7 @@ from metrics.format import (
     value_text,
     window_text,
 )
-from metrics.registry import FAMILIES, REGISTRY
+from metrics.registry import FAMILIES, HEADLINE, REGISTRY
 from ui import evidence, guards, session
 from ui.style import STATUS, badge_markdown
 
@@ -52,7 +52,7 @@ lights = evidence.family_statuses(ev)
 st.subheader("Signals")
 for row in (FAMILIES[:3], FAMILIES[3:]):
     for col, family in zip(st.columns(3), row, strict=True):
-        metric_id = evidence.KEY_METRICS[family]
+        metric_id = HEADLINE[family]
         defn, mv = REGISTRY[metric_id], ev.metrics[metric_id]
         with col, st.container(border=True):
             st.markdown(f"**{evidence.FAMILY_TITLES[family]}** {badge_markdown(STATUS[lights[family]])}")

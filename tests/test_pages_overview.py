@@ -13,7 +13,8 @@ import metrics
 from loaders import store
 from metrics.format import delta_text, value_text
 from metrics.model import Window
-from ui.evidence import FAMILY_TITLES, KEY_METRICS, family_statuses
+from metrics.registry import HEADLINE
+from ui.evidence import FAMILY_TITLES, family_statuses
 from ui.style import OUTCOME, STATUS
 
 JUNE = Window(date(2026, 6, 1), date(2026, 6, 30))
@@ -59,7 +60,7 @@ def test_key_metrics_equal_the_engine_and_change_against_the_previous_month(demo
     at = app()
     now, before = _values(demo_db, SEPTEMBER), _values(demo_db, Window(date(2026, 8, 1), date(2026, 8, 31)))
     shown = {m.label: m for m in at.metric}
-    for family, metric_id in KEY_METRICS.items():
+    for family, metric_id in HEADLINE.items():
         label = metrics.REGISTRY[metric_id].label
         assert shown[label].value == value_text(metric_id, now[metric_id].value), family
         assert shown[label].delta == delta_text(metric_id, now[metric_id].value, before[metric_id].value, "EUR")

@@ -124,14 +124,3 @@ def readiness(ev: Evaluation) -> None:
         mark = ":green[:material/check_circle: Met]" if r.met else ":red[:material/cancel: Not met]"
         lines.append(f"- {mark} **{escape_md(r.item)}** — {escape_md(r.reason)}")
     st.markdown("\n".join(lines))
-
-
-# The one metric each family shows on the Overview (a choice of presentation, not a gate).
-KEY_METRICS: dict[str, str] = {
-    "quality": "quality.error_rate",
-    "value": "value.net_hours_saved",
-    "cost": "cost.total_cost",
-    "risk": "risk.incidents",
-    "adoption": "adoption.active_users",
-    "support": "support.satisfaction",
-}

@@ -20,6 +20,7 @@ from gates.criteria import CriterionResult
 from gates.plan import Stage
 from gates.trend import Verdict, gate_on, judge_groups, judge_months, stage_periods
 from metrics.engine import BreakdownRow
+from metrics.filters import FILTER_LINKS
 from metrics.format import count_text, escape_md, interval_text, month_label, rule_text, value_text, window_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILY_QUESTIONS, REGISTRY, Family, MetricDef, by_family
@@ -29,11 +30,6 @@ from ui.evidence import FAMILY_TITLES, criteria_by_metric
 from ui.session import Session
 from ui.style import STATUS, badge_markdown
 
-# Which filter narrows which dataset (DESIGN.md §3): (department filter applies, use-case filter applies).
-FILTER_LINKS: dict[str, tuple[bool, bool]] = {
-    "usage": (True, True), "reviews": (True, True), "support": (True, False), "feedback": (True, True),
-    "costs": (True, True), "incidents": (False, True), "roster": (True, False), "training": (True, False),
-}
 VIEWS = ("Monthly trend", "By department", "By use case", "Numbers")
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 

@@ -25,6 +25,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # Benchmarks write their figures into bench/README.md; generated data stays in bench/data/.

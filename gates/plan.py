@@ -5,11 +5,8 @@ problem by its path, at once) and then used read-only: stages and their gates, p
 fallback options, and the MetricContext the metrics need. Departments, use cases and training
 modules are normalised like the data (trimmed, lower-cased) as the plan is loaded.
 
-The model also holds the plan's bounds (DESIGN.md §4 "Plan bounds"): every number finite and in a
-sensible range, a share's limits between 0 and 1 (any other limit within ±10^12), a warn level on the
-passing side of its threshold,
-at most 50 stages, 200 gates in a stage and 100 triggers, no text over 1,000 characters. So nothing
-a valid plan holds can make a review, a page or a snapshot fail.
+The model also holds the plan to its bounds (gates/plan_bounds.py, DESIGN.md §4 "Plan bounds"), so
+nothing a valid plan holds can make a review, a page or a snapshot fail.
 """
 
 from __future__ import annotations
@@ -32,6 +29,23 @@ from pydantic import (
     model_validator,
 )
 
+from core.errors import InputError
+from gates import plan_toml
+from gates.plan_bounds import (
+    MAX_DEFAULT_MINUTES,
+    MAX_DURATION_DAYS,
+    MAX_GATES,
+    MAX_HOURLY_RATE,
+    MAX_MONTHLY_BUDGET,
+    MAX_SAMPLE,
+    MAX_STAGES,
+    MAX_TEXT,
+    MAX_TRIGGERS,
+    MAX_WINDOW_DAYS,
+    limit_problem,
+    warn_side_problem,
+)
+from gates.plan_cross import cross_problems
 from gates.suggest import unknown_metric_message
 from metrics.model import MetricContext, StageScope
 from metrics.registry import REGISTRY
@@ -54,58 +68,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-# The plan's bounds (DESIGN.md §4).
-MAX_TEXT = 1_000
-MAX_STAGES = 50
-MAX_GATES = 200
-MAX_TRIGGERS = 100
-MAX_SAMPLE = 1_000_000
-MAX_WINDOW_DAYS = 366
-MAX_DURATION_DAYS = 3_660
-MAX_HOURLY_RATE = 10_000
-MAX_MONTHLY_BUDGET = 1_000_000_000
-# As a usage row's own minutes_saved (DESIGN.md §2): a use saves at most a day.
-MAX_DEFAULT_MINUTES = 1_440
-# A gate's or trigger's level on a metric that is not a share: beyond it no window's data can reach, and
-# charts and reports could not draw it.
-MAX_LIMIT = 1_000_000_000_000
-# The passing side of a gate's threshold, and the word for its other side.
-WRONG_SIDE: dict[str, tuple[str, str]] = {"<=": ("above", "__gt__"), ">=": ("below", "__lt__")}
-
-
 def _known_metric(value: str) -> str:
     if value not in REGISTRY:
         raise ValueError(unknown_metric_message(value))
     return value
-
-
-def number_text(x: float) -> str:
-    """A number as a person wrote it: 0.1, 1.5, 10,000, 1,000,000,000,000 — no float noise."""
-    if float(x).is_integer() and abs(x) < 1e16:
-        return f"{int(x):,}"
-    return f"{x:,.10g}"
-
-
-def limit_problem(metric: object, value: float) -> str | None:
-    """Why `value` cannot be a limit (threshold, warn level, trigger value) of `metric`, or None: a share's
-    limits lie between 0 and 1, any other metric's within ±MAX_LIMIT."""
-    if isinstance(metric, str) and metric in REGISTRY and REGISTRY[metric].share and not 0 <= value <= 1:
-        return (f"{number_text(value)} is not between 0 and 1, and {metric!r} is a share: write its limits as a "
-                "fraction (10% is 0.1)")
-    if abs(value) > MAX_LIMIT:
-        return f"should be between {number_text(-MAX_LIMIT)} and {number_text(MAX_LIMIT)}, not {number_text(value)}"
-    return None
-
-
-def warn_side_problem(op: object, threshold: object, warn: float) -> str | None:
-    """Why `warn` cannot be the warn level of a gate `op threshold` (it must not lie beyond it), or None."""
-    if op not in WRONG_SIDE or not isinstance(threshold, int | float):
-        return None
-    side, beyond = WRONG_SIDE[str(op)]
-    if not getattr(warn, beyond)(threshold):
-        return None
-    return (f"{number_text(warn)} is {side} the threshold {number_text(threshold)}; with {op!r} the warn level must "
-            f"not be {side} the threshold (it warns before the gate fails)")
 
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
@@ -236,8 +202,6 @@ class Plan(_Model):
     def _consistent(self, info: ValidationInfo) -> Plan:
         # check_plan runs these checks on the raw data itself (with exact paths) and says so.
         if not (info.context or {}).get("cross_checked"):
-            from gates.plan_check import cross_problems
-
             found = cross_problems(self.model_dump())
             if found:
                 raise ValueError("; ".join(str(p) for p in found))
@@ -254,9 +218,14 @@ class Plan(_Model):
         """The plan as TOML text: the file it was read from, else the canonical dump."""
         if self._source is not None:
             return self._source.decode("utf-8")
-        from gates.plan_io import dumps_plan
+        return self.toml()
 
-        return dumps_plan(self)
+    def toml(self) -> str:
+        """The plan as canonical TOML (whatever file it was read from); parsed, it gives a plan equal to this."""
+        data = self.as_data()
+        if not data.get("mappings"):
+            data.pop("mappings", None)
+        return plan_toml.dumps(data)
 
     @property
     def sha256(self) -> str:
@@ -274,8 +243,6 @@ class Plan(_Model):
         for s in self.stages:
             if s.id == stage_id:
                 return s
-        from core.errors import InputError
-
         raise InputError(f"unknown stage {stage_id!r}; this plan's stages are: {', '.join(self.stage_ids)}.")
 
     def use_case(self, use_case_id: str) -> UseCase | None:

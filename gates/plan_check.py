@@ -1,7 +1,7 @@
 """Checking a rollout plan as a whole: every problem at once, each by its path, in plain words.
 
 Two passes over the data as read from TOML: pydantic checks each key's type, allowed values and
-bounds (gates/plan.py; unknown keys are refused); `cross_problems` checks what needs the whole plan
+bounds (gates/plan.py; unknown keys are refused); gates/plan_cross.py checks what needs the whole plan
 (duplicate ids, stage date order, use cases declared before a stage approves them, min_sample only
 where the metric has a sample size, the value mappings). Data nested deeper than a plan can be is
 refused before either pass. Departments are not declared in the plan, so a department no roster
@@ -10,43 +10,23 @@ row has is only a warning (DESIGN.md §4).
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from core.errors import InputError
-from gates.plan import (
-    CHOICES,
-    MAX_GATES,
-    MAX_STAGES,
-    MAX_TEXT,
-    MAX_TRIGGERS,
-    Fallback,
-    Gate,
-    PauseTrigger,
-    Plan,
-    Stage,
-    UseCase,
-    number_text,
-)
+from gates.plan import CHOICES, Fallback, Gate, PauseTrigger, Plan, Stage, UseCase
+from gates.plan_bounds import MAX_GATES, MAX_STAGES, MAX_TRIGGERS, number_text
+from gates.plan_cross import Loc, Problem, cross_checks, shorten
 from gates.suggest import did_you_mean
-from metrics.registry import REGISTRY
 
-Level = Literal["error", "warning"]
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-Loc = tuple[str | int, ...]
 # Tables and lists within one another, below the document: a plan needs 4 (stages, a stage, its
 # gates, a gate); anything deeper than this is not a plan (DESIGN.md §4).
 MAX_DEPTH = 10
-# How much of a wrong value or a key a message quotes.
-_SHOWN = 60
 
 # The model a key belongs to, by the key of the table (or array of tables) that holds it.
 CHILD_MODELS: dict[str, type[BaseModel]] = {
@@ -87,21 +67,6 @@ LIST_LIMITS: dict[str, tuple[str, str, int]] = {
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or, at level warning, doubtful) in a plan, at a path like stages[1].gates[2].metric."""
-
-    path: str
-    message: str
-    level: Level = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-    def as_json(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message, "level": self.level}
-
-
-@dataclass(frozen=True)
 class PlanCheck:
     """The outcome of checking a plan: the plan when it is valid, and every problem found."""
 
@@ -133,11 +98,6 @@ def path_of(loc: Loc) -> str:
     return out
 
 
-def shorten(text: str, limit: int = _SHOWN) -> str:
-    """`text`, cut to `limit` characters with an ellipsis when it is longer."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def shown(value: Any) -> str:
     """A wrong value as a message quotes it: its repr, cut short when long."""
     return shorten(repr(value))
@@ -160,18 +120,12 @@ def check_plan(data: Any) -> PlanCheck:
     except ValidationError as e:
         found += [(tuple(err["loc"]), Problem(path_of(tuple(err["loc"])), _message(err)))
                   for err in e.errors(include_url=False)]
-    found += list(_cross(data))
+    found += list(cross_checks(data))
     if found:
         plan = None
     ordered = sorted(found, key=lambda item: _order_key(item[0]))
     unique = list(dict.fromkeys(p for _, p in ordered))
     return PlanCheck(plan, tuple(unique))
-
-
-def cross_problems(data: Mapping[str, Any]) -> list[Problem]:
-    """The problems that need the whole plan; tolerant of keys that are missing or mistyped
-    (those are pydantic's to report)."""
-    return [p for _, p in _cross(data)]
 
 
 def _too_deep(value: Any, loc: Loc) -> Loc | None:
@@ -232,132 +186,6 @@ def _order_key(loc: Loc) -> tuple[int, ...]:
         key.append(fields.index(part) if part in fields else len(fields))
         model = CHILD_MODELS.get(part, model)
     return tuple(key)
-
-
-# -- whole-plan checks on raw data ---------------------------------------------------------------
-
-def _tables(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
-    if not isinstance(value, list | tuple):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
-
-
-def _ident(value: Any) -> str | None:
-    return value.strip().lower() or None if isinstance(value, str) else None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _duplicates(items: list[tuple[int, Mapping[str, Any]]], prefix: str, key: str, what: str,
-                norm: Any = _text) -> Iterator[tuple[Loc, Problem]]:
-    seen: dict[str, int] = {}
-    for i, item in items:
-        value = norm(item.get(key))
-        if value is None:
-            continue
-        if value in seen:
-            yield (prefix, i, key), Problem(f"{prefix}[{i}].{key}",
-                                            f"duplicate {what} {value!r} (also {prefix}[{seen[value]}])")
-        else:
-            seen[value] = i
-
-
-def _cross(data: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
-    if "mappings" in data:
-        yield from _mapping_texts(data["mappings"])
-        yield from _mapping_problems(data["mappings"])
-    use_cases = _tables(data.get("use_cases"))
-    stages = _tables(data.get("stages"))
-    yield from _duplicates(use_cases, "use_cases", "id", "use case", _ident)
-    yield from _duplicates(stages, "stages", "id", "stage id")
-    yield from _duplicates(_tables(data.get("pause_triggers")), "pause_triggers", "name", "pause trigger name")
-    declared = [uc for _, item in use_cases if (uc := _ident(item.get("id")))]
-    if isinstance(data.get("stages"), list | tuple) and not data["stages"]:
-        yield ("stages",), Problem("stages", "the plan needs at least one stage")
-    yield from _stage_order(stages)
-    for i, stage in stages:
-        approved = stage.get("approved_use_cases")
-        for j, raw in enumerate(approved if isinstance(approved, list | tuple) else []):
-            uc = _ident(raw)
-            if uc is not None and uc not in declared:
-                yield (("stages", i, "approved_use_cases", j),
-                       Problem(f"stages[{i}].approved_use_cases[{j}]",
-                               f"use case {uc!r} is not declared under [[use_cases]]{did_you_mean(uc, declared)}"))
-        for k, gate in _tables(stage.get("gates")):
-            yield from _gate_problems(i, k, gate)
-
-
-def _mapping_texts(value: Any) -> Iterator[tuple[Loc, Problem]]:
-    """Export values (keys) and canonical values of [mappings] over MAX_TEXT characters."""
-    tables = value.items() if isinstance(value, Mapping) else ()
-    for name, entries in tables:
-        for key, text in (entries.items() if isinstance(entries, Mapping) else ()):
-            parts = (str(name), str(key))
-            if len(str(key)) > MAX_TEXT:
-                yield ("mappings", *parts), Problem(_mapping_path(parts), f"the export value is {len(str(key)):,} "
-                                                    f"characters long; keep it to {MAX_TEXT:,} characters or fewer")
-            if isinstance(text, str) and len(text) > MAX_TEXT:
-                yield ("mappings", *parts), Problem(_mapping_path(parts), f"is {len(text):,} characters long; keep "
-                                                    f"it to {MAX_TEXT:,} characters or fewer")
-
-
-def _mapping_path(parts: tuple[str, ...]) -> str:
-    """mappings.jira_category."Needs review": each part shortened when long, quoted unless bare."""
-    shown_parts = (shorten(p) for p in parts)
-    return "mappings" + "".join(f".{p}" if _BARE.match(p) else f".{json.dumps(p, ensure_ascii=False)}"
-                                for p in shown_parts)
-
-
-def _mapping_problems(value: Any) -> Iterator[tuple[Loc, Problem]]:
-    """[mappings]: known tables of "export value" = "canonical value", each value one the column accepts."""
-    from loaders.presets.mappings import problems
-
-    for parts, message in problems(_without_long_texts(value)):
-        yield ("mappings", *parts), Problem(_mapping_path(tuple(parts)), message)
-
-
-def _without_long_texts(value: Any) -> Any:
-    """[mappings] without the entries _mapping_texts reports, so no message quotes a text that long."""
-    if not isinstance(value, Mapping):
-        return value
-    return {name: {k: v for k, v in entries.items()
-                   if len(str(k)) <= MAX_TEXT and not (isinstance(v, str) and len(v) > MAX_TEXT)}
-            if isinstance(entries, Mapping) else entries for name, entries in value.items()}
-
-
-def _stage_order(stages: list[tuple[int, Mapping[str, Any]]]) -> Iterator[tuple[Loc, Problem]]:
-    previous: tuple[int, Any, date] | None = None
-    for i, stage in stages:
-        starts = _date(stage.get("starts_on"))
-        if starts is None:
-            continue
-        if previous is not None and starts <= previous[2]:
-            j, prev_id, prev_day = previous
-            yield (("stages", i, "starts_on"),
-                   Problem(f"stages[{i}].starts_on",
-                           f"{starts} is not after {prev_day}, when stages[{j}] ({prev_id!r}) starts; list the "
-                           "stages in date order, each starting later than the one before"))
-        previous = (i, _text(stage.get("id")), starts)
-
-
-def _gate_problems(i: int, k: int, gate: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
-    where = f"stages[{i}].gates[{k}]"
-    metric = _text(gate.get("metric"))
-    if metric in REGISTRY and REGISTRY[metric].n is None and gate.get("min_sample") is not None:
-        yield (("stages", i, "gates", k, "min_sample"),
-               Problem(f"{where}.min_sample", f"{metric!r} has no sample size, so min_sample cannot apply to it; "
-                                              "remove min_sample from this gate"))
 
 
 # -- warnings against the loaded data -------------------------------------------------------------

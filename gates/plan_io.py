@@ -2,8 +2,7 @@
 
 `plan_path` says which file is the plan (--plan, else $ROLLGATE_PLAN, else data/plan.toml);
 `load_plan` reads and checks it; `dumps_plan` writes a plan back as TOML that loads to the same
-plan. The writer is small and knows only this schema (tables, arrays of tables, strings, numbers,
-booleans, dates and lists of them), laid out like data/plan.toml; comments are not kept.
+plan (gates/plan_toml.py; comments are not kept).
 
 A plan is a short text: more than 1 MiB, or lists and inline tables nested more than 10 deep, is
 refused before the TOML is parsed (the parser would otherwise recurse once per level).
@@ -11,22 +10,16 @@ refused before the TOML is parsed (the parser would otherwise recurse once per l
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 from core.errors import InputError
 from core.paths import DEFAULT_PLAN
 from gates.plan import Plan
 from gates.plan_check import MAX_DEPTH, PlanCheck, PlanInvalid, Problem, check_plan
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_INLINE_LIST_WIDTH = 100
 MAX_PLAN_BYTES = 1024 * 1024
 # What can hold a bracket without nesting anything: comments and the four kinds of TOML string (a
 # multi-line string may end with up to two quotes of its own); and the brackets themselves.
@@ -110,12 +103,7 @@ def load_plan(path: str | os.PathLike[str] | None = None) -> Plan:
 
 def dumps_plan(plan: Plan) -> str:
     """The plan as TOML text; parse_plan(dumps_plan(p)) gives a plan equal to p."""
-    lines: list[str] = []
-    data = plan.as_data()
-    if not data.get("mappings"):
-        data.pop("mappings", None)
-    _table(data, "", lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
+    return plan.toml()
 
 
 def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
@@ -123,55 +111,3 @@ def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     target.write_text(dumps_plan(plan), encoding="utf-8")
     return target
-
-
-def _is_table_array(value: Any) -> bool:
-    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def _table(data: Mapping[str, Any], prefix: str, lines: list[str]) -> None:
-    indent = "  " * prefix.count(".")
-    subtables = {k: v for k, v in data.items() if isinstance(v, Mapping) or _is_table_array(v)}
-    for key, value in data.items():
-        if key not in subtables:
-            lines.append(f"{indent}{_key(key)} = {_value(value, indent)}")
-    for key, value in subtables.items():
-        name = f"{prefix}.{_key(key)}" if prefix else _key(key)
-        child_indent = "  " * name.count(".")
-        if isinstance(value, Mapping):
-            if not value or not all(isinstance(v, Mapping) for v in value.values()):
-                lines += ["", f"{child_indent}[{name}]"]  # a table of tables only needs its children's headers
-            _table(value, name, lines)
-        else:
-            for item in value:
-                lines += ["", f"{child_indent}[[{name}]]"]
-                _table(item, name, lines)
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
-
-
-def _string(text: str) -> str:
-    # JSON's escapes are TOML's, except that TOML also wants DEL escaped.
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _value(value: Any, indent: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # reads back as the same float; "0" reads better than "0.0"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        items = [_value(v, indent) for v in value]
-        inline = "[" + ", ".join(items) + "]"
-        if len(indent) + len(inline) <= _INLINE_LIST_WIDTH:
-            return inline
-        return "[\n" + "".join(f"{indent}  {item},\n" for item in items) + f"{indent}]"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")

@@ -24,13 +24,13 @@ from pydantic import BaseModel
 from core.errors import InputError, NotFound, RollgateError
 from loaders import store
 from loaders.detect import ColumnMapping, DatasetScore, detect
+from loaders.options import IngestOptions
 from loaders.period import Period, Source, parse_period, whole_months
 from loaders.presets import Prepared, PresetScore, prepare
 from loaders.read import RawFile, file_sha256, load, next_table, scratch
 from loaders.schema import DATASETS, Dataset
 from loaders.validate import (
     SLASH_PROBLEM,
-    DateOrder,
     Suspect,
     build_select,
     problems_select,
@@ -88,29 +88,6 @@ class IngestReport(BaseModel):
     period_from: date | None = None
     period_to: date | None = None
     period_source: Source | None = None
-
-
-class IngestOptions(BaseModel):
-    """Choices the user can make for a file; none are needed for a well-formed export."""
-
-    dataset: str | None = None
-    column_map: dict[str, str] = {}
-    date_order: DateOrder | None = None
-    preset: str | None = None       # an import preset (loaders.presets); detected when not given
-    # The period the files cover (DESIGN.md §2 Coverage): YYYY-MM or YYYY-MM..YYYY-MM; the claude-spend preset
-    # needs a single month, its export having no dates.
-    period: str | None = None
-    sheet: str | None = None        # XLSX: the sheet to read (the first when not given)
-    mappings: dict[str, dict[str, str]] = {}  # the plan's [mappings]: entries over the presets' defaults
-    # Or how to read them when a preset needs them: the command line reads the plan only then, so a
-    # canonical export is imported without opening the plan (and a plan being edited does not stop it).
-    read_mappings: Callable[[], dict[str, dict[str, str]]] | None = None
-
-    def preset_mappings(self) -> dict[str, dict[str, str]]:
-        """The value mappings a preset reshapes with: those given, else those `read_mappings` reads."""
-        if self.mappings or self.read_mappings is None:
-            return self.mappings
-        return self.read_mappings()
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,

@@ -51,15 +51,11 @@ TRIM = " \t\r\n" + "".join(map(chr, UNICODE_SPACES))
 
 
 @dataclass
-class Plan:
-    """SQL text and its bound parameters, built up column by column."""
+class Bound:
+    """The parameters bound to a query's `?` placeholders, gathered column by column in the order the
+    placeholders appear in its text."""
 
-    parts: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
-
-    def add(self, sql: str, *params: object) -> None:
-        self.parts.append(sql)
-        self.params.extend(params)
 
 
 def sql_text(text: str) -> str:
@@ -253,10 +249,10 @@ def _any(conditions: Iterable[str]) -> str:
     return f"coalesce({' or '.join(listed)}, false)" if listed else "false"
 
 
-def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, decimal_comma: bool,
+def column_sql(col: Column, i: int | None, bound: Bound, order: DateOrder | None, decimal_comma: bool,
                suspect: Suspect = ANYTHING) -> ColumnSql:
     """The typed value and the checks for one canonical column read from source column `i`; parameters
-    of `typed` and `shape` are appended to `plan` in that order."""
+    of `typed` and `shape` are appended to `bound` in that order."""
     if i is None:
         default = "null" if col.default is None else repr(col.default)
         return ColumnSql(f"cast({default} as {col.sql_type})")
@@ -277,12 +273,12 @@ def column_sql(col: Column, i: int | None, plan: Plan, order: DateOrder | None, 
         # what ties each row to its line (and makes the last of a repeated key win).
         typed = (f"(case when list_position(?, {v}) is not null then {v} "
                  f"when list_position(?, lower({v})) is not null then lower({v}) end)")
-        plan.params += [list(col.values), list(col.values)]
+        bound.params += [list(col.values), list(col.values)]
         checks.append(Check(invalid, f"{_quoted(v)} || ' is not one of {', '.join(col.values)}'"))
     elif col.type == "bool":
         typed = (f"(case when list_position(?, lower({v})) is not null then true "
                  f"when list_position(?, lower({v})) is not null then false end)")
-        plan.params += [TRUE_WORDS, FALSE_WORDS]
+        bound.params += [TRUE_WORDS, FALSE_WORDS]
         checks.append(Check(invalid, f"{_quoted(v)} || ' is not yes/no (true/false, yes/no, 1/0, y/n)'"))
     elif col.type in ("int", "float"):
         target = "bigint" if col.type == "int" else "double"
@@ -389,7 +385,7 @@ def _layers(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_pa
             orders: dict[str, DateOrder], decimal_comma: bool, suspect: Suspect, carry: tuple[str, ...] = ()
             ) -> _Layers:
     n = len(mapping.headers)
-    plan = Plan()
+    bound = Bound()
     source = [*carry, *(f"c{i}" for i in range(n))]
     # Only the columns a dataset column reads are trimmed and typed: a wide export (a Jira one with every
     # field) would otherwise cost a large expression per column it does not use.
@@ -398,13 +394,13 @@ def _layers(dataset: Dataset, mapping: ColumnMapping, relation: str, relation_pa
     middle = [*source, *(f"v{i}" for i in used), f"{_blank(n, used)} as blank"]
     columns = []
     for col in dataset.columns:
-        sql = column_sql(col, mapping.columns.get(col.name), plan, orders.get(col.name), decimal_comma, suspect)
+        sql = column_sql(col, mapping.columns.get(col.name), bound, orders.get(col.name), decimal_comma, suspect)
         middle.append(f'{sql.typed} as "t_{col.name}"')
         if sql.shape:
             middle.append(f'{sql.shape} as "s_{col.name}"')
         columns.append(sql)
     text = f"(select {', '.join(middle)} from (select {', '.join(inner)} from {relation}))"
-    return _Layers(text, [*plan.params, *relation_params], columns)
+    return _Layers(text, [*bound.params, *relation_params], columns)
 
 
 def _values(dataset: Dataset) -> list[str]:

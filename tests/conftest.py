@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -15,7 +16,7 @@ from loaders.ingest import IngestOptions, IngestReport, ingest_file
 Content = bytes | str
 Ingest = Callable[..., IngestReport]
 Refuse = Callable[..., str]
-Rows = Callable[..., list[tuple[object, ...]]]
+Rows = Callable[..., list[tuple[Any, ...]]]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -58,7 +59,7 @@ def plan_with(old: str, new: str, count: int = 1) -> Plan:
 
 
 def pure_review(p: Plan | None = None, stage: str = "department", window: Window = JUNE,
-                values: dict[str, float | None] | None = None) -> Evaluation:
+                values: Mapping[str, float | None] | None = None) -> Evaluation:
     """A review computed without a database: every metric has no data unless given in `values`
     (rates get n = 100 and no interval)."""
     chosen = p or plan()

@@ -95,10 +95,11 @@ def test_options_out_of_range_are_refused(argv: list[str]) -> None:
 
 def report(**changes: object) -> str:
     """The --json output of `cli.py ingest` for one clean file of 1,000 rows, with `changes`."""
-    clean = {"file": "usage.csv", "status": "stored", "dataset": "usage", "preset": None, "rows_read": 1000,
-             "inserted": 1000, "rejected": 0, "unused_columns": [], "rejects": [],
-             "message": "usage.csv: usage, 1000 rows read; stored 1000 new, 0 updated, 0 unchanged; 0 rejected, "
-                        "0 duplicates."}
+    clean: dict[str, object] = {
+        "file": "usage.csv", "status": "stored", "dataset": "usage", "preset": None, "rows_read": 1000,
+        "inserted": 1000, "rejected": 0, "unused_columns": [], "rejects": [],
+        "message": "usage.csv: usage, 1000 rows read; stored 1000 new, 0 updated, 0 unchanged; 0 rejected, "
+                   "0 duplicates."}
     return json.dumps({"files": [{**clean, **changes}]})
 
 

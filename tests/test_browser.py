@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, Route, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -146,7 +146,7 @@ def test_upload_a_file_then_every_page_opens_cleanly(server: tuple[str, Path, Pa
     _open(page, "Upload")
     with page.expect_file_chooser() as chooser:
         page.get_by_test_id("stFileUploaderDropzone").click()
-    chooser.value.set_files(files=[{"name": "web-tickets.csv", "mimeType": "text/csv", "buffer": TICKETS}])
+    chooser.value.set_files(files=[FilePayload(name="web-tickets.csv", mimeType="text/csv", buffer=TICKETS)])
     _wait_loaded(page)
     expect(page.get_by_text("Dataset: support", exact=False)).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Import 1 file").click()

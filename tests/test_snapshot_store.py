@@ -108,7 +108,9 @@ def test_a_changed_listing_column_is_detected(con: duckdb.DuckDBPyConnection) ->
 
 def test_a_rehashed_replacement_breaks_the_chain(con: duckdb.DuckDBPyConnection) -> None:
     add(con), add(con), add(con)
-    data = json.loads(con.execute("select record from gate_reviews where id = 2").fetchone()[0])
+    row = con.execute("select record from gate_reviews where id = 2").fetchone()
+    assert row is not None
+    data = json.loads(row[0])
     data["decision"]["decided_by"] = "Forger"
     data["content_sha256"] = content_sha256(data)
     _tamper(con, "update gate_reviews set record = ?, content_sha256 = ?, decided_by = 'Forger' where id = 2",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +39,10 @@ class Error:
 
 
 Cell = str | float | Error | None
+Sheets = dict[str, Sequence[Sequence[Cell]]]
 
 
-def workbook(sheets: dict[str, list[list[Cell]]], first_row: dict[str, int] | None = None) -> bytes:
+def workbook(sheets: Sheets, first_row: dict[str, int] | None = None) -> bytes:
     """An .xlsx with these sheets in this order; each sheet's rows start at its `first_row` (0 = row 1)."""
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -60,7 +62,8 @@ def usage_rows() -> list[list[Cell]]:
     return [["occurred_at", "user_id", "use_case"], ["2026-03-02", "Ann", "drafting"], ["2026-03-03", "bob", "search"]]
 
 
-THREE_SHEETS = {"Usage": usage_rows(), "Summary": [["user", "events"], ["ann", 1.0]], "Notes": [["written by hand"]]}
+THREE_SHEETS: Sheets = {"Usage": usage_rows(), "Summary": [["user", "events"], ["ann", 1.0]],
+                        "Notes": [["written by hand"]]}
 
 
 # --- XLSX: which sheet is read -------------------------------------------------------------------
@@ -76,7 +79,7 @@ def test_the_first_sheet_is_read_and_the_report_names_the_sheets_not_read(ingest
 @pytest.mark.parametrize("asked", ["Roster", "roster", " ROSTER "])
 def test_a_chosen_sheet_is_read_with_its_own_row_numbers(ingest: Ingest, rows: Rows, asked: str) -> None:
     # The roster's header sits on row 3 of its sheet, under two blank rows; row 5 has a month 13.
-    sheets = {"Usage": usage_rows(), "Roster": [ROSTER_HEADER, ["ann", "legal", "2026-03-01"],
+    sheets: Sheets = {"Usage": usage_rows(), "Roster": [ROSTER_HEADER, ["ann", "legal", "2026-03-01"],
                                                 ["bob", "hr", "2026-13-01"], ["cy", "hr", "2026-03-04"]]}
     report = ingest(workbook(sheets, first_row={"Roster": 2}), "staff.xlsx", IngestOptions(sheet=asked))
     assert report.dataset == "roster"
@@ -87,7 +90,7 @@ def test_a_chosen_sheet_is_read_with_its_own_row_numbers(ingest: Ingest, rows: R
 
 
 def test_a_chosen_sheet_is_read_when_the_dataset_is_chosen_too(ingest: Ingest, rows: Rows) -> None:
-    sheets = {"Usage": usage_rows(), "Staff": [["login", "team", "since"], ["ann", "legal", "2026-03-01"]]}
+    sheets: Sheets = {"Usage": usage_rows(), "Staff": [["login", "team", "since"], ["ann", "legal", "2026-03-01"]]}
     options = IngestOptions(sheet="Staff", dataset="roster",
                             column_map={"login": "user_id", "team": "department", "since": "access_granted_on"})
     report = ingest(workbook(sheets), "staff.xlsx", options)
@@ -116,7 +119,7 @@ def test_an_unknown_sheet_is_refused_listing_the_sheets_there_are(refuse: Refuse
     pytest.param({"Sheet1": []}, None, "u.xlsx: the first sheet is empty; put the header in row 1 of the first "
                                        "sheet.", id="only"),
 ])
-def test_an_empty_sheet_is_refused_naming_it(refuse: Refuse, sheets: dict[str, list[list[Cell]]],
+def test_an_empty_sheet_is_refused_naming_it(refuse: Refuse, sheets: Sheets,
                                              sheet: str | None, message: str) -> None:
     assert refuse(workbook(sheets), "u.xlsx", IngestOptions(sheet=sheet)) == message
 

@@ -18,6 +18,7 @@ from loaders import ingest as ingest_module
 from loaders.ingest import IngestOptions, ingest_file
 from loaders.read import Builder, RawFile
 from loaders.schema import DATASETS
+from loaders.validate import DateOrder
 
 USAGE = ["event_id", "occurred_at", "user_id", "use_case", "interactions", "output_action", "minutes_saved", "cost"]
 GOOD = {"event_id": "e1", "occurred_at": "2026-03-01T09:00:00Z", "user_id": "ann", "use_case": "drafting",
@@ -248,10 +249,10 @@ def test_slash_dates_settled_by_the_file(ingest: Ingest, rows: Rows, values: lis
     ("dmy", [dt.date(2026, 3, 5), dt.date(2026, 11, 12)]),
     ("mdy", [dt.date(2026, 5, 3), dt.date(2026, 12, 11)]),
 ])
-def test_the_chosen_date_order_reads_ambiguous_slash_dates(ingest: Ingest, rows: Rows, order: str,
+def test_the_chosen_date_order_reads_ambiguous_slash_dates(ingest: Ingest, rows: Rows, order: DateOrder,
                                                            stored: list[dt.date]) -> None:
     report = ingest(ROSTER + "ann,legal,05/03/2026\nbob,legal,12/11/2026\n",
-                    options=IngestOptions(date_order=order))  # type: ignore[arg-type]
+                    options=IngestOptions(date_order=order))
     assert counts(report) == expect(rows_read=2, accepted=2, inserted=2)
     assert rows("roster", "user_id, access_granted_on") == [("ann", stored[0]), ("bob", stored[1])]
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from core.errors import InputError, RollgateError
 from loaders.detect import DatasetScore, detect, score
+from loaders.options import IngestOptions
 from loaders.presets import chatgpt, claude, copilot, jira, m365, moodle, servicenow
 from loaders.presets.base import Preset, PresetScore, run
 from loaders.presets.mappings import TABLES as MAPPING_TABLES
@@ -27,9 +27,6 @@ from loaders.presets.mappings import check_overrides
 from loaders.presets.source import Source, drop, from_raw, probe_keys, read_json
 from loaders.read import RawFile, detect_format, read_file, scratch
 from loaders.schema import DATASETS, normalise_header
-
-if TYPE_CHECKING:
-    from loaders.ingest import IngestOptions
 
 __all__ = ["MAPPING_TABLES", "PRESETS", "Prepared", "Preset", "PresetScore", "detect_presets", "prepare",
            "preset_choices", "score_presets"]

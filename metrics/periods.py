@@ -31,10 +31,9 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from core.calendar import month_spans
 from metrics import filters, scope
@@ -58,6 +57,9 @@ from metrics.facts import (
 )
 from metrics.model import MetricContext, Window
 from metrics.query import bind, window_params
+
+if TYPE_CHECKING:  # at run time DuckDB hands the tables over; importing pyarrow would load numpy for every command
+    import pyarrow as pa
 
 # The periods as a table: `month` (the period's key, which every grouped query returns: the first day
 # of its month, or the window's first day for the one-period case), the period [p_start, p_end],

@@ -17,8 +17,8 @@ from snapshot_fixture import pure_review, pure_snapshot
 from test_plan import BASE, dumps_toml, with_changes
 
 import cli
+from metrics.measure import proportion, quotient
 from metrics.model import MetricValue, wilson
-from metrics.values import proportion, quotient
 from snapshots.compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,15 +55,17 @@ def test_a_proportion_of_nothing_has_no_value_and_no_interval() -> None:
 
 @pytest.fixture
 def tiny_denominators(tmp_path: Path) -> tuple[Path, Path]:
-    """March: hours saved against a review whose rework is 1e-306 minutes (and no cost line), so value to
-    cost would be 6000 / 1e-306; April: 1,000 spent against a monthly budget of 1e-306, so budget use
-    would be 1e309. Both are beyond every float."""
+    """March: hours saved against a review whose rework is 1e-306 minutes (and a cost line of 0), so value
+    to cost would be 6000 / 1e-306; April: 1,000 spent against a monthly budget of 1e-306, so budget use
+    would be 1e309. Both are beyond every float. Costs cover both months, reviews March, and an empty
+    reviews export says that nothing was reviewed in April."""
     (tmp_path / "usage.csv").write_text("event_id,occurred_at,user_id,use_case,interactions,output_action,"
                                         "minutes_saved\nE1,2026-03-10,a@x.org,drafting,100,accepted,60\n"
                                         "E2,2026-04-10,a@x.org,drafting,100,accepted,60\n")
     (tmp_path / "reviews.csv").write_text("review_id,reviewed_at,use_case,outcome,rework_minutes\n"
                                           "R1,2026-03-10,drafting,approved,1e-306\n")
-    (tmp_path / "costs.csv").write_text("month,category,amount\n2026-04,licence,1000\n")
+    (tmp_path / "costs.csv").write_text("month,category,amount\n2026-03,licence,0\n2026-04,licence,1000\n")
+    (tmp_path / "reviews-april.csv").write_text("review_id,reviewed_at,use_case,outcome\n")
     plan = tmp_path / "plan.toml"
     gate = {"metric": "cost.value_to_cost_ratio", "op": ">=", "threshold": 1.2, "on_fail": "limit"}
     plan.write_text(dumps_toml(with_changes((("hourly_rate",), 60.0), (("stages", 1, "monthly_budget"), 1e-306),
@@ -71,6 +73,9 @@ def tiny_denominators(tmp_path: Path) -> tuple[Path, Path]:
     db = tmp_path / "r.duckdb"
     result = _cli("ingest", *(str(tmp_path / f) for f in ("usage.csv", "reviews.csv", "costs.csv")), db=db,
                   plan=plan)
+    assert result.returncode == 0, result.stderr
+    result = _cli("ingest", str(tmp_path / "reviews-april.csv"), "--dataset", "reviews", "--period", "2026-04",
+                  db=db, plan=plan)
     assert result.returncode == 0, result.stderr
     return db, plan
 
@@ -88,9 +93,10 @@ def test_metrics_json_holds_null_where_a_quotient_would_be_beyond_floats(tiny_de
     assert march["value.gross_hours_saved"]["value"] == 100.0
     assert march["cost.total_cost"]["value"] == pytest.approx(1e-306)
     assert march["cost.value_to_cost_ratio"] == {"value": None, "n": None, "low": None, "high": None,
-                                                 "unit": "ratio"}
+                                                 "unit": "ratio", "missing": None}
     assert april["cost.cash_cost"]["value"] == 1000.0
-    assert april["cost.budget_utilisation"] == {"value": None, "n": None, "low": None, "high": None, "unit": "ratio"}
+    assert april["cost.budget_utilisation"] == {"value": None, "n": None, "low": None, "high": None, "unit": "ratio",
+                                                "missing": None}
     assert april["cost.value_to_cost_ratio"]["value"] == 6.0
 
 

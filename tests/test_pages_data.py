@@ -101,7 +101,7 @@ def test_a_new_import_changes_the_data_version_so_nothing_stale_is_shown(demo_db
     sept = month_window("2026-09")
     before = store.data_version(demo_db)
     counts = data.row_counts(str(demo_db), before)
-    tickets = data.values(str(demo_db), before, p.sha256, p, sept.start, sept.end, None, None)["support.tickets"]
+    tickets = data.values(str(demo_db), before, p.sha256, p, sept)["support.tickets"]
     extra = tmp_path / "more.csv"
     extra.write_text("ticket_id,opened_at,category\nNEW-1,2026-09-30,bug\n")
     with store.connect(demo_db) as con:
@@ -109,5 +109,5 @@ def test_a_new_import_changes_the_data_version_so_nothing_stale_is_shown(demo_db
     after = store.data_version(demo_db)
     assert after != before
     assert data.row_counts(str(demo_db), after)["support"] == counts["support"] + 1
-    now = data.values(str(demo_db), after, p.sha256, p, sept.start, sept.end, None, None)["support.tickets"]
+    now = data.values(str(demo_db), after, p.sha256, p, sept)["support.tickets"]
     assert now.value == (tickets.value or 0) + 1

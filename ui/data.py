@@ -106,30 +106,30 @@ def extent(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan | None
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, start: date, end: date,
-           department: str | None, use_case: str | None) -> dict[str, MetricValue]:
-    """Every metric of the registry for one window: {metric id: MetricValue}."""
+def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, window: Window
+           ) -> dict[str, MetricValue]:
+    """Every metric of the registry for one window: {metric id: MetricValue}. A Window is a frozen record,
+    hashed by its fields as part of the key."""
     with connection(db) as con:
-        return metrics.compute(con, _plan.metric_context(), Window(start, end, department, use_case))
+        return metrics.compute(con, _plan.metric_context(), window)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def context_values(db: str, data_version: DataVersion, ctx: MetricContext, start: date, end: date,
-                   department: str | None, use_case: str | None) -> dict[str, MetricValue]:
+def context_values(db: str, data_version: DataVersion, ctx: MetricContext, window: Window
+                   ) -> dict[str, MetricValue]:
     """Every metric for one window under a context other than the plan's own (a gate review of a stage
     not in force measures training against that stage's modules). The context is hashed as the key:
     that costs about half a millisecond a call, which `values` saves by keying on the plan's sha256."""
     with connection(db) as con:
-        return metrics.compute(con, ctx, Window(start, end, department, use_case))
+        return metrics.compute(con, ctx, window)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def breakdown(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, family: Family, by: By,
-              start: date, end: date, department: str | None, use_case: str | None) -> list[BreakdownRow]:
+              window: Window) -> list[BreakdownRow]:
     """Every metric of `family` for every department or use case of one window."""
     with connection(db) as con:
-        return metrics.family_breakdown(con, _plan.metric_context(), Window(start, end, department, use_case),
-                                        family, by)
+        return metrics.family_breakdown(con, _plan.metric_context(), window, family, by)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -82,16 +82,14 @@ class Session:
         return self.plan
 
     def values(self, window: Window) -> dict[str, MetricValue]:
-        return data.values(self.db, self.version, self.plan_state.sha256, self._plan(), window.start, window.end,
-                           window.department, window.use_case)
+        return data.values(self.db, self.version, self.plan_state.sha256, self._plan(), window)
 
     def _values_under(self, ctx: MetricContext, window: Window) -> dict[str, MetricValue]:
         """Every metric of `window` under `ctx`, from the cache: the plan's own context is keyed on the plan's
         sha256; another (training against a stage not in force) on the context itself."""
         if ctx == self._plan().metric_context():
             return self.values(window)
-        return data.context_values(self.db, self.version, ctx, window.start, window.end, window.department,
-                                   window.use_case)
+        return data.context_values(self.db, self.version, ctx, window)
 
     def evaluation(self, stage_id: str, window: Window | None = None) -> Evaluation:
         """The gate review of `stage_id` on `window` (default: the sidebar's), from cached metric values: a
@@ -103,8 +101,7 @@ class Session:
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         w = self.window
         assert w is not None
-        return data.breakdown(self.db, self.version, self.plan_state.sha256, self._plan(), family, by, w.start,
-                              w.end, w.department, w.use_case)
+        return data.breakdown(self.db, self.version, self.plan_state.sha256, self._plan(), family, by, w)
 
     def monthly(self) -> dict[str, dict[str, MetricValue]]:
         """Every metric for every month of the data, with the sidebar's department and use-case filters."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from core.words import Status
 from gates.plan import Gate, OnFail, Op
 from metrics.format import count_text, limit_text, measured, value_text
-from metrics.model import MetricValue
+from metrics.model import Z95, MetricValue
 from metrics.registry import REGISTRY, Family
 
 OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
@@ -55,11 +55,16 @@ class CriterionResult(BaseModel):
     label: str
     family: Family
     rule: str  # which rule decided the status (see RULES)
+    # How many more observations (the metric's n) would settle it if the observed rate held: 0 when the
+    # evidence already does; None for a metric without an interval, or a rate not on the passing side.
+    evidence_needed: int | None = None
+    basis: str | None = None  # what the value is, when not the period whole: "mean of Aug and Sep 2026"
+    missing: str | None = None  # why there is no value, when an export does not cover the period
 
     def as_json(self) -> dict[str, Any]:
         """The criterion as DESIGN.md §6 prints it (its keys first), plus label, family and op."""
         keys = ("metric", "status", "value", "n", "low", "high", "threshold", "warn", "min_sample", "on_fail",
-                "explanation", "label", "family", "op")
+                "explanation", "evidence_needed", "basis", "missing", "label", "family", "op")
         return {k: getattr(self, k) for k in keys}
 
 
@@ -97,6 +102,7 @@ RULES: tuple[tuple[Status, str, Callable[[Gate, MetricValue], bool]], ...] = (
 
 SENTENCES: dict[str, str] = {
     "no_data": "{label}: no data in this window, so this gate cannot be judged yet.",
+    "not_covered": "{label}: {missing}, so this gate cannot be judged yet.",
     "small_sample": "{subject}: only {count}, fewer than the {min_sample} this gate needs to judge it.",
     "beyond_threshold": "{subject} {beyond} the {threshold} {bound}.",
     "beyond_warn": "{subject} {within} the {threshold} {bound} but is {side} the {warn} warn level.",
@@ -106,14 +112,38 @@ SENTENCES: dict[str, str] = {
 }
 
 
-def judge(gate: Gate, mv: MetricValue, currency: str = "EUR") -> CriterionResult:
-    """Judge `gate` on its metric's value `mv` (same metric id). Pure: no database."""
+def evidence_needed(gate: Gate, mv: MetricValue, z: float = Z95) -> int | None:
+    """DESIGN.md §4 "Evidence needed": with the observed rate p̂ on the passing side of the threshold p0,
+    the interval stops crossing p0 once n·(p̂ − p0)² ≥ z²·p0·(1 − p0); n_req is the smallest such n (and
+    at least min_sample), and what is needed is n_req − n, at least 0. None for a metric without an
+    interval, no value, or a rate equal to or on the failing side of p0 (no sample makes it pass)."""
+    if not REGISTRY[gate.metric].interval or mv.value is None or mv.n is None:
+        return None
+    p, p0 = mv.value, gate.threshold
+    if not (p < p0 if gate.op == "<=" else p > p0) or math.isclose(p, p0, rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    need = z * z * p0 * (1 - p0)
+    n_req = max(0, math.ceil(need / (p - p0) ** 2))
+    while n_req > 0 and (n_req - 1) * (p - p0) ** 2 >= need:  # the float division may round up one too far
+        n_req -= 1
+    while n_req * (p - p0) ** 2 < need:
+        n_req += 1
+    return max(0, max(n_req, gate.min_sample or 0) - mv.n)
+
+
+def judge(gate: Gate, mv: MetricValue, currency: str = "EUR", basis: str | None = None) -> CriterionResult:
+    """Judge `gate` on its metric's value `mv` (same metric id). Pure: no database. `basis` says what the
+    value is when it is not the period's whole ("mean of Aug and Sep 2026")."""
     status, rule = next((s, r) for s, r, test in RULES if test(gate, mv))
+    if rule == "no_data" and mv.missing:
+        rule = "not_covered"
     end = _interval_end(gate, mv)
+    subject = measured(mv, currency) + (f", the {basis}," if basis else "")
     words = {
         **WORDS[gate.op],
         "label": REGISTRY[gate.metric].label,
-        "subject": measured(mv, currency),
+        "missing": mv.missing or "",
+        "subject": subject,
         "count": count_text(mv),
         "min_sample": f"{gate.min_sample:,}" if gate.min_sample is not None else "",
         "threshold": limit_text(gate.metric, gate.threshold, currency),
@@ -124,5 +154,6 @@ def judge(gate: Gate, mv: MetricValue, currency: str = "EUR") -> CriterionResult
         metric=gate.metric, status=status, value=mv.value, n=mv.n, low=mv.low, high=mv.high,
         threshold=gate.threshold, warn=gate.warn, min_sample=gate.min_sample, on_fail=gate.on_fail,
         explanation=SENTENCES[rule].format(**words), op=gate.op, label=REGISTRY[gate.metric].label,
-        family=REGISTRY[gate.metric].family, rule=rule,
+        family=REGISTRY[gate.metric].family, rule=rule, evidence_needed=evidence_needed(gate, mv), basis=basis,
+        missing=mv.missing,
     )

@@ -147,6 +147,8 @@ class PauseTrigger(_Model):
     value: float
     window_days: Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS)]
     action: Action
+    # Fewer observations (the metric's n) than this: the trigger never fires and is insufficient.
+    min_sample: Annotated[int, Field(ge=1, le=MAX_SAMPLE)] | None = None
 
     @field_validator("value")
     @classmethod

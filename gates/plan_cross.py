@@ -77,6 +77,13 @@ def cross_checks(data: Mapping[str, Any]) -> Iterator[tuple[Loc, Problem]]:
                                f"use case {uc!r} is not declared under [[use_cases]]{did_you_mean(uc, declared)}"))
         for k, gate in _tables(stage.get("gates")):
             yield from _gate_problems(i, k, gate)
+    for t, trigger in _tables(data.get("pause_triggers")):
+        metric = _text(trigger.get("metric"))
+        if metric in REGISTRY and REGISTRY[metric].n is None and trigger.get("min_sample") is not None:
+            yield (("pause_triggers", t, "min_sample"),
+                   Problem(f"pause_triggers[{t}].min_sample",
+                           f"{metric!r} has no sample size, so min_sample cannot apply to it; remove min_sample "
+                           "from this trigger (a count fires on the count alone)"))
 
 
 def _tables(value: Any) -> list[tuple[int, Mapping[str, Any]]]:

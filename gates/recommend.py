@@ -78,8 +78,11 @@ def recommend(criteria: Iterable[CriterionResult], triggers: Iterable[TriggerRes
               readiness: Iterable[ReadinessItem], stage_id: str, starts_on: date, min_duration_days: int,
               end: date) -> Recommendation:
     """The most severe outcome called for by the evidence, with every reason, most severe first. Pure."""
+    triggers = tuple(triggers)
     reasons: list[Reason] = [Reason(outcome=t.outcome, kind="trigger", detail=t.explanation)
                              for t in triggers if t.fired]
+    reasons += [Reason(outcome="continue", kind="insufficient", detail=t.explanation)
+                for t in triggers if t.status == "insufficient"]
     for c in criteria:
         outcome = _criterion_outcome(c)
         if outcome is not None:

@@ -1,17 +1,22 @@
 """A gate review: one stage of the plan judged on one window (DESIGN.md §4).
 
-`review` is pure: given the window's metric values, each trigger's value over its own window and
-the training completion for the stage, it returns an Evaluation — every criterion, trigger and
-readiness item, and the recommendation. `evaluate` gathers those values and calls `review`: by
-default with metrics.compute on a connection; a caller that keeps metric values (the pages cache
-them per window) passes its own `values(ctx, window)` instead. Pages, the command line and
-snapshots all review through `evaluate` and render the Evaluation record; none recompute it.
+The stage is judged on its review period P (gates.period): the months of the window in which it was
+in force throughout, else the part of the window in which it was; triggers look back from P's last
+day. When P is two or more whole months, a criterion on an accumulating metric is judged on the
+mean of its monthly values.
+
+`review` is pure: given P's metric values (and its months' when judged per month), each trigger's
+value over its own window and the training completion for the stage, it returns an Evaluation —
+every criterion, trigger and readiness item, and the recommendation. `evaluate` finds P, gathers
+those values and calls `review`: by default with metrics.compute on a connection; a caller that
+keeps metric values (the pages cache them per window) passes its own `values(ctx, window)` instead.
+Pages, the command line and snapshots all review through `evaluate` and render the Evaluation
+record; none recompute it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from functools import partial
 from typing import Any
@@ -20,12 +25,15 @@ import duckdb
 from pydantic import BaseModel, ConfigDict
 
 import metrics
+from core.calendar import month_key
 from gates.criteria import CriterionResult, judge
-from gates.plan import Plan, Stage
+from gates.period import ReviewPeriod, months_text, review_period
+from gates.plan import Gate, Plan
 from gates.readiness import ReadinessInput, ReadinessItem, readiness
 from gates.recommend import Recommendation, days_run, recommend
 from gates.triggers import TriggerResult, check_trigger, trigger_window
 from metrics.model import MetricContext, MetricValue, Window
+from metrics.registry import REGISTRY
 
 TRAINING_METRIC = "adoption.training_completion_rate"
 
@@ -40,8 +48,12 @@ class Evaluation(BaseModel):
 
     stage: str
     stage_name: str
-    start: date
+    start: date                # the window asked for
     end: date
+    period_start: date         # the review period judged (gates.period)
+    period_end: date
+    period_note: str | None    # why the period differs from the window, when it does
+    judged_months: tuple[str, ...] = ()  # 'YYYY-MM' of the months whose mean judges accumulating metrics
     department: str | None
     use_case: str | None
     days_run: int
@@ -59,6 +71,10 @@ class Evaluation(BaseModel):
         return Window(self.start, self.end, self.department, self.use_case)
 
     @property
+    def period(self) -> Window:
+        return Window(self.period_start, self.period_end, self.department, self.use_case)
+
+    @property
     def fired(self) -> tuple[TriggerResult, ...]:
         return tuple(t for t in self.triggers if t.fired)
 
@@ -67,9 +83,12 @@ class Evaluation(BaseModel):
         days run and the plan's identity."""
         window: dict[str, Any] = {"from": self.start.isoformat(), "to": self.end.isoformat()}
         window |= {k: v for k, v in (("department", self.department), ("use_case", self.use_case)) if v}
+        period: dict[str, Any] = {"from": self.period_start.isoformat(), "to": self.period_end.isoformat(),
+                                  "note": self.period_note, "months": list(self.judged_months)}
         return {
             "stage": self.stage,
             "window": window,
+            "period": period,
             "criteria": [c.as_json() for c in self.criteria],
             "triggers": [t.as_json() for t in self.triggers],
             "readiness": [r.as_json() for r in self.readiness],
@@ -81,34 +100,59 @@ class Evaluation(BaseModel):
 
 
 def review(plan: Plan, stage_id: str, window: Window, values: Mapping[str, MetricValue],
-           trigger_values: Sequence[MetricValue], trained: MetricValue | None = None) -> Evaluation:
-    """Judge stage `stage_id` of `plan` on `window`. Pure.
+           trigger_values: Sequence[MetricValue], *, period: ReviewPeriod | None = None,
+           months: Mapping[str, Mapping[str, MetricValue]] | None = None) -> Evaluation:
+    """Judge stage `stage_id` of `plan`, asked on `window`, on its review period. Pure.
 
-    values: every metric over the window; trigger_values: for each pause trigger of the plan, in order,
-    its metric over its own window; trained: training completion with the stage's required modules
-    (default: values' adoption.training_completion_rate, i.e. the stage in force on the window's end).
+    values: every metric over the period; trigger_values: for each pause trigger of the plan, in order,
+    its metric over its own window; period: the review period (default: the window whole); months:
+    {'YYYY-MM': every metric of that month} for the period's months, when it is judged per month. The
+    stage is in force on the period's last day, so the period's training completion is measured
+    against the stage's own modules.
     """
     stage = plan.stage(stage_id)
-    criteria = tuple(judge(g, values[g.metric], plan.currency) for g in stage.gates)
-    triggers = tuple(check_trigger(t, mv, window.end, plan.fallback.options, plan.currency)
+    period = period or ReviewPeriod(window, (), None)
+    p = period.window
+    per_month = period.by_month and months is not None
+    criteria = tuple(_criterion(g, values, months if per_month else None, period, plan.currency)
+                     for g in stage.gates)
+    triggers = tuple(check_trigger(t, mv, p.end, plan.fallback.options, plan.currency)
                      for t, mv in zip(plan.pause_triggers, trigger_values, strict=True))
-    ready = readiness(ReadinessInput(plan, stage, trained or values[TRAINING_METRIC], window.end))
-    outcome = recommend(criteria, triggers, ready, stage.id, stage.starts_on, stage.min_duration_days, window.end)
+    ready = readiness(ReadinessInput(plan, stage, values[TRAINING_METRIC], p.end))
+    outcome = recommend(criteria, triggers, ready, stage.id, stage.starts_on, stage.min_duration_days, p.end)
     return Evaluation(
-        stage=stage.id, stage_name=stage.name, start=window.start, end=window.end, department=window.department,
-        use_case=window.use_case, days_run=days_run(stage.starts_on, window.end), criteria=criteria,
-        triggers=triggers, readiness=ready, recommendation=outcome, plan_name=plan.name,
+        stage=stage.id, stage_name=stage.name, start=window.start, end=window.end, period_start=p.start,
+        period_end=p.end, period_note=period.note,
+        judged_months=tuple(month_key(m.start) for m in period.months) if per_month else (),
+        department=window.department, use_case=window.use_case, days_run=days_run(stage.starts_on, p.end),
+        criteria=criteria, triggers=triggers, readiness=ready, recommendation=outcome, plan_name=plan.name,
         plan_sha256=plan.sha256, currency=plan.currency, metrics=dict(values),
     )
 
 
-def training_context(ctx: MetricContext, stage: Stage, window: Window) -> MetricContext | None:
-    """A context in which `stage` is in force on the window's end, or None when it already is (with
-    the same modules), so training completion is measured against the evaluated stage's modules."""
-    in_force = ctx.stage_on(window.end)
-    if in_force is not None and set(in_force.required_training) == set(stage.required_training):
-        return None
-    return replace(ctx, stages=(replace(stage.scope(), starts_on=min(stage.starts_on, window.start)),))
+def _criterion(gate: Gate, values: Mapping[str, MetricValue], months: Mapping[str, Mapping[str, MetricValue]] | None,
+               period: ReviewPeriod, currency: str) -> CriterionResult:
+    """A gate judged on the period whole, or, for an accumulating metric over two or more whole months, on
+    the mean of its monthly values (a count over three months is not three times a monthly limit)."""
+    if months is None or not REGISTRY[gate.metric].accumulates:
+        return judge(gate, values[gate.metric], currency)
+    monthly = [months[month_key(m.start)][gate.metric] for m in period.months]
+    return judge(gate, monthly_mean(gate.metric, monthly), currency, basis=f"mean of {months_text(period.months)}")
+
+
+def monthly_mean(metric_id: str, monthly: Sequence[MetricValue]) -> MetricValue:
+    """DESIGN.md §4 "Per-month criteria": the mean of a metric's monthly values, n the mean of their n
+    rounded down. A month an export does not cover makes it unknown (its reasons); a month null only
+    for an empty denominator is left out; all null gives null."""
+    missing = list(dict.fromkeys(m.missing for m in monthly if m.missing))
+    if missing:
+        return MetricValue(metric_id, None, missing="; ".join(missing))
+    known = [m for m in monthly if m.value is not None]
+    if not known:
+        return MetricValue(metric_id, None)
+    ns = [m.n for m in known]
+    n = None if any(x is None for x in ns) else sum(x for x in ns if x is not None) // len(ns)
+    return MetricValue(metric_id, sum(m.value for m in known if m.value is not None) / len(known), n)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, window: Window, *,
@@ -117,20 +161,27 @@ def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, w
 
     values: every metric of a window under a context (default: metrics.compute on `con`; `con` may be
     None when `values` is given). Each distinct window is asked once. InputError (listing the plan's
-    stages) when the plan has no such stage.
+    stages) when the plan has no such stage; gates.period.NotInForce when the stage was not in force
+    on any day of the window.
     """
     stage = plan.stage(stage_id)
+    period = review_period(plan, stage, window)
+    p = period.window
+    ctx = plan.metric_context()
+    months: dict[str, Mapping[str, MetricValue]] | None = None
+    per_month = period.by_month and any(REGISTRY[g.metric].accumulates for g in stage.gates)
     if values is None:
         if con is None:
             raise TypeError("evaluate needs a connection or a way to get metric values")
+        if per_month:  # every month in one grouped pass
+            months = dict(metrics.monthly(con, ctx, p))
         values = partial(metrics.compute, con)
-    ctx = plan.metric_context()
-    asked: dict[Window, Mapping[str, MetricValue]] = {window: values(ctx, window)}
+    elif per_month:
+        months = {month_key(m.start): values(ctx, m) for m in period.months}
+    asked: dict[Window, Mapping[str, MetricValue]] = {p: values(ctx, p)}
     for t in plan.pause_triggers:
-        tw = trigger_window(t, window)
+        tw = trigger_window(t, p)
         if tw not in asked:
             asked[tw] = values(ctx, tw)
-    trigger_values = [asked[trigger_window(t, window)][t.metric] for t in plan.pause_triggers]
-    training_ctx = training_context(ctx, stage, window)
-    trained = values(training_ctx, window)[TRAINING_METRIC] if training_ctx else None
-    return review(plan, stage.id, window, asked[window], trigger_values, trained)
+    trigger_values = [asked[trigger_window(t, p)][t.metric] for t in plan.pause_triggers]
+    return review(plan, stage.id, window, asked[p], trigger_values, period=period, months=months)

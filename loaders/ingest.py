@@ -88,6 +88,7 @@ class IngestReport(BaseModel):
     period_from: date | None = None
     period_to: date | None = None
     period_source: Source | None = None
+    user_level: bool = True  # its rows name people (False: an organisation's totals, never counted as people)
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,
@@ -147,6 +148,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     dup_lines, counts = _drop_duplicates(con, dataset, staged, raw)
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
     period, source, outside = _coverage(con, dataset, staged, given, stated, empty)
+    user_level = prepared.preset.user_level if prepared.preset else True
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=prepared.source_format, encoding=raw.encoding, delimiter=raw.delimiter,
@@ -158,9 +160,10 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
         blank_lines=raw.blank_lines + blank, derived_keys=derived, inserted=counts.get("new", 0),
         updated=counts.get("changed", 0), unchanged=counts.get("same", 0),
         rejects=sample, duplicate_lines=dup_lines[:20],
-        notes=_notes(raw, mapping, dataset, derived, dup_lines) + _coverage_notes(period, source, outside, given),
+        notes=(_notes(raw, mapping, dataset, derived, dup_lines) + _coverage_notes(period, source, outside, given)
+               + ([] if user_level else [NO_PEOPLE_NOTE])),
         period_from=period.first if period else None, period_to=period.last if period else None,
-        period_source=source,
+        period_source=source, user_level=user_level,
     )
     if not commit:
         report.message = _summary(report, preview=True)
@@ -181,6 +184,10 @@ def _no_records(raw: RawFile, dataset: str | None) -> RawFile:
     headers = [c.name for c in DATASETS[dataset].columns]
     columns = ", ".join(f"cast(null as varchar) as c{i}" for i in range(len(headers)))
     return dataclasses.replace(raw, headers=headers, relation=f"(select {columns} where false)")
+
+
+NO_PEOPLE_NOTE = ("This export holds an organisation's totals, not people: its uses count in interactions, hours "
+                  "and costs, never as active users or in any per-user figure.")
 
 
 Problems = tuple[str, list[object]]  # SQL (and its parameters) giving the problems of the rejected rows
@@ -399,7 +406,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, 
 WRITE_STEPS: list[WriteStep] = [_keep_replaced, _delete_replaced, _insert_rows]
 INGESTION_COLUMNS = ("id", "dataset", "file_name", "sha256", "uploaded_at", "rows_read", "inserted", "updated",
                      "unchanged", "rejected", "duplicates", "blank_lines", "mapping", "source_format", "encoding",
-                     "delimiter", "preset", "notes", "period_from", "period_to", "period_source")
+                     "delimiter", "preset", "notes", "period_from", "period_to", "period_source", "user_level")
 
 
 def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, report: IngestReport, staged: str,
@@ -417,7 +424,7 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, repor
                  report.rows_read, report.inserted, report.updated, report.unchanged, report.rejected,
                  report.duplicates, report.blank_lines, json.dumps(report.mapping), report.source_format,
                  raw.encoding, raw.delimiter, report.preset, json.dumps(report.notes), report.period_from,
-                 report.period_to, report.period_source])
+                 report.period_to, report.period_source, report.user_level])
             for step in WRITE_STEPS:
                 step(con, dataset, staged, ingestion_id)
             if rejects is not None:

@@ -30,7 +30,7 @@ from core.paths import DEFAULT_DB
 from loaders.schema import DATASETS
 from loaders.scratch import sweep
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0
 
@@ -150,6 +150,12 @@ MIGRATIONS: dict[int, list[str]] = {
                     select ingestion_id, "{d.time_column}" from {d.name}_replaced) group by ingestion_id) x
               where ingestions.id = x.ingestion_id""" for d in DATASETS.values() if not d.describes_state],
         "update ingestions set period_source = 'always' where dataset in ('roster', 'training')",
+    ],
+    # Per-user rows (DESIGN.md §3): an export without people (the GitHub Copilot organisation report) counts in
+    # totals and never as people.
+    4: [
+        "alter table ingestions add column user_level boolean default true",
+        "update ingestions set user_level = (preset is distinct from 'github-copilot-org')",
     ],
 }
 

@@ -25,9 +25,10 @@ def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, Met
         amount("adoption.active_users", u.active_users),
         proportion("adoption.activation_rate", u.activated, a.with_access),
         amount("adoption.interactions", u.interactions),
-        quotient("adoption.interactions_per_active_user", u.interactions, u.active_users, n=u.active_users),
-        quotient("adoption.heavy_user_share", u.heavy, u.interactions, n=u.interactions),
-        proportion("adoption.scope_drift_share", u.out_of_scope, u.interactions),
+        # per person, and the access and scope tests: only the uses that name people
+        quotient("adoption.interactions_per_active_user", u.people_interactions, u.active_users, n=u.active_users),
+        quotient("adoption.heavy_user_share", u.heavy, u.people_interactions, n=u.people_interactions),
+        proportion("adoption.scope_drift_share", u.out_of_scope, u.people_interactions),
         training,
         amount("adoption.untrained_active_users", u.untrained),
     ]

@@ -72,3 +72,69 @@ def gaps(con: duckdb.DuckDBPyConnection, spans: list[Window], datasets: set[str]
     for i, dataset, first, last, days in con.execute(SQL, bind(SQL, params)).fetchall():
         out[i][dataset] = Gap(dataset, first, last, int(days))
     return out
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One dataset in one calendar month: how many of its days an export covers, and its rows there."""
+
+    dataset: str
+    month: str                # 'YYYY-MM'
+    covered_days: int
+    days: int
+    rows: int
+
+    @property
+    def status(self) -> str:
+        """'covered' (every day), 'partly', or 'missing' (no day: a month nobody exported)."""
+        if self.covered_days == self.days:
+            return "covered"
+        return "partly" if self.covered_days else "missing"
+
+
+GRID_SQL = """
+    with
+    bounds as (
+        select cast(date_trunc('month', min(period_from)) as date) as first, last_day(max(period_to)) as last
+        from ingestions
+        where undone_at is null and period_from is not null
+    ),
+    days as (
+        select cast(unnest(generate_series(cast(first as timestamp), cast(last as timestamp), interval 1 day)) as date)
+               as day
+        from bounds where first is not null
+    ),
+    datasets as (select unnest(cast($datasets as varchar[])) as dataset),
+    covered as (
+        select dataset, period_from, period_to, period_source = 'always' as always from ingestions
+        where undone_at is null and (period_source = 'always' or period_from is not null)
+    )
+    select n.dataset, strftime(d.day, '%Y-%m') as month, count(*) as days,
+           count(*) filter (where exists (select 1 from covered c where c.dataset = n.dataset
+                                          and (c.always or d.day between c.period_from and c.period_to)))
+               as covered_days
+    from days d cross join datasets n
+    group by 1, 2
+    order by 1, 2"""
+
+
+def grid(con: duckdb.DuckDBPyConnection) -> list[Cell]:
+    """Every dataset × every month from the first to the last covered one (DESIGN.md §2 Coverage): the
+    days covered and the rows stored (for the roster and training, which are not placed in months, all
+    their rows), for the Upload page's grid and `cli.py coverage`. Empty when no export with dates was
+    loaded."""
+    names = list(DATASETS)
+    found = con.execute(GRID_SQL, bind(GRID_SQL, {"datasets": names})).fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    state: dict[str, int] = {}
+    for name, dataset in DATASETS.items():
+        if dataset.describes_state:  # a state is not placed in months: every month shows all its rows
+            state[name] = int(con.execute(f"select count(*) from {name}").fetchall()[0][0])
+            continue
+        sql = (f"select strftime(cast({dataset.time_column} as date), '%Y-%m'), count(*) from {name} "
+               f"where {dataset.time_column} is not null group by 1")
+        counts.update({(name, month): int(n) for month, n in con.execute(sql).fetchall()})
+    order = {n: i for i, n in enumerate(names)}
+    cells = [Cell(dataset, month, int(covered), int(days), state.get(dataset, counts.get((dataset, month), 0)))
+             for dataset, month, days, covered in found]
+    return sorted(cells, key=lambda c: (order[c.dataset], c.month))

@@ -34,11 +34,42 @@ RULES = """\
   the minutes saved by default when a usage row has no `minutes_saved`. A use case the plan does
   not list, or lists without a default, saves 0 minutes.
 - **No data is not zero.** A metric whose denominator is empty shows "no data", never 0: a
-  gate treats it as insufficient evidence. A count or a sum of nothing is 0.
+  gate treats it as insufficient evidence. A count or a sum of nothing is 0 — but only when the
+  exports it needs cover the window (below).
 - **Sample size and interval.** Rates carry the number of observations `n` they rest on;
   proportions also carry a 95% Wilson score interval (low, high), so a gate can tell a
   convincing pass from a lucky one. Missing review, rework and handling minutes count as 0 in
   sums, and the rows still count in denominators.
+
+## Coverage: what each metric needs
+
+Every import records the period it covers: the months you give (`--period 2026-03`, or the
+period on Upload), else the period the export states, else the whole months of its rows. The
+roster and training records describe a state: once loaded they cover every day. An export with a
+header and no rows, given a period, is the evidence that nothing happened in it ("no incidents in
+March").
+
+Each metric needs some exports (listed as **Needs** below). When one of them does not cover every
+day of the window, the metric has no value and says why — "no support export covers March 2026",
+"no roster loaded" — never 0, 0% or 100%, and a gate on it is insufficient evidence with that
+reason. A month nobody exported is unknown, not a month in which nothing happened. The Upload page's
+coverage grid and `python cli.py coverage` show which months each export covers.
+
+## Review period and per-month criteria
+
+A gate review judges one stage on the window you chose, but only on the days that stage was in
+force: the calendar months of the window in which it was in force throughout, or, when there is
+no such month, the part of the window in which it was. A stage not in force on any day of the
+window has no verdict (the page and `evaluate` say so). The review says when the period it judged
+differs from your window ("Judged on Aug – Sep 2026, the months of your window in which stage
+extra-review was in force throughout"), and pause triggers look back from the period's last day.
+
+Some metrics grow with the length of the window: counts, hours, money and per-user totals (marked
+**accumulates** below). When the review period is two or more whole months, a gate on such a
+metric is judged on the mean of its monthly values ("mean of Aug and Sep 2026"), so three months of
+tickets are not held against a monthly limit; its n is the mean of the months' n, rounded down. A
+month an export does not cover makes the mean unknown; a month with no value only because its
+denominator is empty is left out. Rates and shares are judged on the period whole.
 
 ## Stage, access and scope
 
@@ -79,6 +110,10 @@ def _sources(m: MetricDef) -> str:
     return ", ".join(f"`{s}`" for s in m.sources)
 
 
+def _needs(m: MetricDef) -> str:
+    return ", ".join(f"`{s}`" for s in m.needs)
+
+
 def _metric_section(m: MetricDef) -> list[str]:
     sample = f"{m.n}" if m.n else "none"
     if m.interval:
@@ -91,7 +126,8 @@ def _metric_section(m: MetricDef) -> list[str]:
         f"- **Formula:** {m.formula}.",
         f"- **Unit:** {UNIT_WORDS[m.unit]}. **Better:** {m.direction}.",
         f"- **Sample size n:** {sample}.",
-        f"- **Fed by:** {_sources(m)}.",
+        f"- **Fed by:** {_sources(m)}. **Needs:** {_needs(m)}." + (" **Accumulates:** judged per month over "
+                                                                  "two or more whole months." if m.accumulates else ""),
         f"- **Why it matters for a gate:** {m.why}",
         "",
     ]
@@ -115,10 +151,10 @@ def metrics_doc() -> str:
         RULES,
         "## All metrics",
         "",
-        "| id | label | unit | better | n | interval | fed by |",
-        "|---|---|---|---|---|---|---|",
+        "| id | label | unit | better | n | interval | needs | accumulates |",
+        "|---|---|---|---|---|---|---|---|",
         *[f"| `{m.id}` | {m.label} | {m.unit} | {m.direction} | {m.n or '—'} | {'95%' if m.interval else '—'} "
-          f"| {_sources(m)} |" for m in METRICS],
+          f"| {_needs(m)} | {'yes' if m.accumulates else '—'} |" for m in METRICS],
         "",
     ]
     for family in FAMILIES:

@@ -81,15 +81,23 @@ def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Period
         found: dict[str, MetricValue] = {}
         for family in families:
             found.update(FAMILY_COMPUTE[family](ctx, w, f))
-        out.append((w, {i: _covered(found[i], uncovered) for i in ids}))
+        nobody = f.usage.interactions > 0 and f.usage.people_interactions == 0
+        out.append((w, {i: _covered(found[i], uncovered, nobody) for i in ids}))
     return out
 
 
-def _covered(mv: MetricValue, uncovered: dict[str, Gap]) -> MetricValue:
-    """`mv`, or null with the reasons when a dataset its metric needs does not cover its window: a count of
-    rows that were never loaded is not 0 (DESIGN.md §3 "What a metric needs")."""
-    reasons = [uncovered[d].reason for d in REGISTRY[mv.id].needs if d in uncovered]
-    return MetricValue(mv.id, None, missing="; ".join(reasons)) if reasons else mv
+NO_PEOPLE = "this export has no per-user rows"
+
+
+def _covered(mv: MetricValue, uncovered: dict[str, Gap], nobody: bool) -> MetricValue:
+    """`mv`, or null with the reasons when a dataset its metric needs does not cover its window — a count of
+    rows that were never loaded is not 0 (DESIGN.md §3 "What a metric needs") — or when it counts people and
+    the window's usage names nobody (an organisation's totals: §3 "Per-user rows")."""
+    defn = REGISTRY[mv.id]
+    reasons = [uncovered[d].reason for d in defn.needs if d in uncovered]
+    if nobody and defn.per_user:
+        reasons.append(NO_PEOPLE)
+    return MetricValue(mv.id, None, missing="; ".join(reasons), partial=mv.value) if reasons else mv
 
 
 def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:

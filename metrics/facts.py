@@ -27,12 +27,14 @@ class UsageFacts:
     """Usage in the window (filtered), summed. Counts are interactions unless named users."""
 
     interactions: int
+    people_interactions: int  # interactions of rows that name a person (not an organisation's totals)
     active_users: int
     kept: int                 # interactions whose output was accepted or edited
     with_action: int          # interactions with an output_action
     saved_minutes: float      # Σ interactions × minutes saved (or the default) over kept or action-less uses
-    without_access: int       # interactions by users without active access that day
-    out_of_scope: int         # interactions not in scope
+    people_saved_minutes: float  # the same over rows that name a person
+    without_access: int       # interactions by users without active access that day (rows naming a person)
+    out_of_scope: int         # interactions not in scope (rows naming a person)
     heavy: int                # interactions of the top ceil(10%) active users
     activated: int            # users with access in the window who used the tool in it
     untrained: int            # active users untrained on the day of their first use in the window
@@ -133,28 +135,32 @@ def usage_grain_ctes(window: Window) -> str:
     kept_or_none = f"(output_action is null or output_action in {KEPT})"
     return f"""usage_rows as ({filters.usage_rows(window)}),
         usage_grain as (
-            select u.day, u.department, u.use_case, {scope.has_access("u", "u.day")} as access,
+            select u.day, u.department, u.use_case, {scope.has_access("u", "u.day")} as access, u.people,
                    sum(interactions) as interactions,
                    sum(interactions) filter (where output_action in {KEPT}) as kept,
                    sum(interactions) filter (where output_action is not null) as with_action,
                    sum(interactions * u.minutes_saved) filter (where {kept_or_none}) as given_minutes,
                    sum(interactions) filter (where u.minutes_saved is null and {kept_or_none}) as default_uses
             from usage_rows u
-            group by 1, 2, 3, 4
+            group by 1, 2, 3, 4, 5
         )"""
 
 
 # The sums of UsageFacts over rows of `usage_grain g`, `stage_days s` (the stage of g.day) and
 # `defaults d` (of g.use_case): USAGE_SUMS_FROM. Saved minutes: the given minutes of kept or
 # action-less uses, plus the use case's default (0 when none) for each of those without minutes.
+SAVED = "coalesce(g.given_minutes, 0) + coalesce(d.minutes, 0) * coalesce(g.default_uses, 0)"
 USAGE_SUMS = f"""cast(coalesce(sum(g.interactions), 0) as bigint) as interactions,
+               cast(coalesce(sum(g.interactions) filter (where g.people), 0) as bigint) as people_interactions,
                cast(coalesce(sum(g.kept), 0) as bigint) as kept,
                cast(coalesce(sum(g.with_action), 0) as bigint) as with_action,
-               coalesce(sum(coalesce(g.given_minutes, 0) + coalesce(d.minutes, 0) * coalesce(g.default_uses, 0)), 0)
-                   as saved_minutes,
-               cast(coalesce(sum(g.interactions) filter (where not g.access), 0) as bigint) as without_access,
+               coalesce(sum({SAVED}), 0) as saved_minutes,
+               coalesce(sum({SAVED}) filter (where g.people), 0) as people_saved_minutes,
+               cast(coalesce(sum(g.interactions) filter (where g.people and not g.access), 0) as bigint)
+                   as without_access,
                cast(coalesce(sum(g.interactions)
-                             filter (where not {scope.in_scope("s", "g.access", "g.department", "g.use_case")}), 0)
+                             filter (where g.people
+                                     and not {scope.in_scope("s", "g.access", "g.department", "g.use_case")}), 0)
                     as bigint) as out_of_scope"""
 USAGE_SUMS_FROM = """from usage_grain g
         left join stage_days s on s.day = g.day

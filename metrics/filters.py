@@ -38,14 +38,20 @@ def in_window(column: str, start: str = "$start", stop: str = "$stop") -> str:
     return f"{column} >= cast({start} as timestamp) and {column} < cast({stop} as timestamp)"
 
 
-def usage_rows(window: Window, roster: bool = True) -> str:
-    """Usage events in the window. Grain: one row per usage event; `day` is its UTC date.
+# A usage row names a person unless its ingestion was an organisation's totals (DESIGN.md §3 "Per-user rows").
+PEOPLE = "u.ingestion_id not in (select id from ingestions where not coalesce(user_level, true))"
+
+
+def usage_rows(window: Window, roster: bool = True, people_only: bool = False) -> str:
+    """Usage events in the window. Grain: one row per usage event; `day` is its UTC date, `people`
+    whether it names a person (PEOPLE).
 
     With `roster`, each row carries its user's roster row (department, access dates; null when
     the user is not in the roster). Without it the roster is only joined when a department
-    filter needs it, which keeps per-user counts cheap."""
+    filter needs it, which keeps per-user counts cheap. With `people_only`, only the rows that
+    name a person (the per-user counts)."""
     columns = ("u.user_id, u.use_case, u.interactions, u.output_action, u.minutes_saved, "
-               "cast(u.occurred_at as date) as day")
+               f"cast(u.occurred_at as date) as day, {PEOPLE} as people")
     if roster:
         sql = f"""
         select {columns}, r.department, r.access_granted_on, r.access_revoked_on
@@ -62,6 +68,8 @@ def usage_rows(window: Window, roster: bool = True) -> str:
         sql += " and r.department = $department"
     if window.use_case is not None:
         sql += " and u.use_case = $use_case"
+    if people_only:
+        sql += f" and {PEOPLE}"
     return sql
 
 

@@ -79,7 +79,9 @@ class Window:
 class MetricValue:
     """One metric for one window: the value (None = no data), its sample size and, for the
     proportions of DESIGN.md §3, the 95% Wilson interval. `missing` says why there is no value when a
-    dataset the metric needs does not cover the window ("no support export covers March 2026")."""
+    dataset the metric needs does not cover the window ("no support export covers March 2026"); `partial`
+    is then what the rows that are there give — for a count, a floor the missing rows can only raise
+    (a pause trigger reads it), never a value to show."""
 
     id: str
     value: float | None
@@ -87,6 +89,7 @@ class MetricValue:
     low: float | None = None
     high: float | None = None
     missing: str | None = None
+    partial: float | None = None
 
     def as_json(self, unit: str) -> dict[str, object]:
         return {"value": self.value, "n": self.n, "low": self.low, "high": self.high, "unit": unit,

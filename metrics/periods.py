@@ -161,7 +161,7 @@ def usage_users_sql(window: Window, periods: Periods, by_use_case: bool) -> str:
         {scope.STAGES_CTE},
         {scope.STAGE_DAYS_CTE},
         {DONE_CTES},
-        usage_rows as ({filters.usage_rows(window, roster=False)}),
+        usage_rows as ({filters.usage_rows(window, roster=False, people_only=True)}),
         grouped as (
             select {periods.key("u.day")} as month, u.user_id, {use_case} as use_case,
                    sum(u.interactions) as interactions, min(u.day) as first_day
@@ -275,8 +275,9 @@ def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None) -> Scan
 USAGE_SQL = """
         with
         totals as (
-            select month, sum(interactions) as interactions, sum(kept) as kept, sum(with_action) as with_action,
-                   sum(saved_minutes) as saved_minutes, sum(without_access) as without_access,
+            select month, sum(interactions) as interactions, sum(people_interactions) as people_interactions,
+                   sum(kept) as kept, sum(with_action) as with_action, sum(saved_minutes) as saved_minutes,
+                   sum(people_saved_minutes) as people_saved_minutes, sum(without_access) as without_access,
                    sum(out_of_scope) as out_of_scope
             from ({sums})
             group by month
@@ -301,9 +302,11 @@ USAGE_SQL = """
             from ranked
             group by month
         )
-        select t.month, t.interactions, u.active_users, t.kept, t.with_action, t.saved_minutes, t.without_access,
-               t.out_of_scope, u.heavy, u.activated, u.untrained
-        from totals t join users u on u.month = t.month"""
+        select t.month, t.interactions, t.people_interactions, coalesce(u.active_users, 0) as active_users, t.kept,
+               t.with_action, t.saved_minutes, t.people_saved_minutes, t.without_access, t.out_of_scope,
+               coalesce(u.heavy, 0) as heavy, coalesce(u.activated, 0) as activated,
+               coalesce(u.untrained, 0) as untrained
+        from totals t left join users u on u.month = t.month"""
 
 REVIEWS_SQL = """
         select month, sum(reviews) as reviews, sum(errors) as errors, sum(severe) as severe, sum(rejected) as rejected,
@@ -426,7 +429,7 @@ def _period(ctx: MetricContext, month: Window, by_month: bool) -> dict[str, obje
             "module_count": len(required_modules(ctx, month))}
 
 
-NO_USAGE = UsageFacts(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0)
+NO_USAGE = UsageFacts(0, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0, 0, 0)
 NO_REVIEWS = ReviewFacts(0, 0, 0, 0, 0.0, 0.0)
 NO_INCIDENTS = IncidentFacts(0, 0, 0, 0, 0)
 NO_ACCESS = AccessFacts(0, 0)

@@ -50,6 +50,7 @@ class MetricDef:
     interval: bool = False         # a proportion carrying a 95% Wilson interval
     share: bool = False            # a part of a whole, between 0 and 1 (a plan's limits on it must be too)
     accumulates: bool = False      # grows with the window's length: a gate judges it per month
+    per_user: bool = False         # counts people, or tests each person: only usage rows that name people count
     why: str = ""                  # why it matters for a gate decision, for docs/metrics.md
 
     @property
@@ -141,7 +142,7 @@ METRICS: tuple[MetricDef, ...] = (
         id="value.net_hours_per_active_user", label="Net hours per active user", unit="hours", direction="higher",
         meaning="Net hours saved for each person who used the tool.",
         formula="net hours saved ÷ active users",
-        sources=("usage", "reviews"), needs=("usage", "reviews"), n="active users", accumulates=True,
+        sources=("usage", "reviews"), needs=("usage", "reviews"), n="active users", accumulates=True, per_user=True,
         why="Net benefit per person, comparable across stages of different sizes; a gate sets the minimum worth "
             "expanding for.",
     ),
@@ -180,7 +181,7 @@ METRICS: tuple[MetricDef, ...] = (
         meaning="Total cost for each person who used the tool.",
         formula="total cost ÷ active users",
         sources=("costs", "reviews", "support", "usage"), needs=("costs", "reviews", "usage"),
-        n="active users", accumulates=True,
+        n="active users", accumulates=True, per_user=True,
         why="The unit cost: what each additional user will cost at the next stage.",
     ),
     MetricDef(
@@ -245,6 +246,7 @@ METRICS: tuple[MetricDef, ...] = (
         meaning="Share of use by people who had no active access that day.",
         formula="interactions by users without active access on that day ÷ interactions",
         sources=("usage", "roster"), needs=("usage", "roster"), n="interactions", interval=True, share=True,
+        per_user=True,
         why="Use by people without access shows that access control is not holding; limit before expanding.",
     ),
     # adoption
@@ -259,7 +261,7 @@ METRICS: tuple[MetricDef, ...] = (
         id="adoption.active_users", label="Active users", unit="count", direction="higher",
         meaning="People who used the tool at least once.",
         formula="distinct users with at least one interaction",
-        sources=("usage",), needs=("usage",), accumulates=True,
+        sources=("usage",), needs=("usage",), accumulates=True, per_user=True,
         why="Who actually used the tool; the base of every per-user figure.",
     ),
     MetricDef(
@@ -267,6 +269,7 @@ METRICS: tuple[MetricDef, ...] = (
         meaning="Share of people with access who actually used the tool.",
         formula="users with access who used it in the window ÷ users with access",
         sources=("roster", "usage"), needs=("usage", "roster"), n="users with access", interval=True, share=True,
+        per_user=True,
         why="Low activation means access was granted but the tool is not useful or not understood.",
     ),
     MetricDef(
@@ -280,14 +283,14 @@ METRICS: tuple[MetricDef, ...] = (
         id="adoption.interactions_per_active_user", label="Uses per active user", unit="count", direction="higher",
         meaning="Average uses for each person who used the tool.",
         formula="interactions ÷ active users",
-        sources=("usage",), needs=("usage",), n="active users", accumulates=True,
+        sources=("usage",), needs=("usage",), n="active users", accumulates=True, per_user=True,
         why="Depth of use: occasional use rarely saves much.",
     ),
     MetricDef(
         id="adoption.heavy_user_share", label="Heavy-user share", unit="ratio", direction="lower",
         meaning="Share of all use made by the most active 10% of users (high means a few people carry it).",
         formula="interactions of the top 10% of active users (rounded up) ÷ interactions",
-        sources=("usage",), needs=("usage",), n="interactions", share=True,
+        sources=("usage",), needs=("usage",), n="interactions", share=True, per_user=True,
         why="When a few people carry the use, the results may not hold once the tool reaches everyone.",
     ),
     MetricDef(
@@ -295,6 +298,7 @@ METRICS: tuple[MetricDef, ...] = (
         meaning="Share of use outside the approved stage, department, use case or access.",
         formula="interactions not in scope ÷ interactions",
         sources=("usage", "roster"), needs=("usage", "roster"), n="interactions", interval=True, share=True,
+        per_user=True,
         why="Did users follow the approved use cases? Drift means use is running ahead of its controls; limit before "
             "expanding.",
     ),
@@ -310,7 +314,7 @@ METRICS: tuple[MetricDef, ...] = (
         meaning="People who used the tool before completing the training their stage requires.",
         formula="active users who, on the day of their first use in the window, had not completed every module the "
                 "stage of that day requires",
-        sources=("usage", "training"), needs=("usage", "training"), accumulates=True,
+        sources=("usage", "training"), needs=("usage", "training"), accumulates=True, per_user=True,
         why="Each is someone using the tool without the training the stage requires: a control failure to fix.",
     ),
     # support
@@ -325,7 +329,7 @@ METRICS: tuple[MetricDef, ...] = (
         id="support.tickets_per_100_users", label="Tickets per 100 users", unit="count", direction="lower",
         meaning="Support load relative to the people using the tool.",
         formula="tickets ÷ active users × 100",
-        sources=("support", "usage"), needs=("support", "usage"), n="active users", accumulates=True,
+        sources=("support", "usage"), needs=("support", "usage"), n="active users", accumulates=True, per_user=True,
         why="Support load in proportion to users, comparable across stages.",
     ),
     MetricDef(

@@ -23,6 +23,6 @@ def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, Met
         amount("risk.complaints", i.complaints),
         quotient("risk.incident_rate_per_1k", i.incidents, u.interactions, n=u.interactions, scale=1000),
         amount("risk.open_high_severity", i.open_high),
-        proportion("risk.unauthorised_use_share", u.without_access, u.interactions),
+        proportion("risk.unauthorised_use_share", u.without_access, u.people_interactions),
     ]
     return {v.id: v for v in values}

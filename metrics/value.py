@@ -25,7 +25,9 @@ def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, Met
         amount("value.review_hours", review),
         amount("value.rework_hours", rework),
         amount("value.net_hours_saved", net),
-        quotient("value.net_hours_per_active_user", net, u.active_users, n=u.active_users),
+        # per person: the hours saved by the uses that name people (an organisation's totals name nobody)
+        quotient("value.net_hours_per_active_user", u.people_saved_minutes / 60 - review - rework, u.active_users,
+                 n=u.active_users),
         amount("value.net_value", net * ctx.hourly_rate),
     ]
     return {v.id: v for v in values}

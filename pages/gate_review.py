@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gates.period import NotInForce
 from metrics.format import day_label, escape_md
 from ui import decision, evidence, guards, session, state
 
@@ -28,13 +29,18 @@ if stage is None:
             "in the sidebar.", icon=":material/event:")
     st.stop()
 
-ev = s.evaluation(stage.id)
+try:
+    ev = s.evaluation(stage.id)
+except NotInForce as e:
+    st.info(f"{str(e)[0].upper()}{escape_md(str(e)[1:])}", icon=":material/event:")
+    st.stop()
 evidence.recommendation(ev)
 
 st.subheader("Criteria")
 st.caption(f"Every gate of stage {escape_md(stage.id)}: the value with its sample and 95% interval, the limit, the "
            "status and why.")
 evidence.criteria_table(ev, key="gate_review_criteria")
+evidence.evidence_needed(ev)
 
 st.subheader("Pause triggers")
 evidence.fired_triggers(ev)

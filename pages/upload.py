@@ -69,3 +69,5 @@ if files:
 # -- what was imported before ---------------------------------------------------------------------------
 st.subheader("Ingestion history")
 upload.history(s.db, s.version)
+if s.version != (0, 0, 0):
+    upload.coverage(s.db, s.version)

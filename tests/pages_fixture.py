@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Element
 
 from gates.plan import Plan
 from gates.plan_io import load_plan
@@ -95,6 +96,13 @@ def run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def elements(at: AppTest, kind: str) -> list[Element]:
+    """The elements of one kind that AppTest has no typed list for (e.g. "download_button")."""
+    found = at.get(kind)
+    assert all(isinstance(e, Element) for e in found), found
+    return [e for e in found if isinstance(e, Element)]
 
 
 def plan() -> Plan:

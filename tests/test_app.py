@@ -25,7 +25,9 @@ def test_every_page_on_an_empty_database_says_what_to_upload_and_offers_the_demo
     if page == "pages/snapshots.py":
         assert "python cli.py snapshot" in infos
     elif page == "pages/plan.py":
-        assert at.text_area(key="plan_editor").value.startswith("# Default rollout plan")
+        editor = at.text_area(key="plan_editor").value
+        assert editor is not None
+        assert editor.startswith("# Default rollout plan")
     else:
         assert "No exports are loaded yet" in infos
         assert at.button(key="load_demo").label == "Load demo data"

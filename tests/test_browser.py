@@ -20,10 +20,17 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import FilePayload, Page, Route, expect, sync_playwright
+from playwright.sync_api import FilePayload, Locator, Page, Route, expect, sync_playwright
+
+import metrics
+from gates.plan_io import load_plan
+from loaders import store
+from metrics.format import value_text
+from metrics.model import Window
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -130,6 +137,20 @@ def _open(page: Page, label: str) -> None:
     _wait_loaded(page)
 
 
+def _metric_value(page: Page, label: str) -> Locator:
+    """The value shown by the st.metric labelled `label`."""
+    name = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    return page.get_by_test_id("stMetric").filter(has=name).get_by_test_id("stMetricValue")
+
+
+def _engine_text(db: Path, plan: Path, window: Window, metric_id: str) -> str:
+    """`metric_id` over `window` as the engine computes it, in the words a page shows it."""
+    rules = load_plan(plan)
+    with store.connect(db) as con:
+        value = metrics.compute(con, rules.metric_context(), window)[metric_id].value
+    return value_text(metric_id, value, rules.currency)
+
+
 def _outcome(db: Path, plan: Path) -> str:
     result = _cli("evaluate", "--stage", "extra-review", "--month", "2026-09", "--json", db=db, plan=plan)
     assert result.returncode == 0, result.stderr
@@ -197,20 +218,29 @@ def test_a_bookmarked_page_opens_as_the_first_request_of_a_fresh_server(address:
 
 def test_the_sidebar_filters_change_the_window_and_the_numbers(server: tuple[str, Path, Path],
                                                                browser_page: Page) -> None:
-    url, _, _ = server
+    url, db, plan = server
+    # Overview's error rate for each window the sidebar is about to choose, as the engine computes it.
+    september, since_august = Window(date(2026, 9, 1), date(2026, 9, 30)), Window(date(2026, 8, 1), date(2026, 9, 30))
+    legal = Window(since_august.start, since_august.end, "legal")
+    expected = [_engine_text(db, plan, w, "quality.error_rate") for w in (september, since_august, legal)]
+    assert len(set(expected)) == 3, expected  # each choice moves the number
     page = browser_page
     page.goto(url)
     _wait_loaded(page)
     window = page.get_by_test_id("stMarkdownContainer").filter(has_text="Window:").first
+    error_rate = _metric_value(page, "Error rate")
     expect(window).to_contain_text("Window: 1 Sep 2026 – 30 Sep 2026.")
+    expect(error_rate).to_have_text(expected[0])
     page.get_by_test_id("stSidebar").get_by_role("slider").first.focus()
     page.keyboard.press("ArrowLeft")  # the range now starts a month earlier
     _wait_loaded(page)
     expect(window).to_contain_text("Window: 1 Aug 2026 – 30 Sep 2026.")
+    expect(error_rate).to_have_text(expected[1])
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="legal", exact=True).click()
     _wait_loaded(page)
     expect(window).to_contain_text("Window: 1 Aug 2026 – 30 Sep 2026, department legal.")
+    expect(error_rate).to_have_text(expected[2])
     _no_error(page, "Overview with filters")
 
 

@@ -135,7 +135,7 @@ def test_a_bad_period_refuses_the_file_before_reading_it(refuse: Refuse) -> None
 
 def _migrated(db: Path, monkeypatch: pytest.MonkeyPatch, ingestions: list[tuple[int, str]], *inserts: str
               ) -> list[tuple[object, ...]]:
-    """A schema-2 database holding these ingestions (id, dataset) and rows, opened again at schema 3: the
+    """A schema-2 database holding these ingestions (id, dataset) and rows, opened again at the current schema: the
     periods migration 3 gave each ingestion."""
     monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
     with store.connect(db) as con:
@@ -149,7 +149,7 @@ def _migrated(db: Path, monkeypatch: pytest.MonkeyPatch, ingestions: list[tuple[
     monkeypatch.undo()
     store._schema_ready.clear()
     with store.connect(db) as con:
-        assert store.schema_version(con) == 3
+        assert store.schema_version(con) == 4
         return _period(con)
 
 
@@ -200,3 +200,21 @@ def test_a_version_2_file_counts_the_rows_a_later_file_replaced(tmp_path: Path,
                      "('T1', timestamp '2026-01-10 00:00:00', 'bug', 1, 2)") == [
         ("support", dt.date(2026, 1, 1), dt.date(2026, 1, 31), "rows"),
         ("support", dt.date(2026, 3, 1), dt.date(2026, 3, 31), "rows")]
+
+
+def test_a_version_3_file_marks_the_organisation_reports_as_without_people(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)
+    with store.connect(db) as con:
+        for ingestion_id, preset in [(1, "github-copilot-org"), (2, "github-copilot-users"), (3, None)]:
+            con.execute("insert into ingestions (id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, "
+                        "updated, unchanged, rejected, duplicates, blank_lines, mapping, source_format, notes, preset) "
+                        "values (?, 'usage', 'f.json', ?, now(), 1, 1, 0, 0, 0, 0, 0, '{}', 'json', '[]', ?)",
+                        [ingestion_id, str(ingestion_id), preset])
+    monkeypatch.undo()
+    store._schema_ready.clear()
+    with store.connect(db) as con:
+        assert store.schema_version(con) == 4
+        assert con.execute("select id, user_level from ingestions order by id").fetchall() == [
+            (1, False), (2, True), (3, True)]

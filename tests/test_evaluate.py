@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import metrics
+from gates.period import NotInForce
 from gates.plan_io import DEFAULT_PLAN, load_plan
 from gates.review import Evaluation, evaluate
 from gates.triggers import TriggerResult
@@ -77,16 +79,46 @@ def test_the_rollout_recovers_after_extra_review(demo: duckdb.DuckDBPyConnection
     assert review(demo, "extra-review", "2026-09").recommendation.outcome == "proceed"
 
 
-def test_readiness_checks_training_against_the_evaluated_stages_modules(demo: duckdb.DuckDBPyConnection) -> None:
-    """Reviewing the next stage before it starts: its extra module is what counts, not the stage in force."""
-    result = review(demo, "extra-review", "2026-06")
+def test_a_stage_is_judged_on_the_part_of_the_window_it_was_in_force(demo: duckdb.DuckDBPyConnection) -> None:
+    """extra-review starts on 15 July: a July review judges 15–31 July, with that stage's own modules."""
+    result = review(demo, "extra-review", "2026-07")
+    assert (result.start, result.end, result.period_start, result.period_end) == (
+        date(2026, 7, 1), date(2026, 7, 31), date(2026, 7, 15), date(2026, 7, 31))
+    assert result.period_note == ("Judged on 15–31 Jul 2026, the part of your window in which stage extra-review "
+                                  "was in force.")
     trained = next(r for r in result.readiness if r.item == "Users trained")
     assert (trained.met, trained.reason) == (
-        False, "Only 0.0% of 56 users with access completed every required module (purpose, limits, data_rules, "
-               "review, escalation, issue_reporting, extra_review) by 2026-06-30; 90% needed.")
-    assert result.metrics["adoption.training_completion_rate"].value == 47 / 56  # the department stage's modules
-    assert result.days_run == 0
+        True, "95.7% of 46 users with access completed every required module (purpose, limits, data_rules, "
+              "review, escalation, issue_reporting, extra_review) by 2026-07-31; 90% needed.")
+    assert result.days_run == 17
     assert "Too early" in [r.text.split(" →")[0] for r in result.recommendation.reasons]
+
+
+def test_a_stage_not_in_force_in_the_window_has_no_verdict(demo: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(NotInForce) as refused:
+        review(demo, "extra-review", "2026-06")
+    assert str(refused.value) == ("stage 'extra-review' was not in force between 1 Jun 2026 and 30 Jun 2026 (it runs "
+                                  "from 15 Jul 2026); choose a window in which it was, or the stage in force then.")
+
+
+def test_a_wide_window_is_judged_on_the_stages_whole_months_with_monthly_means(
+        demo: duckdb.DuckDBPyConnection) -> None:
+    """January–September for the department stage (in force 1 April – 14 July): April to June, and each
+    accumulating metric on its monthly mean, never nine months against a monthly limit."""
+    plan = load_plan(DEFAULT_PLAN)
+    result = evaluate(demo, plan, "department", Window(date(2026, 1, 1), date(2026, 9, 30)))
+    assert (result.period_start, result.period_end, result.judged_months) == (
+        date(2026, 4, 1), date(2026, 6, 30), ("2026-04", "2026-05", "2026-06"))
+    assert result.period_note == ("Judged on Apr – Jun 2026, the months of your window in which stage department "
+                                  "was in force throughout.")
+    months = metrics.monthly(demo, plan.metric_context(), result.period)
+    tickets = next(c for c in result.criteria if c.metric == "support.tickets_per_100_users")
+    mean = sum(m["support.tickets_per_100_users"].value or 0 for m in months.values()) / 3
+    assert tickets.value == pytest.approx(mean)
+    assert tickets.basis == "mean of Apr, May and Jun 2026"
+    assert tickets.n == sum(m["support.tickets_per_100_users"].n or 0 for m in months.values()) // 3
+    error = next(c for c in result.criteria if c.metric == "quality.error_rate")  # a rate: the period whole
+    assert (error.value, error.basis) == (result.metrics["quality.error_rate"].value, None)
 
 
 def test_a_review_record_loads_back_from_json(demo: duckdb.DuckDBPyConnection) -> None:
@@ -104,7 +136,11 @@ def test_triggers_look_back_over_their_own_window(demo: duckdb.DuckDBPyConnectio
 
     early = exposure(date(2026, 7, 1), date(2026, 7, 14))
     assert (early.window_from, early.window_to, early.fired) == (date(2026, 6, 15), date(2026, 7, 14), True)
-    assert not exposure(date(2026, 7, 1), date(2026, 7, 16)).fired  # window 17 June - 16 July
+    # a window reaching past the stage's last day (14 July) looks back from that day
+    assert exposure(date(2026, 7, 1), date(2026, 7, 31)).window_to == date(2026, 7, 14)
+    later = evaluate(demo, plan, "extra-review", Window(date(2026, 7, 17), date(2026, 8, 15)))
+    quiet = next(t for t in later.triggers if t.name == "Unexpected data exposure")
+    assert (quiet.window_from, quiet.status) == (date(2026, 7, 17), "quiet")  # 17 July – 15 August
 
 
 # -- the command line ----------------------------------------------------------------------------------
@@ -122,11 +158,12 @@ def test_evaluate_json_has_the_design_shape(demo_db: Path) -> None:
     result = cli("evaluate", "--stage", "department", "--month", "2026-06", "--json", db=demo_db)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert list(body)[:6] == ["stage", "window", "criteria", "triggers", "readiness", "recommendation"]
+    assert list(body)[:7] == ["stage", "window", "period", "criteria", "triggers", "readiness", "recommendation"]
     assert (body["stage"], body["window"]) == ("department", {"from": "2026-06-01", "to": "2026-06-30"})
-    assert list(body["criteria"][0])[:11] == ["metric", "status", "value", "n", "low", "high", "threshold", "warn",
-                                              "min_sample", "on_fail", "explanation"]
-    assert list(body["triggers"][0])[:5] == ["name", "metric", "value", "fired", "action"]
+    assert body["period"] == {"from": "2026-06-01", "to": "2026-06-30", "note": None, "months": []}
+    assert list(body["criteria"][0])[:12] == ["metric", "status", "value", "n", "low", "high", "threshold", "warn",
+                                              "min_sample", "on_fail", "explanation", "evidence_needed"]
+    assert list(body["triggers"][0])[:6] == ["name", "metric", "value", "fired", "status", "action"]
     assert list(body["readiness"][0]) == ["item", "met", "reason"]
     assert body["recommendation"]["outcome"] == "pause"
     assert body["recommendation"]["reasons"][0].startswith("Pause trigger fired → pause: 'Unexpected data exposure'")

@@ -136,7 +136,33 @@ def test_a_result_carries_its_evidence_and_limits() -> None:
         "metric": ERR, "status": "fail", "value": 31 / 258, "n": 258, "low": low, "high": high, "threshold": 0.1,
         "warn": 0.07, "min_sample": 50, "on_fail": "redesign",
         "explanation": "Error rate 12.0% (31 of 258 reviews, 95% CI 8.6–16.6%) is above the 10% limit.",
-        "label": "Error rate", "family": "quality", "op": "<="}
+        "evidence_needed": None, "basis": None, "missing": None, "label": "Error rate", "family": "quality",
+        "op": "<="}
+
+
+@pytest.mark.parametrize(("successes", "n", "min_sample", "needed"), [
+    # 6% of 100 against ≤ 10%: n·0.04² ≥ 1.959964²·0.1·0.9 = 0.345731 from n = 217 (216.08 rounded up)
+    (6, 100, None, 117),
+    (6, 100, 300, 200),       # min_sample asks for more than the interval does
+    (60, 1000, None, 0),      # already settled
+    (10, 100, None, None),    # at the threshold: no sample makes it pass
+    (12, 100, None, None),    # on the failing side
+])
+def test_evidence_needed_is_what_would_settle_a_proportion_at_the_observed_rate(
+        successes: int, n: int, min_sample: int | None, needed: int | None) -> None:
+    gate = Gate(metric=ERR, op="<=", threshold=0.1, min_sample=min_sample, on_fail="limit")
+    assert judge(gate, share(ERR, successes, n)).evidence_needed == needed
+    assert judge(Gate(metric="quality.reviewed_outputs", op=">=", threshold=50, on_fail="limit"),
+                 MetricValue("quality.reviewed_outputs", 10)).evidence_needed is None
+
+
+def test_a_metric_an_export_does_not_cover_is_insufficient_with_the_reason() -> None:
+    gate = Gate(metric="support.tickets_per_100_users", op="<=", threshold=40, on_fail="limit")
+    result = judge(gate, MetricValue("support.tickets_per_100_users", None,
+                                     missing="no support export covers March 2026"))
+    assert (result.status, result.missing) == ("insufficient", "no support export covers March 2026")
+    assert result.explanation == ("Tickets per 100 users: no support export covers March 2026, so this gate cannot "
+                                  "be judged yet.")
 
 
 # -- pause triggers ----------------------------------------------------------------------------------
@@ -183,14 +209,48 @@ def test_a_fired_trigger_explains_itself_and_lists_the_fallback() -> None:
     result = check_trigger(trigger("return_to_manual"), MetricValue("risk.data_exposure_incidents", 2), MARCH.end,
                            ("Return to manual work", "Second reviewer"))
     assert result.as_json() == {
-        "name": "T", "metric": "risk.data_exposure_incidents", "value": 2, "fired": True, "action": "return_to_manual",
-        "outcome": "pause", "op": ">=", "threshold": 1, "window": {"from": "2026-03-02", "to": "2026-03-31"},
+        "name": "T", "metric": "risk.data_exposure_incidents", "value": 2, "fired": True, "status": "fired",
+        "action": "return_to_manual", "outcome": "pause", "op": ">=", "threshold": 1, "min_sample": None,
+        "window": {"from": "2026-03-02", "to": "2026-03-31"},
         "n": None, "fallback": ["Return to manual work", "Second reviewer"],
         "explanation": "'T' fired: Data exposure incidents was 2 in the 30 days to 2026-03-31, at or above 1; "
                        "action: return to manual work (pause)."}
     quiet = check_trigger(trigger("pause"), MetricValue("risk.data_exposure_incidents", 0), MARCH.end, ("x",))
     assert quiet.explanation == ("'T' did not fire: Data exposure incidents was 0 in the 30 days to 2026-03-31; it "
                                  "fires at or above 1.")
+    assert quiet.status == "quiet"
+
+
+def test_below_its_min_sample_a_trigger_is_insufficient_saying_whether_it_would_fire() -> None:
+    rule = PauseTrigger.model_validate({"name": "Repeated poor outputs", "metric": ERR, "op": ">=", "value": 0.2,
+                                        "window_days": 30, "action": "extra_review", "min_sample": 30})
+    small = check_trigger(rule, share(ERR, 2, 9), MARCH.end, ())
+    assert (small.status, small.fired) == ("insufficient", False)
+    assert small.explanation == ("'Repeated poor outputs' would fire, but only 9 reviews in the 30 days to "
+                                 "2026-03-31; it needs 30 to judge.")
+    assert check_trigger(rule, share(ERR, 1, 9), MARCH.end, ()).explanation.startswith(
+        "'Repeated poor outputs' would not fire, but only 9 reviews")
+    assert check_trigger(rule, share(ERR, 7, 30), MARCH.end, ()).status == "fired"
+    assert check_trigger(rule, share(ERR, 5, 30), MARCH.end, ()).status == "quiet"
+
+
+def test_a_known_incident_is_never_silenced_by_a_missing_month() -> None:
+    gap = "no incidents export covers 1 Mar 2026–15 Mar 2026"
+    seen = MetricValue("risk.data_exposure_incidents", None, missing=gap, partial=1)
+    fired = check_trigger(trigger("pause"), seen, MARCH.end, ("Manual",))
+    assert (fired.status, fired.value, fired.fallback) == ("fired", 1, ("Manual",))
+    assert fired.explanation == (f"'T' fired: Data exposure incidents was at least 1 ({gap}) in the 30 days to "
+                                 "2026-03-31, at or above 1; action: pause the rollout (pause).")
+    # none seen: the missing days may hold one, so it cannot be checked
+    unknown = check_trigger(trigger("pause"), MetricValue("risk.data_exposure_incidents", None, missing=gap, partial=0),
+                            MARCH.end, ())
+    assert (unknown.status, unknown.explanation) == (
+        "insufficient", f"Data exposure incidents: {gap} in the 30 days to 2026-03-31, so 'T' cannot be checked.")
+    # a rate is no floor: its missing rows may lower it
+    rate = PauseTrigger.model_validate({"name": "R", "metric": ERR, "op": ">=", "value": 0.2, "window_days": 30,
+                                        "action": "extra_review"})
+    assert check_trigger(rate, MetricValue(ERR, None, missing="no reviews export covers March 2026", partial=0.5),
+                         MARCH.end, ()).status == "insufficient"
 
 
 # -- recommendation ----------------------------------------------------------------------------------
@@ -326,8 +386,9 @@ def test_review_judges_every_gate_and_trigger_of_the_stage() -> None:
     assert evaluation.recommendation.outcome == "proceed"
     assert evaluation.days_run == 86
     body = evaluation.as_json()
-    assert list(body)[:6] == ["stage", "window", "criteria", "triggers", "readiness", "recommendation"]
+    assert list(body)[:7] == ["stage", "window", "period", "criteria", "triggers", "readiness", "recommendation"]
     assert body["window"] == {"from": "2026-03-01", "to": "2026-03-31"}
+    assert body["period"] == {"from": "2026-03-01", "to": "2026-03-31", "note": None, "months": []}
     assert [t["fired"] for t in body["triggers"]] == [False, False]
 
     exposed = [MetricValue("risk.data_exposure_incidents", 1), quiet[1]]

@@ -10,6 +10,7 @@ import pytest
 from pages_fixture import plan
 
 import metrics
+from gates.period import NotInForce
 from gates.review import evaluate
 from loaders import store
 from loaders.ingest import ingest_file
@@ -65,16 +66,18 @@ def test_the_pages_gate_review_pauses_june_for_the_three_fired_triggers(demo_db:
     assert (drift.value, drift.n) == (546 / 1445, 1445)
 
 
-def test_the_pages_review_of_a_stage_not_in_force_counts_that_stages_training(demo_db: Path) -> None:
-    ev = _session(demo_db, ("2026-06", "2026-06")).evaluation("extra-review")
+def test_the_pages_review_of_a_stage_is_on_the_part_of_the_window_it_was_in_force(demo_db: Path) -> None:
+    ev = _session(demo_db, ("2026-07", "2026-07")).evaluation("extra-review")
+    assert (ev.period_start, ev.period_end) == (date(2026, 7, 15), date(2026, 7, 31))
     trained = next(r for r in ev.readiness if r.item == "Users trained")
     assert (trained.met, trained.reason) == (
-        False, "Only 0.0% of 56 users with access completed every required module (purpose, limits, data_rules, "
-               "review, escalation, issue_reporting, extra_review) by 2026-06-30; 90% needed.")
-    assert ev.metrics["adoption.training_completion_rate"].value == 47 / 56  # the department stage's modules
+        True, "95.7% of 46 users with access completed every required module (purpose, limits, data_rules, "
+              "review, escalation, issue_reporting, extra_review) by 2026-07-31; 90% needed.")
+    with pytest.raises(NotInForce):
+        _session(demo_db, ("2026-06", "2026-06")).evaluation("extra-review")
 
 
-def test_a_review_asks_each_window_once_and_the_training_window_under_the_stages_own_context(demo_db: Path) -> None:
+def test_a_review_asks_each_window_once_under_the_plans_context(demo_db: Path) -> None:
     p = plan()
     asked: list[tuple[bool, Window]] = []
 
@@ -86,14 +89,15 @@ def test_a_review_asks_each_window_once_and_the_training_window_under_the_stages
     evaluate(None, p, "department", JUNE, values=values)
     assert asked == [(True, JUNE)]  # the triggers' 30 days ending 30 June are June itself
     asked.clear()
+    # department ends on 14 July: July is judged on 1–14 July, and the triggers look back from 14 July
     early_july = Window(date(2026, 7, 1), date(2026, 7, 14))
-    evaluate(None, p, "extra-review", early_july, values=values)
-    assert asked == [(True, early_july), (True, Window(date(2026, 6, 15), date(2026, 7, 14))), (False, early_july)]
+    evaluate(None, p, "department", month_window("2026-07"), values=values)
+    assert asked == [(True, early_july), (True, Window(date(2026, 6, 15), date(2026, 7, 14)))]
 
 
 def test_a_review_needs_a_connection_or_a_way_to_get_values() -> None:
     with pytest.raises(TypeError, match="a connection or a way to get metric values"):
-        evaluate(None, plan(), "pilot", JUNE)
+        evaluate(None, plan(), "department", JUNE)
 
 
 def test_a_new_import_changes_the_data_version_so_nothing_stale_is_shown(demo_db: Path, tmp_path: Path) -> None:

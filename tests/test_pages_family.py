@@ -9,21 +9,22 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts
+from pages_fixture import SEPTEMBER, app, elements, engine_review, plan, run, texts
 from streamlit.testing.v1 import AppTest
 
 import metrics
 from core.words import worst
 from gates.trend import judge_groups, judge_months, stage_on, stage_periods
 from loaders import store
+from metrics.engine import By
 from metrics.format import count_text, interval_text, value_text
 from metrics.model import Window
-from metrics.registry import FAMILIES, by_family
+from metrics.registry import FAMILIES, Family, by_family
 from metrics.window import month_window
 from ui.style import STATUS
 
 
-def _page(family: str, view: str | None = None, **state: object) -> AppTest:
+def _page(family: Family, view: str | None = None, **state: object) -> AppTest:
     at = app()
     for key, value in state.items():
         at.session_state[key] = value
@@ -34,7 +35,7 @@ def _page(family: str, view: str | None = None, **state: object) -> AppTest:
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_every_metric_shows_the_engines_value_sample_interval_status_and_meaning(demo_db: Path, family: str) -> None:
+def test_every_metric_shows_the_engines_value_sample_interval_status_and_meaning(demo_db: Path, family: Family) -> None:
     at = _page(family)
     ev = engine_review(demo_db, "extra-review")
     shown = {m.label: m.value for m in at.metric}
@@ -61,7 +62,7 @@ def test_gate_statuses_follow_the_window(demo_db: Path) -> None:
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_the_trend_view_draws_one_chart_per_metric_with_stages_and_limits(demo_db: Path, family: str) -> None:
+def test_the_trend_view_draws_one_chart_per_metric_with_stages_and_limits(demo_db: Path, family: Family) -> None:
     at = _page(family)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert [c["layout"]["title"]["text"] for c in charts] == [d.label for d in by_family(family)]
@@ -139,7 +140,7 @@ def _month_end(month: int) -> date:
 
 
 @pytest.mark.parametrize(("view", "by"), [("By department", "department"), ("By use case", "use_case")])
-def test_breakdowns_show_the_engines_value_for_every_group(demo_db: Path, view: str, by: str) -> None:
+def test_breakdowns_show_the_engines_value_for_every_group(demo_db: Path, view: str, by: By) -> None:
     at = _page("quality", view)
     table = at.dataframe[0].value
     with store.connect(demo_db) as con:
@@ -168,8 +169,8 @@ def test_the_numbers_view_lists_the_window_and_every_month_for_download(demo_db:
     assert list(window["label"]) == [d.label for d in by_family("cost")]
     assert list(window["value"]) == pytest.approx([ev.metrics[d.id].value for d in by_family("cost")])
     assert len(monthly) == 9 * len(by_family("cost"))
-    assert [b.label for b in at.get("download_button")] == ["Download this window (CSV)",
-                                                            "Download month by month (CSV)"]
+    assert [b.label for b in elements(at, "download_button")] == ["Download this window (CSV)",
+                                                                  "Download month by month (CSV)"]
 
 
 def test_a_filter_changes_the_numbers_and_the_page_names_what_it_does_not_narrow(demo_db: Path) -> None:

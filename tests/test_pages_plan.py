@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pages_fixture import PLAN, app, plan, run, texts
+from pages_fixture import PLAN, app, elements, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -102,4 +102,4 @@ def test_departments_the_roster_does_not_have_are_warnings(demo_db: Path, tmp_pa
 
 def test_the_saved_plan_can_be_downloaded(demo_db: Path) -> None:
     at = _page()
-    assert [b.label for b in at.get("download_button")] == ["Download the saved plan"]
+    assert [b.label for b in elements(at, "download_button")] == ["Download the saved plan"]

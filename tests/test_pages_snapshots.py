@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from pages_fixture import app, engine_review, plan, run, texts
+from pages_fixture import app, elements, engine_review, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -39,7 +39,8 @@ def _record(db: Path, window: Window, decision: Decision, supersedes: int | None
 
 
 def _two(db: Path) -> tuple[Snapshot, Snapshot]:
-    """July paused against the recommendation (limit), then August proceeding as recommended."""
+    """July (judged on 15–31 July, when extra-review was in force) paused against the recommendation
+    (continue), then August proceeding as recommended."""
     jul = _record(db, JULY, Decision(outcome="pause", decided_by="Head of Legal <i>Ops</i>",
                                        rationale="Wait for the **audit**:\nincidents in legal-ops.",
                                        conditions="Extra review stays on.", next_review_on=date(2026, 9, 30)))
@@ -77,7 +78,7 @@ def test_the_history_lists_every_snapshot_newest_first_with_its_integrity(demo_d
          "Recommendation": "✔ Proceed", "Decision": "✔ Proceed", "Decided by": "Steering committee",
          "Integrity": "✔ Intact", "Corrections": ""},
         {"#": 1, "Recorded (UTC)": "2026-08-02 09:00", "Stage": "extra-review", "Window": "1 Jul 2026 – 31 Jul 2026",
-         "Recommendation": "▲ Limit", "Decision": "✖ Pause", "Decided by": "Head of Legal <i>Ops</i>",
+         "Recommendation": "→ Continue", "Decision": "✖ Pause", "Decided by": "Head of Legal <i>Ops</i>",
          "Integrity": "✔ Intact", "Corrections": ""}]
     assert not at.error
 
@@ -91,7 +92,7 @@ def test_opening_a_snapshot_shows_its_summary_criteria_and_downloads(demo_db: Pa
     shown = texts(at.markdown)
     assert "#### Gate review #1: Department rollout with extra review (extra-review), 2026-07-01 to 2026-07-31" in shown
     assert ("**Decision:** :red-badge[:material/pause_circle: Pause] by Head of Legal <i>Ops</i> · "
-            "**Recommendation:** :orange-badge[:material/front_hand: Limit]") in shown
+            "**Recommendation:** :blue-badge[:material/pending: Continue]") in shown
     assert ("**Rationale:**  \nWait for the **audit**:  \nincidents in legal-ops.\n\n**Conditions:**  \n"
             "Extra review stays on.\n\n**Next review:** 30 Sep 2026") in shown
     assert "The decision differs from the recommendation; the rationale says why." in texts(at.caption)
@@ -102,7 +103,7 @@ def test_opening_a_snapshot_shows_its_summary_criteria_and_downloads(demo_db: Pa
     # The criteria as frozen: the same table the Gate review showed for that month.
     assert_frame_equal(_table(at, "Status", "Family", "Metric"),
                        criteria_frame(engine_review(demo_db, "extra-review", JULY)).to_pandas(), check_dtype=False)
-    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in at.get("download_button")] == [
+    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in elements(at, "download_button")] == [
         ("HTML report", "html"), ("JSON record", "json"), ("Criteria CSV", "csv")]
     # What the buttons hold is exactly what `cli.py export` writes.
     version = store.data_version(demo_db)
@@ -120,7 +121,7 @@ def test_comparing_two_snapshots_renders_the_comparison_record(demo_db: Path) ->
                                                "Criteria whose status changed", "Metric values"]
     assert texts(at.success).startswith(f"Same plan (sha256 {jul.plan.sha256[:12]}…) and stage")
     assert _table(at, "Field").to_dict("records") == [
-        {"Field": "Recommendation", "#1": "limit", "#2": "proceed"},
+        {"Field": "Recommendation", "#1": "continue", "#2": "proceed"},
         {"Field": "Decision", "#1": "pause", "#2": "proceed"},
         {"Field": "Decided by", "#1": "Head of Legal <i>Ops</i>", "#2": "Steering committee"},
         {"Field": "Rationale", "#1": "Wait for the **audit**:\nincidents in legal-ops.", "#2": "—"},
@@ -133,15 +134,13 @@ def test_comparing_two_snapshots_renders_the_comparison_record(demo_db: Path) ->
     assert metrics[metrics["Metric"] == "Error rate"].to_dict("records") == [
         {"Family": "Quality", "Metric": "Error rate", "#1": error_rate.text_a, "#2": error_rate.text_b,
          "Change": error_rate.change_text}]
+    # July is judged on 15–31 July, the part of it in which extra-review was in force
     assert _table(at, "Metric", "Status #1").to_dict("records") == [
-        {"Metric": "Error rate", "Status #1": "▲ Warn", "Status #2": "✔ Pass", "Value #1": "6.1%", "Value #2": "5.6%",
-         "Rule changed": ""},
-        {"Metric": "Scope drift", "Status #1": "✖ Fail", "Status #2": "✔ Pass", "Value #1": "15.2%",
-         "Value #2": "1.7%", "Rule changed": ""},
-        {"Metric": "Training completion", "Status #1": "▲ Warn", "Status #2": "✔ Pass", "Value #1": "80.0%",
-         "Value #2": "100.0%", "Rule changed": ""}]
-    assert _table(at, "Item").to_dict("records") == [
-        {"Item": "Users trained", "#1": "✖ Not met", "#2": "✔ Met", "Detail": record.readiness[0].detail}]
+        {"Metric": "Net hours per active user", "Status #1": "▲ Warn", "Status #2": "✔ Pass", "Value #1": "1.7 h",
+         "Value #2": "2.9 h", "Rule changed": ""},
+        {"Metric": "Value to cost", "Status #1": "▲ Warn", "Status #2": "✔ Pass", "Value #1": "1.28×",
+         "Value #2": "2.35×", "Rule changed": ""}]
+    assert "**Readiness items that changed**\nNone." in texts(at.markdown)
     assert "**Pause triggers that changed**\nNone." in texts(at.markdown)
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from pages_fixture import app, plain, run, texts
+from pages_fixture import app, elements, plain, run, texts
 from streamlit.testing.v1 import AppTest
 from test_presets import SPEND
 from test_presets_engine import COPILOT, JIRA, M365, MOODLE
@@ -142,7 +142,7 @@ def test_rejects_download_neutralises_formulas(empty_db: Path, tmp_path: Path) -
     with store.connect(empty_db) as con:
         ingest_file(con, f)
     at = app("pages/upload.py")
-    assert [b.label for b in at.get("download_button")] == ["Download its rejects (CSV)"]
+    assert [b.label for b in elements(at, "download_button")] == ["Download its rejects (CSV)"]
     data = rejects_csv(str(empty_db), store.data_version(empty_db), 1).decode("utf-8-sig").splitlines()
     assert data[0] == '"line","column","reason","raw"'
     # The reason quotes the value, so it does not start with '='; the raw row is JSON text.

@@ -304,11 +304,16 @@ def test_a_plan_at_every_bound_can_be_evaluated_and_recorded(tmp_path: Path) -> 
     plan = tmp_path / "plan.toml"
     plan.write_text(_plan_at_the_bounds())
     outcomes = []
-    for stage in ("pilot", "department", "extra-review"):
-        result = _cli("evaluate", "--stage", stage, "--month", "2026-06", "--json", plan=plan, db=db)
+    for stage, month in (("pilot", "2026-03"), ("department", "2026-06")):
+        result = _cli("evaluate", "--stage", stage, "--month", month, "--json", plan=plan, db=db)
         assert result.returncode == 0, result.stderr
         outcomes.append(json.loads(result.stdout, parse_constant=_not_json)["recommendation"]["outcome"])
-    assert outcomes == ["redesign", "redesign", "redesign"]  # the severe error rate; no trigger reaches 10^12
+    assert outcomes == ["limit", "redesign"]  # the error rates of March and June; no trigger reaches 10^12
+    # the last stage starts on 31 December 9999: no window holds a day of it
+    never = _cli("evaluate", "--stage", "extra-review", "--month", "2026-06", "--json", plan=plan, db=db)
+    assert (never.returncode, never.stdout) == (1, "")
+    assert never.stderr == ("error: stage 'extra-review' was not in force between 1 Jun 2026 and 30 Jun 2026 (it runs "
+                            "from 31 Dec 9999); choose a window in which it was, or the stage in force then.\n")
     recorded = _cli("snapshot", "--stage", "department", "--month", "2026-06", "--decision", "redesign", "--by",
                     "Chair", "--out", str(tmp_path / "out"), "--json", plan=plan, db=db)
     assert recorded.returncode == 0, recorded.stderr

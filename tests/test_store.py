@@ -16,7 +16,7 @@ from loaders.schema import DATASETS
 def test_new_file_gets_every_table_and_the_schema_version(tmp_path: Path) -> None:
     with store.connect(tmp_path / "r.duckdb") as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-        assert store.schema_version(con) == store.SCHEMA_VERSION == 3
+        assert store.schema_version(con) == store.SCHEMA_VERSION == 4
     expected = {"rollgate_meta", "ingestions", "rejects", "gate_reviews", *DATASETS,
                 *(f"{d}_replaced" for d in DATASETS)}
     assert tables == expected
@@ -92,6 +92,6 @@ def test_a_version_1_file_is_migrated_without_losing_data(tmp_path: Path, monkey
     monkeypatch.undo()
     store._schema_ready.clear()
     with store.connect(db) as con:
-        assert store.schema_version(con) == 3
+        assert store.schema_version(con) == 4
         assert con.execute("select count(*) from roster").fetchall() == [(1,)]
         assert con.execute("select count(*) from gate_reviews").fetchall() == [(0,)]

@@ -30,6 +30,8 @@ from gates.plan import Plan
 from gates.plan_check import loaded_references
 from loaders import store
 from loaders.ingest import history, rejects_of
+from metrics.coverage import Cell
+from metrics.coverage import grid as coverage_grid
 from metrics.engine import BreakdownRow, By
 from metrics.extent import Extent
 from metrics.extent import extent as data_extent
@@ -114,22 +116,19 @@ def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, windo
         return metrics.compute(con, _plan.metric_context(), window)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def context_values(db: str, data_version: DataVersion, ctx: MetricContext, window: Window
-                   ) -> dict[str, MetricValue]:
-    """Every metric for one window under a context other than the plan's own (a gate review of a stage
-    not in force measures training against that stage's modules). The context is hashed as the key:
-    that costs about half a millisecond a call, which `values` saves by keying on the plan's sha256."""
-    with connection(db) as con:
-        return metrics.compute(con, ctx, window)
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def breakdown(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, family: Family, by: By,
               window: Window) -> list[BreakdownRow]:
     """Every metric of `family` for every department or use case of one window."""
     with connection(db) as con:
         return metrics.family_breakdown(con, _plan.metric_context(), window, family, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def coverage(db: str, data_version: DataVersion) -> list[Cell]:
+    """Every dataset × month: the days an export covers and the rows stored (metrics.coverage.grid)."""
+    with connection(db) as con:
+        return coverage_grid(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

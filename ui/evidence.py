@@ -17,7 +17,7 @@ from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
 from metrics.format import day_label, escape_md, interval_text, limit_text, rule_text, value_text, window_text
 from metrics.model import MetricValue
-from metrics.registry import FAMILIES
+from metrics.registry import FAMILIES, REGISTRY
 from snapshots.record import Snapshot
 from ui.style import OUTCOME, STATUS, badge_markdown
 
@@ -30,8 +30,10 @@ def recommendation(ev: Evaluation) -> None:
     style = OUTCOME[ev.recommendation.outcome]
     with st.container(border=True):
         st.markdown(f"### :{style.badge}[{style.icon} Recommendation: {style.label}]")
-        st.caption(f"Stage {escape_md(ev.stage_name)} ({escape_md(ev.stage)}), {escape_md(window_text(ev.window))}; "
-                   f"the stage has run {ev.days_run} days.")
+        st.caption(f"Stage {escape_md(ev.stage_name)} ({escape_md(ev.stage)}), judged on "
+                   f"{escape_md(window_text(ev.period))}; the stage has run {ev.days_run} days.")
+        if ev.period_note:
+            st.markdown(f":material/date_range: {escape_md(ev.period_note)}")
         lines = []
         for r in ev.recommendation.reasons:
             lines.append(f"- {badge_markdown(OUTCOME[r.outcome])} {escape_md(PREFIX[r.kind])}: {escape_md(r.detail)}")
@@ -87,12 +89,28 @@ def criteria_table(ev: Evaluation, key: str) -> None:
                                 "Min sample": st.column_config.NumberColumn(format="localized")})
 
 
+def evidence_needed(ev: Evaluation) -> None:
+    """For each criterion whose pass is not yet convincing, how much more evidence would settle it if the
+    observed rate held (DESIGN.md §4 "Evidence needed")."""
+    lines = []
+    for c in ev.criteria:
+        if c.evidence_needed and c.value is not None:
+            noun = REGISTRY[c.metric].n or "observations"
+            lines.append(f"- **{escape_md(c.label)}**: about {c.evidence_needed:,} more {escape_md(noun)} at "
+                         f"{escape_md(value_text(c.metric, c.value, ev.currency))} would make this pass convincingly.")
+    if lines:
+        st.markdown("**More evidence would settle these:**\n" + "\n".join(lines))
+
+
+TRIGGER_STATUS = {"fired": "✖ Fired", "quiet": "✔ Quiet", "insufficient": f"? {STATUS['insufficient'].label}"}
+
+
 def fired_triggers(ev: Evaluation) -> None:
     """Each fired pause trigger with its action, then the plan's fallback options; or that none fired."""
     fired = ev.fired
     if not fired:
         st.markdown(f":green[:material/check_circle:] No pause trigger fired ({len(ev.triggers)} checked, each over "
-                    f"its own days up to {day_label(ev.end)}).")
+                    f"its own days up to {day_label(ev.period_end)}).")
         return
     for t in fired:
         style = OUTCOME[t.outcome]
@@ -105,7 +123,7 @@ def fired_triggers(ev: Evaluation) -> None:
 
 def triggers_frame(ev: Evaluation) -> pl.DataFrame:
     rows = [{
-        "Fired": "✖ Fired" if t.fired else "✔ Quiet",
+        "Status": TRIGGER_STATUS[t.status],
         "Trigger": t.name,
         "Value": value_text(t.metric, t.value, ev.currency),
         "Days": f"{t.window_from} – {t.window_to}",
@@ -113,7 +131,7 @@ def triggers_frame(ev: Evaluation) -> pl.DataFrame:
         "Action": ACTION_WORDS[t.action],
         "Explanation": t.explanation,
     } for t in ev.triggers]
-    return pl.DataFrame(rows, schema={k: pl.String for k in ("Fired", "Trigger", "Value", "Days", "Fires when",
+    return pl.DataFrame(rows, schema={k: pl.String for k in ("Status", "Trigger", "Value", "Days", "Fires when",
                                                                "Action", "Explanation")})
 
 

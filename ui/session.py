@@ -84,19 +84,16 @@ class Session:
     def values(self, window: Window) -> dict[str, MetricValue]:
         return data.values(self.db, self.version, self.plan_state.sha256, self._plan(), window)
 
-    def _values_under(self, ctx: MetricContext, window: Window) -> dict[str, MetricValue]:
-        """Every metric of `window` under `ctx`, from the cache: the plan's own context is keyed on the plan's
-        sha256; another (training against a stage not in force) on the context itself."""
-        if ctx == self._plan().metric_context():
-            return self.values(window)
-        return data.context_values(self.db, self.version, ctx, window)
+    def _values_in(self, ctx: MetricContext, window: Window) -> dict[str, MetricValue]:
+        """Every metric of `window`, from the cache (a review asks under the plan's own context)."""
+        return self.values(window)
 
     def evaluation(self, stage_id: str, window: Window | None = None) -> Evaluation:
         """The gate review of `stage_id` on `window` (default: the sidebar's), from cached metric values: a
         window another page or an earlier run asked for (a trigger's 30 days, a month) costs nothing."""
         w = window or self.window
         assert w is not None
-        return evaluate(None, self._plan(), stage_id, w, values=self._values_under)
+        return evaluate(None, self._plan(), stage_id, w, values=self._values_in)
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         w = self.window

@@ -32,7 +32,8 @@ from loaders.read import FORMATS, detect_format, peek
 from loaders.schema import DATASETS
 from loaders.scratch import new_copy
 from loaders.tables import peek_sheet, sheet_names
-from metrics.format import escape_md
+from metrics.coverage import Cell
+from metrics.format import escape_md, month_label
 from ui import data, state
 
 ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in FORMATS)
@@ -495,3 +496,32 @@ def history(db: str, version: data.DataVersion) -> None:
 def serialise(reports: list[IngestReport]) -> list[dict[str, Any]]:
     """Reports as plain data for session state (kept across the rerun after an import)."""
     return [json.loads(r.model_dump_json()) for r in reports]
+
+
+COVERAGE_MARKS = {"covered": "✔", "partly": "◐", "missing": "✖"}
+
+
+def coverage_frame(cells: list[Cell]) -> pl.DataFrame:
+    """The coverage grid as a table: one row per dataset, one column per month; each cell says whether an
+    export covers the month (✔ covered, ◐ partly, ✖ missing) and how many rows it holds there (the roster
+    and training, which describe a state, show all their rows)."""
+    months = sorted({c.month for c in cells})
+    rows: dict[str, dict[str, str]] = {}
+    for c in cells:
+        text = f"{COVERAGE_MARKS[c.status]} {c.rows:,}" if c.status != "missing" else "✖ missing"
+        rows.setdefault(c.dataset, {"Dataset": c.dataset})[month_label(c.month)] = text
+    columns = ["Dataset", *(month_label(m) for m in months)]
+    return pl.DataFrame(list(rows.values()), schema=dict.fromkeys(columns, pl.String))
+
+
+def coverage(db: str, version: data.DataVersion) -> None:
+    """Which months each dataset's exports cover: a month no export covers is unknown to every metric that
+    needs it, not a month in which nothing happened."""
+    cells = data.coverage(db, version)
+    if not cells:
+        return
+    st.subheader("Coverage")
+    st.caption("Which months each export covers (✔ covered, ◐ partly, ✖ missing) and its rows there. A metric "
+               "that needs a missing export shows why instead of a number; to record that nothing happened in a "
+               "month, import an empty export with its period.")
+    st.dataframe(coverage_frame(cells), hide_index=True, width="stretch", key="upload_coverage")

@@ -178,6 +178,9 @@ class Preset:
     tables: tuple[str, ...]
     reshape: Callable[[Context], Reshaped]
     needs_period: bool = False
+    # The export names people (DESIGN.md §3 "Per-user rows"); an organisation's totals under a pseudo-user
+    # count in totals, never as people.
+    user_level: bool = True
 
     @property
     def formats(self) -> tuple[str, ...]:

@@ -230,6 +230,7 @@ ORG = Preset(
     name="github-copilot-org",
     label="GitHub Copilot organisation usage report",
     dataset="usage",
+    user_level=False,
     kind="json",
     console=("GitHub's Copilot usage metrics API: `GET /orgs/{org}/copilot/metrics/reports/organization-28-day/"
              "latest` (or `enterprise-28-day` under `/enterprises/{enterprise}`), then the file behind its download "

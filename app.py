@@ -17,9 +17,20 @@ from ui import router
 
 if __name__ == "__main__":
     # Not above: the server imports this module before its runtime exists, and ui's cached functions would warn.
-    from core.errors import RollgateError
+    from core.errors import DatabaseBusy, RollgateError
     from metrics.format import escape_md
     from ui import data, session
+
+    BUSY = ("Rollgate is being updated: another process (an import, for example) is writing to the database. "
+            "Try again in a moment; this page tries again by itself every few seconds.")
+
+    @st.fragment(run_every=5)
+    def _retry_soon() -> None:
+        """Run the whole page again a few seconds after it found the database busy."""
+        if st.session_state.pop("_rollgate_busy", False):
+            st.session_state["_rollgate_busy"] = True  # the first pass is this run itself: wait for the timer
+            return
+        st.rerun(scope="app")
 
     st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
 
@@ -47,7 +58,11 @@ if __name__ == "__main__":
     try:
         session.start()
         page.run()
-    except RollgateError as e:  # the database busy past the wait, its disk full or not writable: said plainly
+    except DatabaseBusy:  # another process holds the file past the wait: a moment's patience, not an error
+        st.info(BUSY, icon=":material/hourglass_top:")
+        st.session_state["_rollgate_busy"] = True
+        _retry_soon()
+    except RollgateError as e:  # its disk full or not writable: said plainly
         st.error(escape_md(e), icon=":material/error:")
     finally:
         data.release()  # reads share one connection per run; the file is given back when the run ends

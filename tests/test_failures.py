@@ -319,13 +319,17 @@ def test_the_pages_say_plainly_that_the_database_is_busy(held: Holder, tmp_path:
     route_through_app(monkeypatch)
     use_plan(tmp_path, monkeypatch)
     monkeypatch.setenv("ROLLGATE_DB", str(held.db))
-    busy = ("The database rollgate.duckdb is in use by another Rollgate process (for example a scheduled import); "
-            "waited 5 s. Nothing was changed: try again in a moment.")
+    busy = ("Rollgate is being updated: another process (an import, for example) is writing to the database. "
+            "Try again in a moment; this page tries again by itself every few seconds.")
     at = app()
-    assert ([e.value for e in at.exception], texts(at.error)) == ([], busy)
+    assert ([e.value for e in at.exception], texts(at.error), texts(at.info)) == ([], "", busy)
     for page in PAGES[1:2]:
         at.switch_page(page).run()
-        assert ([e.value for e in at.exception], texts(at.error)) == ([], busy), page
+        assert ([e.value for e in at.exception], texts(at.error), texts(at.info)) == ([], "", busy), page
+    held.let_go()  # once the other process is done, the page shows again
+    at.switch_page(PAGES[1]).run()
+    assert not at.exception
+    assert busy not in texts(at.info)
 
 
 def test_a_failed_commit_is_reported_and_not_hidden_by_the_rollback(tmp_path: Path) -> None:

@@ -89,6 +89,8 @@ class IngestReport(BaseModel):
     period_to: date | None = None
     period_source: Source | None = None
     user_level: bool = True  # its rows name people (False: an organisation's totals, never counted as people)
+    # What the rows say against the rest (the roster, the plan, today), each with what to do; imported anyway.
+    warnings: list[str] = []
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,
@@ -149,6 +151,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
     period, source, outside = _coverage(con, dataset, staged, given, stated, empty)
     user_level = prepared.preset.user_level if prepared.preset else True
+    warnings = cross_file_warnings(con, dataset, staged, opts, user_level)
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=prepared.source_format, encoding=raw.encoding, delimiter=raw.delimiter,
@@ -163,7 +166,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
         notes=(_notes(raw, mapping, dataset, derived, dup_lines) + _coverage_notes(period, source, outside, given)
                + ([] if user_level else [NO_PEOPLE_NOTE])),
         period_from=period.first if period else None, period_to=period.last if period else None,
-        period_source=source, user_level=user_level,
+        period_source=source, user_level=user_level, warnings=warnings,
     )
     if not commit:
         report.message = _summary(report, preview=True)
@@ -184,6 +187,53 @@ def _no_records(raw: RawFile, dataset: str | None) -> RawFile:
     headers = [c.name for c in DATASETS[dataset].columns]
     columns = ", ".join(f"cast(null as varchar) as c{i}" for i in range(len(headers)))
     return dataclasses.replace(raw, headers=headers, relation=f"(select {columns} where false)")
+
+
+def _examples(values: list[str], total: int) -> str:
+    shown = ", ".join(repr(v) for v in values)
+    return f"{shown}, …" if total > len(values) else shown
+
+
+def cross_file_warnings(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, opts: IngestOptions,
+                        user_level: bool) -> list[str]:
+    """What the accepted rows say against the rest, before they are stored (DESIGN.md §2): people who are
+    not in the roster, dates before the plan's first stage or after today, use cases the plan does not know.
+    A few queries over the staged rows; each warning says what to do."""
+    out = []
+    if dataset.name == "usage" and user_level and store.scalar(con, "select count(*) from roster"):
+        row = store.one(con, f"select count(distinct s.user_id), list(distinct s.user_id order by s.user_id)[:3] "
+                             f"from {staged} s where s.user_id not in (select user_id from roster)")
+        if row and row[0]:
+            one = row[0] == 1
+            out.append(f"{row[0]:,} {'person' if one else 'people'} in this file {'is' if one else 'are'} not in the "
+                       f"roster ({_examples(row[1], row[0])}): their uses count as use without access. Load the "
+                       "roster that lists them, or check how the export names people.")
+    if not dataset.describes_state and dataset.time_column != "month":
+        column = dataset.time_column
+        first = opts.first_stage_on
+        row = store.one(con, f"select count(*) filter (where cast({column} as date) < cast(? as date)), "
+                             f"count(*) filter (where cast({column} as date) > current_date) "
+                             f"from {staged}", [first])
+        early, late = (int(x) for x in row) if row else (0, 0)
+        if early:
+            out.append(f"{_rows(early)} {'is' if early == 1 else 'are'} dated before the plan's first stage "
+                       f"({first:%Y-%m-%d}): {'it counts' if early == 1 else 'they count'} in no stage. Check the "
+                       "export's dates, or the plan's first starts_on.")
+        if late:
+            out.append(f"{_rows(late)} {'is' if late == 1 else 'are'} dated after today: check the export's dates "
+                       "and time zone.")
+    names = {c.name for c in dataset.columns}
+    if opts.known_use_cases is not None and "use_case" in names:
+        found = [r[0] for r in con.execute(f"select distinct use_case from {staged} where use_case is not null "
+                                           "order by 1").fetchall()]
+        unknown = [u for u in found if u not in opts.known_use_cases]
+        if unknown:
+            out.append(f"{len(unknown):,} use case{'' if len(unknown) == 1 else 's'} the plan does not declare "
+                       f"({_examples(unknown[:3], len(unknown))}): map {'it' if len(unknown) == 1 else 'them'} to "
+                       "the plan's use cases in [mappings] (on the Plan page), or declare "
+                       f"{'it' if len(unknown) == 1 else 'them'} under [[use_cases]]; until then "
+                       f"{'its' if len(unknown) == 1 else 'their'} uses are out of scope.")
+    return out
 
 
 NO_PEOPLE_NOTE = ("This export holds an organisation's totals, not people: its uses count in interactions, hours "

@@ -7,6 +7,7 @@ them, so they live below either.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from pydantic import BaseModel
 
@@ -28,6 +29,10 @@ class IngestOptions(BaseModel):
     # Or how to read them when a preset needs them: the command line reads the plan only then, so a
     # canonical export is imported without opening the plan (and a plan being edited does not stop it).
     read_mappings: Callable[[], dict[str, dict[str, str]]] | None = None
+    # What the plan says, for the warnings that compare a file with the rest (Rollgate's plan, read by the caller):
+    # the use cases it declares, and the day its first stage starts.
+    known_use_cases: frozenset[str] | None = None
+    first_stage_on: date | None = None
 
     def preset_mappings(self) -> dict[str, dict[str, str]]:
         """The value mappings a preset reshapes with: those given, else those `read_mappings` reads."""

@@ -47,7 +47,7 @@ ready = []
 for f in files or []:
     with st.expander(f"{escape_md(f.name)} · {f.size / 1024:,.1f} KB", expanded=True,
                      icon=":material/description:"):
-        options = upload.file_panel(f, mappings)
+        options = upload.file_panel(f, mappings, s.plan)
         if options is not None:
             ready.append((f, options))
 

@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.errors import InputError, RollgateError
+from gates.plan import Plan
 from loaders import store
 from loaders.detect import DatasetScore, detect, score
 from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
@@ -169,11 +170,14 @@ class Choice:
     refusal: str | None = None
 
 
-def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, str]]) -> Choice:
+def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, str]],
+              plan: Plan | None = None) -> Choice:
     """The user's choices for this file, read from the widgets' state (set on the previous run), with the
-    plan's value mappings for the presets. The period is passed as typed (the ingest checks it); the sheet is
-    the one inspected."""
+    plan's value mappings for the presets and what the plan declares (use cases, first stage) for the
+    warnings. The period is passed as typed (the ingest checks it); the sheet is the one inspected."""
     ss = st.session_state
+    known = ({"known_use_cases": frozenset(u.id for u in plan.use_cases),
+              "first_stage_on": min((s.starts_on for s in plan.stages), default=None)} if plan else {})
     picked = ss.get(_key(f, "preset")) or state.ALL
     dataset = ss.get(_key(f, "dataset")) or None
     date_order = ss.get(_key(f, "date_order")) or None
@@ -184,7 +188,7 @@ def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, 
         preset = found.detected.preset  # the ingest would detect it too; the choice only fixes the period
     if preset is not None:
         options = IngestOptions(preset=preset if picked == preset else None, period=period, sheet=sheet,
-                                mappings=mappings, date_order=date_order)
+                                mappings=mappings, date_order=date_order, **known)
         return Choice(options, preset, explicit=picked == preset)
     column_map = {h: ss[_map_key(f, i, sheet)] for i, h in enumerate(found.headers) if ss.get(_map_key(f, i, sheet))}
     refusal = None
@@ -195,7 +199,7 @@ def choice_of(f: UploadedFile, found: Inspection, mappings: dict[str, dict[str, 
         except InputError as e:
             refusal = str(e)
     options = IngestOptions(dataset=dataset, column_map=column_map, date_order=date_order, period=period,
-                            sheet=sheet, mappings=mappings)
+                            sheet=sheet, mappings=mappings, **known)
     return Choice(options, refusal=refusal)
 
 
@@ -370,6 +374,8 @@ def validation(found: Inspection, report: IngestReport) -> None:
         col.metric(label, f"{value:,}")
     if report.notes:
         st.markdown("\n".join(f"- {escape_md(n)}" for n in report.notes))
+    for warning in report.warnings:
+        st.warning(escape_md(warning), icon=":material/warning:")
     _scores(found, report)
     if report.rejects:
         shown = len(report.rejects)
@@ -407,11 +413,12 @@ def _scores(found: Inspection, report: IngestReport) -> None:
                          hide_index=True, placeholder="—", width="stretch")
 
 
-def file_panel(f: UploadedFile, mappings: dict[str, dict[str, str]]) -> IngestOptions | None:
-    """One dropped file: its choices, detection, first rows, column mapping and validation report.
-    Returns the options to import it with, or None when it cannot be imported as it is."""
+def file_panel(f: UploadedFile, mappings: dict[str, dict[str, str]], plan: Plan | None = None) -> IngestOptions | None:
+    """One dropped file: its choices, detection, first rows, column mapping and validation report (with what its
+    rows say against the roster and `plan`). Returns the options to import it with, or None when it cannot be
+    imported as it is."""
     found = inspect_file(f)
-    choice = choice_of(f, found, mappings)
+    choice = choice_of(f, found, mappings, plan)
     report = preview(f, choice)
     choices(f, found, choice, report)
     detection(found, choice, report)

@@ -121,3 +121,18 @@ def test_a_window_before_the_first_stage_says_so(demo_db: Path, tmp_path: Path) 
     at = _on("2026-01")
     assert texts(at.info).startswith("No stage of the plan is in force on 31 Jan 2026: the first stage, Limited "
                                      "pilot users, starts on 2 Mar 2026.")
+
+
+def test_a_wide_window_is_judged_on_the_months_the_stage_was_in_force_and_says_so(demo_db: Path) -> None:
+    at = app()
+    at.session_state["filter_months"] = ("2026-01", "2026-09")
+    run(at)
+    note = ("Judged on Aug – Sep 2026, the months of your window in which stage extra-review was in force "
+            "throughout.")
+    assert f":material/date_range: {note}" in texts(at.markdown)
+    ev = engine_review(demo_db, "extra-review", Window(date(2026, 1, 1), date(2026, 9, 30)))
+    assert (ev.period_start, ev.period_end, ev.judged_months) == (date(2026, 8, 1), date(2026, 9, 30),
+                                                                 ("2026-08", "2026-09"))
+    at.switch_page("pages/support.py").run()
+    assert not at.exception
+    assert f":material/date_range: {note} The figures below are for that period." in texts(at.caption)

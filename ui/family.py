@@ -193,6 +193,8 @@ def render(family: Family) -> None:
     stage_words = (f"judged against the gates of stage {escape_md(stage.name)} ({escape_md(stage.id)})" if stage
                    else "no stage of the plan is in force yet, so there are no gates to judge against")
     st.markdown(f"**{escape_md(window_text(window))}** — {stage_words}.")
+    if ev is not None and ev.period_note:  # the figures below are those of the period the stage was judged on
+        st.caption(f":material/date_range: {escape_md(ev.period_note)} The figures below are for that period.")
     for note in filter_notes(family, s.department, s.use_case):
         st.caption(f":material/filter_alt: {escape_md(note)}")
 
@@ -210,7 +212,7 @@ def render(family: Family) -> None:
             st.caption("Month by month over all loaded months, with the sidebar's department and use-case filters. "
                        "Shaded: the plan's stages; solid line: the gate limit; dashed: the warn level; dotted box: "
                        "the selected window. Marker shapes show each month's gate status (● pass, ▲ warn, ✖ fail, "
-                       "○ not enough data).")
+                       "○ not enough evidence).")
             for i in range(0, len(metrics), 2):
                 for col, defn in zip(st.columns(2), metrics[i:i + 2], strict=False):
                     col.plotly_chart(_trend_chart(trend_record(s, defn, monthly)), key=f"{family}_trend_{defn.name}",

@@ -78,3 +78,19 @@ def test_every_page_shows_partial_data_plainly(demo_db: Path, page: str) -> None
     _without(demo_db, "roster", "support")
     at = run(app(page))
     assert not at.exception, page
+
+
+def test_a_small_filtered_group_is_not_enough_evidence_for_trigger_or_gate(demo_db: Path) -> None:
+    """Legal's drafting in June: 2 errors in 9 reviews. The trigger and the gate on the same evidence agree that
+    9 reviews settle nothing, instead of the trigger driving a redesign the gate calls unjudgeable."""
+    result = cli(demo_db, "evaluate", "--stage", "department", "--month", "2026-06", "--department", "legal",
+                 "--use-case", "drafting", "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    poor = next(t for t in body["triggers"] if t["name"] == "Repeated poor outputs")
+    assert (poor["status"], poor["fired"], poor["n"], poor["min_sample"]) == ("insufficient", False, 9, 30)
+    assert poor["explanation"] == ("'Repeated poor outputs' would fire, but only 9 reviews in the 30 days to "
+                                   "2026-06-30; it needs 30 to judge.")
+    error = next(c for c in body["criteria"] if c["metric"] == "quality.error_rate")
+    assert (error["status"], error["n"]) == ("insufficient", 9)
+    assert not any("Repeated poor outputs" in r and "→ redesign" in r for r in body["recommendation"]["reasons"])

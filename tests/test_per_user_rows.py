@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 from conftest import Ingest
 from test_presets import ORG_REPORT
 
+from core.paths import ROOT
 from loaders.ingest import NO_PEOPLE_NOTE
 from metrics import MetricContext, Window, compute
 from metrics.engine import NO_PEOPLE
@@ -58,3 +63,22 @@ def test_beside_a_per_user_export_only_the_people_count_as_people(ingest: Ingest
     # bob has no roster row: 3 of the 8 uses that name people were made without access
     assert (values["risk.unauthorised_use_share"].value, values["risk.unauthorised_use_share"].n) == (3 / 8, 8)
     assert values["adoption.activation_rate"].value == 1.0  # ann, the one person with access, used it
+
+
+def test_the_command_line_says_an_organisation_report_names_nobody(tmp_path: Path) -> None:
+    report = tmp_path / "organization-28-day-report.json"
+    report.write_text(json.dumps(ORG_REPORT), encoding="utf-8")
+    env = {**os.environ, "ROLLGATE_DB": str(tmp_path / "r.duckdb")}
+    env.pop("ROLLGATE_PLAN", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=120)
+
+    stored = cli("ingest", str(report), "--json")
+    assert stored.returncode == 0, stored.stderr
+    assert json.loads(stored.stdout)["files"][0]["user_level"] is False
+    values = json.loads(cli("metrics", "--from", "2026-04-01", "--to", "2026-04-28", "--json").stdout)["metrics"]
+    assert values["adoption.interactions"]["value"] == 201
+    assert (values["adoption.active_users"]["value"], values["adoption.active_users"]["missing"]) == (None, NO_PEOPLE)
+    assert values["adoption.heavy_user_share"]["missing"] == NO_PEOPLE

@@ -138,3 +138,29 @@ def grid(con: duckdb.DuckDBPyConnection) -> list[Cell]:
     cells = [Cell(dataset, month, int(covered), int(days), state.get(dataset, counts.get((dataset, month), 0)))
              for dataset, month, days, covered in found]
     return sorted(cells, key=lambda c: (order[c.dataset], c.month))
+
+
+MARKS = {"covered": "✔", "partly": "◐", "missing": "✖"}
+
+
+def cell_text(cell: Cell) -> str:
+    """'✔ 1,234' (covered, with its rows), '◐ 12' (partly), '✖ missing'."""
+    return "✖ missing" if cell.status == "missing" else f"{MARKS[cell.status]} {cell.rows:,}"
+
+
+def grid_text(cells: list[Cell]) -> str:
+    """The grid as a plain-text table: a row per dataset, a column per month ('YYYY-MM')."""
+    if not cells:
+        return "No export with dates is loaded yet, so no month is covered."
+    months = sorted({c.month for c in cells})
+    by = {(c.dataset, c.month): cell_text(c) for c in cells}
+    datasets = list(dict.fromkeys(c.dataset for c in cells))
+    width = max(len(d) for d in datasets)
+    cols = [max(len(m), *(len(by.get((d, m), "")) for d in datasets)) for m in months]
+    lines = ["  ".join([" " * width, *(m.ljust(w) for m, w in zip(months, cols, strict=True))]).rstrip()]
+    for d in datasets:
+        lines.append("  ".join([d.ljust(width), *(by.get((d, m), "").ljust(w)
+                                                   for m, w in zip(months, cols, strict=True))]).rstrip())
+    lines.append("✔ covered (rows stored that month; roster and training: all their rows), ◐ partly, ✖ no export "
+                 "covers it. Give --period to record an export with no rows.")
+    return "\n".join(lines)

@@ -33,7 +33,7 @@ from loaders.read import FORMATS, detect_format, peek
 from loaders.schema import DATASETS
 from loaders.scratch import new_copy
 from loaders.tables import peek_sheet, sheet_names
-from metrics.coverage import Cell
+from metrics.coverage import Cell, cell_text
 from metrics.format import escape_md, month_label
 from ui import data, state
 
@@ -505,9 +505,6 @@ def serialise(reports: list[IngestReport]) -> list[dict[str, Any]]:
     return [json.loads(r.model_dump_json()) for r in reports]
 
 
-COVERAGE_MARKS = {"covered": "✔", "partly": "◐", "missing": "✖"}
-
-
 def coverage_frame(cells: list[Cell]) -> pl.DataFrame:
     """The coverage grid as a table: one row per dataset, one column per month; each cell says whether an
     export covers the month (✔ covered, ◐ partly, ✖ missing) and how many rows it holds there (the roster
@@ -515,8 +512,7 @@ def coverage_frame(cells: list[Cell]) -> pl.DataFrame:
     months = sorted({c.month for c in cells})
     rows: dict[str, dict[str, str]] = {}
     for c in cells:
-        text = f"{COVERAGE_MARKS[c.status]} {c.rows:,}" if c.status != "missing" else "✖ missing"
-        rows.setdefault(c.dataset, {"Dataset": c.dataset})[month_label(c.month)] = text
+        rows.setdefault(c.dataset, {"Dataset": c.dataset})[month_label(c.month)] = cell_text(c)
     columns = ["Dataset", *(month_label(m) for m in months)]
     return pl.DataFrame(list(rows.values()), schema=dict.fromkeys(columns, pl.String))
 

@@ -12,23 +12,36 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from loaders import prefetch
+import duckdb
 
-if __name__ == "__main__" and sys.argv[1:2] == ["ingest"]:
-    # A monthly usage export can be millions of rows: start hashing and scanning the CSV files on
-    # another core while Python loads the importer below (loaders.prefetch).
-    prefetch.start(sys.argv[2:])
-
-from core.errors import InputError, RollgateError, UsageError
+from core.errors import DatabaseBusy, InputError, RollgateError, UsageError
+from gates.plan import Plan
+from gates.plan_check import PlanInvalid, loaded_references, reference_warnings
+from gates.plan_cross import Problem
+from gates.plan_io import check_text, load_plan, plan_path, read_plan_file
+from gates.report import evaluation_text, plan_check_text
+from gates.review import evaluate
 from loaders import store
 from loaders.demo import load_demo
 from loaders.detect import parse_map_options
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
 from loaders.period import Period, parse_period
 from loaders.presets import PRESETS
+from metrics.coverage import grid, grid_text
+from metrics.engine import compute
+from metrics.format import metrics_table
+from metrics.registry import REGISTRY
+from metrics.window import add_window_arguments, parse_day, window_from_args
+from snapshots.build import parse_outcome, record_review
+from snapshots.compare import compare, comparison_text
+from snapshots.exports import write_all
+from snapshots.record import Decision, Snapshot
+from snapshots.store import entries, get
+from snapshots.verify import load_verified, verify
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingestions", help="list past ingestions, newest first")
     _common(p)
 
+    p = sub.add_parser("coverage", help="which months each dataset's exports cover",
+                       description="Every dataset and month from the first covered to the last: covered (✔, with the "
+                                   "rows stored that month), partly (◐) or not covered by any export (✖). A metric "
+                                   "that needs an export no import covers has no value, and says why.")
+    _common(p)
+
     p = sub.add_parser("demo", help="load the demo exports of data/demo into the database")
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no rows yet")
     _common(p)
@@ -92,7 +111,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("metrics", help="compute every metric for a month or a window",
                        description="Compute the metrics of DESIGN.md §3 for --month YYYY-MM, or --from DATE "
                                    "--to DATE (inclusive), optionally for one department or use case.")
-    from metrics.window import add_window_arguments
     add_window_arguments(p)
     p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
     _common(p)
@@ -102,7 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
                                    "--to DATE: every gate, pause trigger and readiness item, and the "
                                    "recommendation (proceed, continue, limit, redesign or pause).")
     p.add_argument("--stage", required=True, metavar="ID", help="the plan stage to review, e.g. pilot")
-    from metrics.window import add_window_arguments
     add_window_arguments(p)
     p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
     _common(p)
@@ -121,8 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _snapshot_parsers(sub: Any) -> None:
     """snapshot, snapshots, verify, compare and export: gate-review snapshots (DESIGN.md §5)."""
-    from metrics.window import add_window_arguments
-
     p = sub.add_parser("snapshot", help="record a gate-review decision as a snapshot and write its report",
                        description="Review stage --stage on the window, record the decision with the exact evidence "
                                    "as an append-only snapshot, and write its HTML report, JSON record and criteria "
@@ -189,6 +204,7 @@ def _print(args: argparse.Namespace, payload: Any, text: str) -> None:
 def _report_text(r: IngestReport) -> str:
     lines = [r.message]
     lines += [f"  · {n}" for n in r.notes]
+    lines += [f"  ! {w}" for w in r.warnings]
     for rj in r.rejects[:20]:
         where = f"line {rj.line}" + (f", {rj.column}" if rj.column else "")
         lines.append(f"  ✗ {where}: {rj.reason}")
@@ -200,12 +216,9 @@ def _report_text(r: IngestReport) -> str:
 def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str]]]:
     """How to read the value mappings of the plan, for the import presets: once, when the first file a
     preset reads needs them; none when the default plan file is absent."""
-    from functools import cache
 
     @cache
     def read() -> dict[str, dict[str, str]]:
-        from gates.plan_io import load_plan, plan_path
-
         path = plan_path(explicit)
         if not path.exists() and not (explicit or os.environ.get("ROLLGATE_PLAN")):
             return {}
@@ -217,10 +230,24 @@ def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str
     return read
 
 
+def _plan_declarations(explicit: str | None) -> dict[str, Any]:
+    """What the plan declares that an import's warnings compare the rows with (its use cases, its first stage's
+    start); nothing when there is no plan or it has problems: those never stop an import."""
+    path = plan_path(explicit)
+    if not path.exists():
+        return {}
+    try:
+        plan = load_plan(path)
+    except RollgateError:
+        return {}
+    return {"known_use_cases": frozenset(u.id for u in plan.use_cases),
+            "first_stage_on": min((s.starts_on for s in plan.stages), default=None)}
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = IngestOptions(dataset=args.dataset, column_map=parse_map_options(args.map),
                             date_order=args.date_order, preset=args.preset, period=args.period, sheet=args.sheet,
-                            read_mappings=_plan_mappings(args.plan))
+                            read_mappings=_plan_mappings(args.plan), **_plan_declarations(args.plan))
     missing = [f for f in args.files if not f.is_file()]
     if missing:
         raise RollgateError(f"{missing[0]}: no such file; check the path.")
@@ -262,6 +289,15 @@ def _covers(row: dict[str, object]) -> str:
         str(row["period_source"]), "")
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        cells = grid(con)
+    rows = [{"dataset": c.dataset, "month": c.month, "status": c.status, "covered_days": c.covered_days,
+             "days": c.days, "rows": c.rows} for c in cells]
+    _print(args, {"coverage": rows}, grid_text(cells))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         if args.if_empty and not store.is_empty(con):
@@ -274,12 +310,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from gates.plan_io import load_plan
-    from metrics import compute
-    from metrics.format import metrics_table
-    from metrics.registry import REGISTRY
-    from metrics.window import window_from_args
-
     window = window_from_args(args)
     ctx = load_plan(args.plan).metric_context()
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
@@ -292,11 +322,6 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from gates.plan_io import load_plan
-    from gates.report import evaluation_text
-    from gates.review import evaluate
-    from metrics.window import window_from_args
-
     window = window_from_args(args)
     plan = load_plan(args.plan)
     plan.stage(args.stage)  # an unknown stage is refused before the database is opened
@@ -306,11 +331,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_warnings(args: argparse.Namespace, plan: Any) -> tuple[list[Any], str]:
+def _plan_warnings(args: argparse.Namespace, plan: Plan) -> tuple[list[Problem], str]:
     """Warnings for departments and modules the loaded data does not have, and a note when unchecked."""
-    from core.errors import DatabaseBusy
-    from gates.plan_check import loaded_references, reference_warnings
-
     db = store.db_path(args.db)
     if not db.exists():
         return [], "No database yet, so departments were not checked against the roster."
@@ -326,10 +348,6 @@ def _plan_warnings(args: argparse.Namespace, plan: Any) -> tuple[list[Any], str]
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from gates.plan_check import PlanInvalid
-    from gates.plan_io import check_text, plan_path, read_plan_file
-    from gates.report import plan_check_text
-
     path = plan_path(args.path)
     checked = check_text(read_plan_file(path))
     warnings, note = _plan_warnings(args, checked.plan) if checked.plan is not None else ([], "")
@@ -358,9 +376,7 @@ def _snapshot_dir(args: argparse.Namespace) -> Path:
     return args.out if args.out is not None else store.db_path(args.db).parent / "snapshots"
 
 
-def _write_snapshot_files(args: argparse.Namespace, snap: Any) -> dict[str, Path]:
-    from snapshots.exports import write_all
-
+def _write_snapshot_files(args: argparse.Namespace, snap: Snapshot) -> dict[str, Path]:
     folder = _snapshot_dir(args)
     try:
         return write_all(snap, folder)
@@ -374,12 +390,6 @@ def _files_text(files: dict[str, Path]) -> list[str]:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from gates.plan_io import load_plan
-    from gates.review import evaluate
-    from metrics.window import parse_day, window_from_args
-    from snapshots.build import parse_outcome, record_review
-    from snapshots.record import Decision
-
     window = window_from_args(args)
     outcome = parse_outcome(args.decision)
     next_review = parse_day(args.next_review, "--next-review") if args.next_review else None
@@ -401,8 +411,6 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    from snapshots.store import entries
-
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         rows = entries(con)
     lines = []
@@ -420,9 +428,6 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from snapshots.store import get
-    from snapshots.verify import verify
-
     target = Path(args.target)
     if target.is_file():
         try:
@@ -455,11 +460,9 @@ def _snapshot_ref(ref: str) -> Path | int:
     return _snapshot_id(ref, "compare")
 
 
-def _load_snapshot(ref: Path | int, con: Any) -> Any:
-    from snapshots.store import get
-    from snapshots.verify import load_verified
-
+def _load_snapshot(ref: Path | int, con: duckdb.DuckDBPyConnection | None) -> Snapshot:
     if isinstance(ref, int):
+        assert con is not None  # cmd_compare opens the database whenever a stored id is named
         return get(con, ref)
     try:
         return load_verified(ref.read_bytes(), str(ref))  # an altered file is refused, not compared
@@ -468,8 +471,6 @@ def _load_snapshot(ref: Path | int, con: Any) -> Any:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from snapshots.compare import compare, comparison_text
-
     refs = [_snapshot_ref(args.first), _snapshot_ref(args.second)]
     if all(isinstance(r, Path) for r in refs):
         a, b = (_load_snapshot(r, None) for r in refs)
@@ -482,8 +483,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from snapshots.store import get
-
     snapshot_id = _snapshot_id(args.snapshot_id, "export")
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         snap = get(con, snapshot_id)
@@ -493,7 +492,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "demo": cmd_demo,
+COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "coverage": cmd_coverage,
+            "demo": cmd_demo,
             "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan, "snapshot": cmd_snapshot,
             "snapshots": cmd_snapshots, "verify": cmd_verify, "compare": cmd_compare, "export": cmd_export}
 
@@ -514,7 +514,6 @@ def _leave(status: int) -> None:
     """End the process once the command's output is written. A command leaves its connection closed and
     its files written, so the interpreter's teardown (DuckDB, numpy, pydantic, module by module) would
     only add time to every scheduled import: skip it."""
-    prefetch.stop()
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -1,7 +1,5 @@
 """The file formats Rollgate imports, known by their extension, and the files it refuses, known by their
 first bytes.
-
-Only plain data here: the command line reads it before anything heavy is loaded (loaders.prefetch).
 """
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")

@@ -25,20 +25,21 @@ import functools
 import gzip
 import hashlib
 import io
+import os
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import duckdb
 
 from core.errors import InputError
-from loaders import prefetch
 from loaders.formats import BZIP2, FORMATS, GZIP_MAGIC, NOT_TEXT, ZIP_DOCUMENTS
 from loaders.raw import MAX_COLUMNS, Cut, RawFile, first_line, next_table, not_utf8, too_many_columns
-from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_file
+from loaders.scan import CHUNK, Scan, count_newlines, line_of, scan_chunks, scan_file
 from loaders.scratch import folder_for, new_copy, scratch
 from loaders.store import scalar
 from loaders.tables import read_json, read_parquet, read_xlsx
@@ -77,15 +78,71 @@ INVALID_ENCODING = "INVALID ENCODING"
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of the file's bytes: taken from the command line's read-ahead when it made it, else read in
-    chunks (64 MiB), so a big export does not sit in memory."""
-    if ahead := prefetch.take_sha256(path):
-        return ahead
+    """sha256 of the file's bytes, read in chunks (64 MiB), so a big export does not sit in memory.
+
+    A CSV the reader scans as it is (not gzip, not UTF-16) is scanned (loaders.scan) from the same chunks, and
+    the scan kept for that read: each chunk is hashed on a second thread (hashing releases the interpreter lock,
+    as numpy's passes do) while it is scanned, so the two take the time of the longer, not the sum."""
+    global _scanned
     digest = hashlib.sha256()
+    stamp = _stamp(path) if _scanned_as_is(path) else None
     with path.open("rb") as f:
-        while chunk := f.read(1 << 26):
-            digest.update(chunk)
+        if stamp is None:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+            return digest.hexdigest()
+        with ThreadPoolExecutor(1) as pool:
+            scan = scan_chunks(_hashed(f, digest.update, pool))
+    if _stamp(path) == stamp:
+        _scanned = (stamp, scan)
     return digest.hexdigest()
+
+
+def _hashed(f: BinaryIO, update: Callable[[bytes], None], pool: ThreadPoolExecutor) -> Iterator[bytes]:
+    """The file's chunks, each handed to `pool` to be hashed (`update`) as it is yielded; the previous one is
+    waited for first, so at most two chunks are held."""
+    hashing: Future[None] | None = None
+    while chunk := f.read(CHUNK):
+        if hashing is not None:
+            hashing.result()
+        hashing = pool.submit(update, chunk)
+        yield chunk
+    if hashing is not None:
+        hashing.result()
+
+
+def _scanned_as_is(path: Path) -> bool:
+    """Whether the reader scans the file itself, not a copy: a CSV by its name and first bytes, not gzip or
+    UTF-16 (a file it would refuse is left to the read that says why)."""
+    try:
+        upload = identify(path, path.name)
+    except (InputError, OSError):
+        return False
+    return upload.format == "csv" and not upload.gzip and not upload.utf16
+
+
+# real path, size, modification time (ns), status-change time (ns: any write or utime moves it, and
+# nothing sets it back), device and inode (a file replaced by another under the same name)
+Stamp = tuple[str, int, int, int, int, int]
+
+# The scan file_sha256 made last, with the stamp of the file it scanned: taken while the file still has it.
+_scanned: tuple[Stamp, Scan] | None = None
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino
+
+
+def _scan(path: Path) -> Scan:
+    """The file's scan: file_sha256's, when it scanned this file as it still is."""
+    found = _scanned
+    if found is not None and found[0] == _stamp(path):
+        return found[1]
+    return scan_file(path)
 
 
 # --- what the file is ------------------------------------------------------------------------------
@@ -442,7 +499,7 @@ def _read_csv(path: Path, name: str, digest: str, folder: Folder,
     if utf16:
         copy = _utf8_copy(path, name, folder, utf16)
         return _csv_source(copy, name, digest, "UTF-16", folder, [copy], note=_UTF16_NOTE[utf16])
-    scan = prefetch.take_scan(path) or scan_file(path)
+    scan = _scan(path)
     with path.open("rb") as f:
         bom = f.read(3) == UTF8_BOM
     if bom or scan.multibyte or not scan.non_ascii:
@@ -462,7 +519,7 @@ def _csv_source(path: Path, name: str, digest: str, encoding: str, folder: Folde
         path = _utf8_copy(path, name, folder, None, newlines="cr")
         temp_files.append(path)
         scan = None
-    scan = scan or prefetch.take_scan(path) or scan_file(path)
+    scan = scan or scan_file(path)
     notes = [note] if note else []
     if 0 < scan.crlf < scan.ends:
         path = _utf8_copy(path, name, folder, None, newlines="crlf")

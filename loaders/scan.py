@@ -5,9 +5,6 @@ numbers survive quoted newlines and blank lines. The same pass counts CRLF endin
 lines, tells whether the file ends inside quotes, whether any cell may need trimming, and what
 the bytes above 0x7F are: none, valid UTF-8 sequences, or bytes that are not UTF-8 (the reader
 decides the encoding from that, DESIGN.md §2 "Encoding and shape").
-
-numpy is imported by the functions that use it: the read-ahead's helper process imports it to scan,
-while the importer itself, handed the scan, never needs it for a clean file.
 """
 
 from __future__ import annotations

@@ -3,12 +3,17 @@ rows there — in metrics.coverage.grid, on the Upload page and in `cli.py cover
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 from conftest import Ingest
 from pages_fixture import app, run
 
+from core.paths import ROOT
 from loaders.ingest import IngestOptions
 from metrics.coverage import Cell, grid
 from ui.upload import coverage_frame
@@ -56,3 +61,34 @@ def test_the_upload_page_shows_the_grid_of_the_demo_data(demo_db: Path) -> None:
                                       "feedback"]
     assert all(str(v).startswith("✔") for v in table.drop(columns="Dataset").to_numpy().ravel())
     assert "Coverage" in [h.value for h in at.subheader]
+
+
+def test_the_command_line_prints_the_grid_and_its_json(tmp_path: Path) -> None:
+    env = {**os.environ, "ROLLGATE_DB": str(tmp_path / "r.duckdb")}
+    env.pop("ROLLGATE_PLAN", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=120)
+
+    assert cli("coverage").stdout == "No export with dates is loaded yet, so no month is covered.\n"
+    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
+    (tmp_path / "incidents.csv").write_text("incident_id,reported_at,category,severity\n", encoding="utf-8")
+    assert cli("ingest", str(tmp_path / "usage.csv"), "--period", "2026-03").returncode == 0
+    stored = cli("ingest", str(tmp_path / "incidents.csv"), "--period", "2026-04")
+    assert stored.returncode == 0, stored.stderr
+    shown = cli("coverage")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[:9] == [
+        "           2026-03    2026-04",
+        "roster     ✖ missing  ✖ missing",
+        "training   ✖ missing  ✖ missing",
+        "usage      ✔ 2        ✖ missing",
+        "reviews    ✖ missing  ✖ missing",
+        "costs      ✖ missing  ✖ missing",
+        "incidents  ✖ missing  ✔ 0",
+        "support    ✖ missing  ✖ missing",
+        "feedback   ✖ missing  ✖ missing"]
+    cells = {(c["dataset"], c["month"]): c for c in json.loads(cli("coverage", "--json").stdout)["coverage"]}
+    assert cells["usage", "2026-04"] == {"dataset": "usage", "month": "2026-04", "status": "missing",
+                                         "covered_days": 0, "days": 30, "rows": 1}

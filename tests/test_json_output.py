@@ -123,14 +123,13 @@ def test_every_json_output_is_strict() -> None:
 
 def test_a_non_finite_number_fails_the_command_instead_of_printing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    import metrics
     from metrics.registry import METRICS
 
     def broken(*_: object) -> dict[str, MetricValue]:
         values = {m.id: MetricValue(m.id, None) for m in METRICS}
         return values | {"quality.error_rate": MetricValue("quality.error_rate", math.nan, 3)}
 
-    monkeypatch.setattr(metrics, "compute", broken)
+    monkeypatch.setattr(cli, "compute", broken)
     plan = tmp_path / "plan.toml"
     plan.write_text(dumps_toml(BASE))
     status = cli.main(["metrics", "--month", "2026-03", "--json", "--db", str(tmp_path / "r.duckdb"), "--plan",

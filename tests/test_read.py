@@ -8,7 +8,11 @@ leave nothing behind and say why in one exact sentence.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import hashlib
 import io
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -18,7 +22,7 @@ from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 from test_read_hostile import copies_beside
 
 from core.errors import InputError
-from loaders import scan
+from loaders import read, scan
 from loaders.read import peek, read_file
 from loaders.scan import scan_file
 
@@ -536,3 +540,99 @@ def test_padded_cells_past_the_first_chunk_are_trimmed(
     assert counts(report) == expect(rows_read=12, accepted=12, inserted=12)
     assert rows("roster", ROSTER_COLS, "user_id")[:2] == [
         ("ann", "legal", dt.date(2026, 3, 2), "admin"), ("bob", "legal", dt.date(2026, 3, 3), "admin")]
+
+
+# --- the hash and the scan in one go -----------------------------------------------------------------
+
+def _usage_csv(tmp_path: Path, name: str = "usage.csv", rows: int = 2000) -> Path:
+    lines = ["occurred_at,user_id,use_case"] + [f"2026-03-01T10:00:00Z,u{i},drafting" for i in range(rows)]
+    return write_file(tmp_path, name, "\n".join(lines) + "\n\n")
+
+
+def _scans_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The scans loaders.read makes from now on, in order: "hashing" for one made as the file is hashed, else
+    the name of the file scanned."""
+    scanned: list[str] = []
+
+    def scan_chunks(chunks: Iterable[bytes], positions: bool = False) -> scan.Scan:
+        scanned.append("hashing")
+        return scan.scan_chunks(chunks, positions)
+
+    def scan_file(path: Path, positions: bool = False) -> scan.Scan:
+        scanned.append(path.name)
+        return scan.scan_file(path, positions)
+
+    monkeypatch.setattr(read, "scan_chunks", scan_chunks)
+    monkeypatch.setattr(read, "scan_file", scan_file)
+    return scanned
+
+
+@pytest.mark.parametrize(("content", "found"), [
+    pytest.param(None, (2001, 1, False, False, False, 0), id="ascii"),
+    pytest.param("a,b\nzoë,y\n".encode() + b"caf\xe9,z\n", (2, 0, False, True, True, 1), id="utf8-with-a-stray-byte"),
+])
+def test_a_csv_is_scanned_as_it_is_hashed_and_read_without_a_second_scan(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None,
+        found: tuple[object, ...]) -> None:
+    path = _usage_csv(tmp_path) if content is None else write_file(tmp_path, "usage.csv", content)
+    scanned = _scans_of(monkeypatch)
+    assert read.file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    raw = read_file(con, path, "usage.csv", sha256="given")
+    assert scanned == ["hashing"]
+    assert raw.scan == scan_file(path)
+    assert (raw.scan.records, raw.scan.blank, raw.scan.padded, raw.scan.non_ascii, raw.scan.multibyte,
+            raw.scan.invalid) == found
+
+
+@pytest.mark.parametrize("change", ["rewritten", "rewritten-keeping-size-and-mtime", "replaced"])
+def test_a_file_changed_after_it_was_hashed_is_scanned_again(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    path = _usage_csv(tmp_path)
+    read.file_sha256(path)
+    before = os.stat(path)
+    if change == "rewritten":
+        path.write_text("occurred_at,user_id\n2026-03-01,u1\n", encoding="utf-8")
+    elif change == "rewritten-keeping-size-and-mtime":  # `cp -p`, `rsync -t` or an unzip put the old time back
+        path.write_bytes(path.read_bytes().replace(b"u1,", b"u2,", 1))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert os.stat(path).st_size == before.st_size
+    else:
+        other = _usage_csv(tmp_path, "other.csv")
+        other.replace(path)
+    scanned = _scans_of(monkeypatch)
+    raw = read_file(con, path, "usage.csv", sha256="given")
+    assert scanned == ["usage.csv"]
+    assert raw.scan == scan_file(path)
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    pytest.param("usage.parquet", _parquet(pl.DataFrame({"user_id": ["u1"]})), id="parquet"),
+    pytest.param("usage.json", b'[{"user_id": "u1"}]', id="json"),
+    pytest.param("usage.csv", gzip.compress(b"user_id,department\nu1,legal\n"), id="gzip"),
+    pytest.param("usage.csv", "user_id,department\nu1,legal\n".encode("utf-16"), id="utf-16"),
+    pytest.param("usage.csv", b"", id="empty"),
+])
+def test_a_file_the_reader_does_not_scan_as_it_is_is_only_hashed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes) -> None:
+    path = write_file(tmp_path, name, content)
+    scanned = _scans_of(monkeypatch)
+    assert read.file_sha256(path) == hashlib.sha256(content).hexdigest()
+    assert scanned == []
+
+
+def test_a_file_changed_while_it_is_hashed_is_scanned_again(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _usage_csv(tmp_path)
+
+    def scan_then_append(chunks: Iterable[bytes], positions: bool = False) -> scan.Scan:
+        found = scan.scan_chunks(chunks, positions)
+        with path.open("a", encoding="utf-8") as f:
+            f.write("2026-03-02T10:00:00Z,u9,drafting\n")
+        return found
+
+    monkeypatch.setattr(read, "scan_chunks", scan_then_append)
+    read.file_sha256(path)
+    scanned = _scans_of(monkeypatch)
+    raw = read_file(con, path, "usage.csv", sha256="given")
+    assert scanned == ["usage.csv"]
+    assert raw.scan == scan_file(path) and raw.scan.records == 2002

@@ -27,9 +27,9 @@ import pytest
 from conftest import Ingest, Refuse, Rows, counts, expect, problems, write_file
 
 from core.errors import InputError
-from loaders import prefetch, read, scratch
+from loaders import read, scratch
 from loaders.read import peek, read_file
-from loaders.scan import Scan, Utf8Check, scan_file
+from loaders.scan import Utf8Check, scan_file
 
 ROSTER = "user_id,department,access_granted_on,role\n"
 DETECTED_ROSTER = "Detected as roster (roster: 92.5% (3 of 3 required, 1 of 2 optional columns))."
@@ -61,7 +61,8 @@ def test_a_stray_byte_in_a_large_utf8_file_rejects_only_its_line(ingest: Ingest,
                             "file read as UTF-8.", DETECTED_ROSTER]
     assert rows("roster", "count(*), count(distinct department), min(role), max(role)") == [
         (49_999, 1, "rôle 0", "rôle 9999")]
-    by_name = dict(rows("roster group by 1", "split_part(split_part(user_id, '@', 1), '.', 2), count(*)"))
+    by_name: dict[str, int] = dict(rows("roster group by 1",
+                                        "split_part(split_part(user_id, '@', 1), '.', 2), count(*)"))
     assert by_name == {"josé": 10_000, "zoë": 10_000, "łukasz": 9_999, "ægir": 10_000, "renée": 10_000}
     assert rows("roster where user_id in ('u31336.zoë@corp.com', 'u31338.ægir@corp.com')", "user_id") == [
         ("u31336.zoë@corp.com",), ("u31338.ægir@corp.com",)]
@@ -161,16 +162,6 @@ def test_the_scan_finds_exactly_the_bytes_pythons_strict_decoder_refuses_in_any_
             check.finish(len(data))
             assert (check.invalid_positions().tolist(), check.invalid, check.multibyte, check.non_ascii) == (
                 want, len(want), multibyte, not data.isascii()), (data, chunk)
-
-
-def test_the_read_ahead_carries_what_the_scan_says_of_bytes_above_0x7f(tmp_path: Path) -> None:
-    plain = write_file(tmp_path, "plain.csv", "a,b\nx,y\n")
-    mixed = write_file(tmp_path, "mixed.csv", "a,b\nzoë,y\n".encode() + b"caf\xe9,z\n")
-    out = io.StringIO()
-    prefetch.report([str(plain), str(mixed)], out)
-    found = [Scan(**json.loads(line)["scan"]) for line in out.getvalue().splitlines()]
-    assert found == [scan_file(plain), scan_file(mixed)]
-    assert [(s.non_ascii, s.multibyte, s.invalid) for s in found] == [(False, False, 0), (True, True, 1)]
 
 
 # --- UTF-16 -------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from metrics.facts import (
     usage_params,
 )
 from metrics.model import MetricContext, Window
-from metrics.query import bind, window_params
+from metrics.query import bind
 
 if TYPE_CHECKING:  # at run time DuckDB hands the tables over; importing pyarrow would load numpy for every command
     import pyarrow as pa
@@ -214,44 +214,45 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
 
 
 class Scans:
-    """The scans of one set of periods (step 1), each made on first use and kept. A `shared` base is
-    built without filters, to be narrowed to any department and use case (users split by use case,
-    reviews linked to departments); otherwise it is built for `periods.window`'s filters, which its
-    rows satisfy. Safe to share between threads (the app's reruns)."""
+    """The scans of one set of periods (step 1). A `shared` set is built without filters, to be narrowed to
+    any department and use case (users split by use case, reviews linked to departments), each scan made
+    on first use and kept (safe to share between threads: the app's reruns). Otherwise the scans are for
+    `periods.window`'s filters, which their rows satisfy, and are not kept: each is read inline by the one
+    query that needs it, so DuckDB plans the scan and its sums together."""
 
     def __init__(self, ctx: MetricContext, periods: Periods, shared: bool) -> None:
         self.ctx, self.periods, self.window, self.shared = ctx, periods, periods.window, shared
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
 
-    def _table(self, con: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, object]) -> pa.Table:
+    def _sql(self, name: str) -> str:
+        if name == "usage_sums":
+            return usage_sums_sql(self.window, self.periods)
+        if name == "usage_users":
+            return usage_users_sql(self.window, self.periods, by_use_case=self.shared)
+        if name == "review_base":
+            return review_base_sql(self.window, self.periods, self.shared or self.window.department is not None)
+        if name == "training_done":
+            return f"with {scope.STAGES_CTE}, {scope.STAGE_DAYS_CTE}, {DONE_CTES} select * from done"
+        raise KeyError(name)
+
+    def relation(self, con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, dict[str, pa.Table]]:
+        """(SQL naming scan `name` in a FROM clause, the tables to register for it): a kept table of a
+        shared set, else the scan's own query in brackets. Its parameters are those of usage_params."""
+        sql = self._sql(name)
+        if not self.shared:
+            return f"({sql})", {}
         with self._lock:
             if name not in self._tables:
-                self._tables[name] = _arrow(con, sql, params)
-            return self._tables[name]
+                self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window))
+            return name, {name: self._tables[name]}
 
-    def usage(self, con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
-        """(sums by period × department × use case, users by period × user [× use case])."""
-        params = usage_params(self.ctx, self.window)
-        return (self._table(con, "usage_sums", usage_sums_sql(self.window, self.periods), params),
-                self._table(con, "usage_users", usage_users_sql(self.window, self.periods, self.shared), params))
-
-    def reviews(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
-        link = self.shared or self.window.department is not None
-        return self._table(con, "reviews", review_base_sql(self.window, self.periods, link),
-                           window_params(self.window))
-
-    def narrowed(self, table: str, window: Window) -> str:
-        """SQL: the rows of base table `table` that `window`'s filters keep (all of them, unless the
-        base is shared: its rows already satisfy its own filters)."""
+    def narrowed(self, relation: str, window: Window) -> str:
+        """SQL: the rows of scan `relation` that `window`'s filters keep (all of them, unless the scans
+        are shared: otherwise their rows already satisfy their own filters)."""
         keep = [c for c, v in (("department = $department", window.department),
                                ("use_case = $use_case", window.use_case)) if v is not None and self.shared]
-        return f"select * from {table}" + (f" where {' and '.join(keep)}" if keep else "")
-
-    def training(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
-        """DONE_CTES's `done`: grain user × stage."""
-        sql = f"with {scope.STAGES_CTE}, {scope.STAGE_DAYS_CTE}, {DONE_CTES} select * from done"
-        return self._table(con, "training", sql, usage_params(self.ctx, self.window))
+        return f"select * from {relation}" + (f" where {' and '.join(keep)}" if keep else "")
 
 
 def shared_scans(ctx: MetricContext, window: Window, by_month: bool = True) -> Scans:
@@ -378,9 +379,9 @@ def incidents_sql(window: Window) -> str:
         group by p.month"""
 
 
-def access_sql(window: Window) -> str:
+def access_sql(window: Window, done: str = "training_done") -> str:
     """Roster users with access on some day of every period, and how many of them had completed by
-    its end the modules of the stage in force on its last day (`training_done`: the base's table of
+    its end the modules of the stage in force on its last day (`done`: the scan of
     DONE_CTES's `done`): grain period → one row (periods with nobody with access are absent)."""
     return f"""
         with
@@ -394,7 +395,7 @@ def access_sql(window: Window) -> str:
                count(*) filter (where a.module_count = 0
                                 or coalesce(d.modules = a.module_count and d.last_done <= a.p_end, false)) as trained
         from access_users a
-        left join training_done d on d.user_id = a.user_id and d.starts_on = a.stage_start
+        left join {done} d on d.user_id = a.user_id and d.starts_on = a.stage_start
         group by a.month"""
 
 
@@ -444,7 +445,7 @@ class PeriodFacts:
         self.con, self.ctx, self.window, self.base = con, ctx, periods.window, scans
         self.spans = periods.spans()
         self.by_month = periods.by_month
-        self.params: dict[str, object] = {**window_params(self.window),
+        self.params: dict[str, object] = {**usage_params(ctx, self.window),
                                           "periods": [_period(ctx, w, periods.by_month) for w in self.spans]}
 
     def _rows(self, sql: str, tables: dict[str, pa.Table] | None = None) -> dict[date, dict[str, Any]]:
@@ -463,16 +464,17 @@ class PeriodFacts:
 
     @cached_property
     def usage(self) -> dict[date, UsageFacts]:
-        sums, users = self.base.usage(self.con)
-        sql = USAGE_SQL.format(sums=self.base.narrowed("usage_sums", self.window),
-                               users=self.base.narrowed("usage_users", self.window))
-        rows = self._rows(sql, {"usage_sums": sums, "usage_users": users})
+        sums, sums_tables = self.base.relation(self.con, "usage_sums")
+        users, users_tables = self.base.relation(self.con, "usage_users")
+        sql = USAGE_SQL.format(sums=self.base.narrowed(sums, self.window),
+                               users=self.base.narrowed(users, self.window))
+        rows = self._rows(sql, {**sums_tables, **users_tables})
         return {m: UsageFacts(**r) for m, r in rows.items()}
 
     @cached_property
     def reviews(self) -> dict[date, ReviewFacts]:
-        sql = REVIEWS_SQL.format(narrowed=self.base.narrowed("review_base", self.window))
-        rows = self._rows(sql, {"review_base": self.base.reviews(self.con)})
+        base, tables = self.base.relation(self.con, "review_base")
+        rows = self._rows(REVIEWS_SQL.format(narrowed=self.base.narrowed(base, self.window)), tables)
         return {m: ReviewFacts(**r) for m, r in rows.items()}
 
     @cached_property
@@ -485,7 +487,8 @@ class PeriodFacts:
 
     @cached_property
     def access(self) -> dict[date, AccessFacts]:
-        rows = self._rows(access_sql(self.window), {"training_done": self.base.training(self.con)})
+        done, tables = self.base.relation(self.con, "training_done")
+        rows = self._rows(access_sql(self.window, done), tables)
         return {m: AccessFacts(**r) for m, r in rows.items()}
 
     @cached_property

@@ -60,7 +60,8 @@ for row in (FAMILIES[:3], FAMILIES[3:]):
             st.metric(defn.label, value_text(metric_id, mv.value, plan.currency), delta=delta,
                       delta_color="normal" if defn.direction == "higher" else "inverse",
                       delta_description=f"vs {compared}" if delta else None, help=defn.meaning)
-            evidence_text = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv)) if t)
+            evidence_text = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv),
+                                                   mv.missing) if t)
             if delta is None:
                 evidence_text = " · ".join(t for t in (evidence_text, "no earlier month to compare") if t)
             if evidence_text:
@@ -68,7 +69,7 @@ for row in (FAMILIES[:3], FAMILIES[3:]):
             st.page_link(f"pages/{family}.py", label=f"{evidence.FAMILY_TITLES[family]} details",
                          icon=":material/arrow_forward:")
 st.caption("Each light is the worst gate status of the family in this stage: ✔ pass, ▲ warn, ✖ fail, ? not enough "
-           "data, – no gate.")
+           "evidence, – no gate.")
 
 left, right = st.columns(2, gap="large")
 with left:

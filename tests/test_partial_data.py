@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pages_fixture import PAGES, app, run
+from pages_fixture import PAGES, app, run, texts
 
 from core.paths import ROOT
 from loaders import store
@@ -94,3 +94,30 @@ def test_a_small_filtered_group_is_not_enough_evidence_for_trigger_or_gate(demo_
     error = next(c for c in body["criteria"] if c["metric"] == "quality.error_rate")
     assert (error["status"], error["n"]) == ("insufficient", 9)
     assert not any("Repeated poor outputs" in r and "→ redesign" in r for r in body["recommendation"]["reasons"])
+
+
+def test_gate_review_of_a_small_filtered_group_shows_the_trigger_as_not_enough_evidence(demo_db: Path) -> None:
+    at = app("pages/gate_review.py")
+    at.session_state["filter_months"] = ("2026-06", "2026-06")
+    at.session_state["filter_department"] = "legal"
+    at.session_state["filter_use_case"] = "drafting"
+    run(at)
+    assert not at.exception
+    triggers = next(d.value for d in at.dataframe if "Trigger" in d.value.columns)
+    poor = triggers[triggers["Trigger"] == "Repeated poor outputs"].to_dict("records")[0]
+    assert (poor["Status"], poor["Explanation"]) == (
+        "? Not enough evidence", "'Repeated poor outputs' would fire, but only 9 reviews in the 30 days to "
+                                 "2026-06-30; it needs 30 to judge.")
+
+
+def test_the_pages_say_when_a_metric_has_no_export_covering_it(demo_db: Path) -> None:
+    _without(demo_db, "support")
+    at = app("pages/support.py")
+    at.session_state["filter_months"] = ("2026-06", "2026-06")
+    run(at)
+    assert not at.exception
+    assert "no support export covers June 2026" in texts(at.caption)
+    _without(demo_db, "feedback")  # the Support card of the Overview headlines satisfaction, from feedback
+    overview = run(app())
+    assert not overview.exception
+    assert "no feedback export covers September 2026" in texts(overview.caption)

@@ -96,7 +96,9 @@ def _card(defn: MetricDef, mv: MetricValue, crits: list[CriterionResult], stage:
         else:
             where = f"stage {stage.id}" if stage else "this window (no stage in force)"
             st.markdown(f"{badge_markdown(STATUS[NO_GATE])} {escape_md(f'no gate in {where}')}")
-        evidence = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv)) if t)
+        # why there is no value, when an export does not cover the period or names nobody
+        evidence = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv), mv.missing)
+                              if t)
         if evidence:
             st.caption(escape_md(evidence))
         st.caption(escape_md(defn.meaning))

@@ -13,11 +13,13 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import Ingest
 from test_presets import ORG_REPORT
 
 from core.paths import ROOT
-from loaders.ingest import NO_PEOPLE_NOTE
+from loaders import store
+from loaders.ingest import NO_PEOPLE_NOTE, ingest_file
 from metrics import MetricContext, Window, compute
 from metrics.engine import NO_PEOPLE
 
@@ -82,3 +84,23 @@ def test_the_command_line_says_an_organisation_report_names_nobody(tmp_path: Pat
     assert values["adoption.interactions"]["value"] == 201
     assert (values["adoption.active_users"]["value"], values["adoption.active_users"]["missing"]) == (None, NO_PEOPLE)
     assert values["adoption.heavy_user_share"]["missing"] == NO_PEOPLE
+
+
+def test_the_overview_of_an_organisation_report_counts_nobody(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pages_fixture import app, route_through_app, run, texts, use_plan
+
+    db = tmp_path / "rollgate.duckdb"
+    with store.connect(db) as con:
+        for name, content in (("organization-28-day-report.json", json.dumps(ORG_REPORT)),
+                              ("roster.csv", "user_id,department,access_granted_on\nann,legal,2026-01-01\n")):
+            path = tmp_path / name
+            path.write_text(content, encoding="utf-8")
+            assert ingest_file(con, path, name).status == "stored"
+    route_through_app(monkeypatch)
+    use_plan(tmp_path, monkeypatch)
+    monkeypatch.setenv("ROLLGATE_DB", str(db))
+    at = run(app())
+    assert not at.exception
+    adoption = next(m for m in at.metric if m.label == "Active users")
+    assert adoption.value == "no data"  # never 1 for the pseudo-user `organisation`
+    assert NO_PEOPLE in texts(at.caption)

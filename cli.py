@@ -213,6 +213,12 @@ def _report_text(r: IngestReport) -> str:
     return "\n".join(lines)
 
 
+@cache
+def _read_plan(explicit: str | None) -> Plan:
+    """The plan an import compares with and maps by, read once however many things ask."""
+    return load_plan(plan_path(explicit))
+
+
 def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str]]]:
     """How to read the value mappings of the plan, for the import presets: once, when the first file a
     preset reads needs them; none when the default plan file is absent."""
@@ -223,7 +229,7 @@ def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str
         if not path.exists() and not (explicit or os.environ.get("ROLLGATE_PLAN")):
             return {}
         try:
-            return load_plan(path).mapping_overrides()
+            return _read_plan(explicit).mapping_overrides()
         except RollgateError as e:
             raise RollgateError(f"{e}\n(fix the plan or give --plan PATH)") from e
 
@@ -233,11 +239,10 @@ def _plan_mappings(explicit: str | None) -> Callable[[], dict[str, dict[str, str
 def _plan_declarations(explicit: str | None) -> dict[str, Any]:
     """What the plan declares that an import's warnings compare the rows with (its use cases, its first stage's
     start); nothing when there is no plan or it has problems: those never stop an import."""
-    path = plan_path(explicit)
-    if not path.exists():
+    if not plan_path(explicit).exists():
         return {}
     try:
-        plan = load_plan(path)
+        plan = _read_plan(explicit)
     except RollgateError:
         return {}
     return {"known_use_cases": frozenset(u.id for u in plan.use_cases),

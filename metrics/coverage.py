@@ -21,6 +21,12 @@ from metrics.model import Window
 from metrics.query import bind
 
 PERIODS_TYPE = "struct(i integer, p_start date, p_end date)[]"
+# The periods of the ingestions that count (not undone), and whether ingestion `c` covers day `d.day`.
+COVERED_CTE = """covered as (
+        select dataset, period_from, period_to, period_source = 'always' as always from ingestions
+        where undone_at is null and (period_source = 'always' or period_from is not null)
+    )"""
+COVERS = "(c.always or d.day between c.period_from and c.period_to)"
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,11 @@ SQL = f"""
         from periods
     ),
     needed as (select unnest(cast($datasets as varchar[])) as dataset),
-    covered as (
-        select dataset, period_from, period_to, period_source = 'always' as always from ingestions
-        where undone_at is null and (period_source = 'always' or period_from is not null)
-    )
+    {COVERED_CTE}
     select d.i, n.dataset, min(d.day) as first, max(d.day) as last, count(*) as days
     from days d cross join needed n
     where not exists (select 1 from covered c
-                      where c.dataset = n.dataset and (c.always or d.day between c.period_from and c.period_to))
+                      where c.dataset = n.dataset and {COVERS})
     group by d.i, n.dataset
     order by d.i, n.dataset"""
 
@@ -92,7 +95,7 @@ class Cell:
         return "partly" if self.covered_days else "missing"
 
 
-GRID_SQL = """
+GRID_SQL = f"""
     with
     bounds as (
         select cast(date_trunc('month', min(period_from)) as date) as first, last_day(max(period_to)) as last
@@ -105,13 +108,10 @@ GRID_SQL = """
         from bounds where first is not null
     ),
     datasets as (select unnest(cast($datasets as varchar[])) as dataset),
-    covered as (
-        select dataset, period_from, period_to, period_source = 'always' as always from ingestions
-        where undone_at is null and (period_source = 'always' or period_from is not null)
-    )
+    {COVERED_CTE}
     select n.dataset, strftime(d.day, '%Y-%m') as month, count(*) as days,
            count(*) filter (where exists (select 1 from covered c where c.dataset = n.dataset
-                                          and (c.always or d.day between c.period_from and c.period_to)))
+                                          and {COVERS}))
                as covered_days
     from days d cross join datasets n
     group by 1, 2

@@ -33,6 +33,7 @@ from gates.readiness import ReadinessInput, ReadinessItem, readiness
 from gates.recommend import Recommendation, days_run, recommend
 from gates.triggers import TriggerResult, check_trigger, trigger_window
 from metrics.model import MetricContext, MetricValue, Window
+from metrics.periods import Training
 from metrics.registry import REGISTRY
 
 TRAINING_METRIC = "adoption.training_completion_rate"
@@ -173,9 +174,10 @@ def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, w
     if values is None:
         if con is None:
             raise TypeError("evaluate needs a connection or a way to get metric values")
+        training = Training(ctx)  # one scan of the training table for every window asked
         if per_month:  # every month in one grouped pass
-            months = dict(metrics.monthly(con, ctx, p))
-        values = partial(metrics.compute, con)
+            months = dict(metrics.monthly(con, ctx, p, training=training))
+        values = partial(metrics.compute, con, training=training)
     elif per_month:
         months = {month_key(m.start): values(ctx, m) for m in period.months}
     asked: dict[Window, Mapping[str, MetricValue]] = {p: values(ctx, p)}

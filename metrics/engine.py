@@ -20,7 +20,7 @@ from metrics import adoption, cost, quality, risk, support, value
 from metrics.coverage import Gap, gaps
 from metrics.facts import WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.periods import Periods, Scans, month_key, months, period_facts
+from metrics.periods import Periods, Scans, Training, month_key, months, period_facts
 from metrics.query import fetch_column, window_params
 from metrics.registry import FAMILIES, METRICS, REGISTRY, Family
 
@@ -56,10 +56,13 @@ class BreakdownRow:
 
 
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
-            chosen: Family | str | Iterable[str] | None = None) -> dict[str, MetricValue]:
+            chosen: Family | str | Iterable[str] | None = None, *,
+            training: Training | None = None) -> dict[str, MetricValue]:
     """The chosen metrics (a family, metric ids, or None for all) for `window`, in registry order:
-    {metric id: MetricValue}. The families share one aggregate per dataset (one scan of usage)."""
-    return _measure(con, ctx, Periods(window, by_month=False), chosen, None)[0][1]
+    {metric id: MetricValue}. The families share one aggregate per dataset (one scan of usage).
+    `training`, a metrics.periods.Training the caller keeps while the data does not change, saves the
+    scan of the training table when it asks about many windows."""
+    return _measure(con, ctx, Periods(window, by_month=False), chosen, None, training)[0][1]
 
 
 def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
@@ -69,12 +72,12 @@ def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: W
 
 
 def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
-             chosen: Family | str | Iterable[str] | None, scans: Scans | None
+             chosen: Family | str | Iterable[str] | None, scans: Scans | None, training: Training | None
              ) -> list[tuple[Window, dict[str, MetricValue]]]:
     """(period's window, the chosen metrics of it) for every period, in order."""
     ids = metric_ids(chosen)
     families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
-    facts = period_facts(con, ctx, periods, scans)
+    facts = period_facts(con, ctx, periods, scans, training)
     missing = gaps(con, [w for w, _ in facts], {d for i in ids for d in REGISTRY[i].needs})
     out = []
     for (w, f), uncovered in zip(facts, missing, strict=True):
@@ -120,15 +123,17 @@ def metric_ids(chosen: Family | str | Iterable[str] | None) -> list[str]:
 
 def monthly(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
             chosen: Family | str | Iterable[str] | None = None, *,
-            scans: Scans | None = None) -> dict[str, dict[str, MetricValue]]:
+            scans: Scans | None = None, training: Training | None = None) -> dict[str, dict[str, MetricValue]]:
     """The chosen metrics (a family, metric ids, or None for all) for every calendar month `window`
     touches: {'YYYY-MM': {metric id: MetricValue}}, months in order, metrics in registry order.
 
     Each month equals `compute` on that month's window — the month cut to `window` (March 10 –
     April 9 gives March 10–31 and April 1–9), with its filters. `scans`, a metrics.periods.shared_scans
     of the same window that the caller keeps while the data does not change, holds the scans that do
-    not depend on the filters, so another department or use case of the same window is quick."""
-    return {month_key(w): found for w, found in _measure(con, ctx, Periods(window, by_month=True), chosen, scans)}
+    not depend on the filters, so another department or use case of the same window is quick; `training` as
+    for `compute`."""
+    return {month_key(w): found
+            for w, found in _measure(con, ctx, Periods(window, by_month=True), chosen, scans, training)}
 
 
 def departments(con: duckdb.DuckDBPyConnection, window: Window) -> list[str]:

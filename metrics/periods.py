@@ -101,31 +101,34 @@ class Periods:
 
 # -- step 1: the base ----------------------------------------------------------------------------
 
-# CTEs (after STAGES_CTE, STAGE_DAYS_CTE). `done`, per user and stage: how many of the stage's
-# distinct required modules the user has completed, and the day the last of them was first
-# completed; `day_needs`: the stage of each day of the window and how many modules it requires.
-# metrics.facts asks, module by module, for a completion on or before day d; that holds for every
-# module of the stage exactly when `modules` is the stage's count and `last_done` <= d.
-DONE_CTES = """stage_modules as (
+# Per user and stage (after STAGES_CTE): how many of the stage's distinct required modules the user has
+# completed, and the day the last of them was first completed. metrics.facts asks, module by module, for a
+# completion on or before day d; that holds for every module of the stage exactly when `modules` is the
+# stage's count and `last_done` <= d. It depends on the training table and the plan's stages only, never on
+# a window: `Training` makes it once for every window of a caller.
+TRAINING_DONE_SQL = f"""
+        with
+        {scope.STAGES_CTE},
+        stage_modules as (
             select starts_on, unnest(list_distinct(required_training)) as module from stages
         ),
         first_done as (
             select user_id, module, min(completed_on) as done_on
             from training where completed_on is not null
             group by user_id, module
-        ),
-        done as (
-            select f.user_id, m.starts_on, count(*) as modules, max(f.done_on) as last_done
-            from first_done f join stage_modules m on m.module = f.module
-            group by f.user_id, m.starts_on
-        ),
-        day_needs as (
+        )
+        select f.user_id, m.starts_on, count(*) as modules, max(f.done_on) as last_done
+        from first_done f join stage_modules m on m.module = f.module
+        group by f.user_id, m.starts_on"""
+
+# After STAGE_DAYS_CTE: the stage of each day of the window and how many modules it requires.
+DAY_NEEDS_CTE = """day_needs as (
             select day, starts_on, len(list_distinct(required_training)) as modules from stage_days
         )"""
 
 
 def untrained(needs: str, done: str, day: str) -> str:
-    """SQL: on `day`, under the stage of day_needs row `needs`, the user of done row `done` (null
+    """SQL: on `day`, under the stage of day_needs row `needs`, the user of training_done row `done` (null
     columns when the user completed none of the stage's modules) had not completed every module."""
     return (f"coalesce({needs}.modules > 0 and not coalesce({done}.modules = {needs}.modules "
             f"and {done}.last_done <= {day}, false), false)")
@@ -145,7 +148,7 @@ def usage_sums_sql(window: Window, periods: Periods) -> str:
         group by 1, 2, 3"""
 
 
-def usage_users_sql(window: Window, periods: Periods, by_use_case: bool) -> str:
+def usage_users_sql(window: Window, periods: Periods, by_use_case: bool, done: str = "training_done") -> str:
     """Usage in the window (its filters applied) per user at grain period × user (× use case, with
     `by_use_case`; else `use_case` is null): the interactions and the first day of use, with what
     the per-user metrics need of the user.
@@ -153,14 +156,15 @@ def usage_users_sql(window: Window, periods: Periods, by_use_case: bool) -> str:
     `access_in_month`: the roster row gives access on some day of the period
     (scope.access_during_window). `untrained`: on `first_day` the user had not completed (on or
     before it) every module required by the stage of that day (`untrained`). A user's
-    first day in a month is the earliest of its use cases', so the user's flag is that use case's."""
+    first day in a month is the earliest of its use cases', so the user's flag is that use case's. `done`: the
+    relation of TRAINING_DONE_SQL."""
     in_month = scope.access_during_window("r", "greatest(g.month, $start)", periods.last_day("g.month"))
     use_case = "u.use_case" if by_use_case else "cast(null as varchar)"
     return f"""
         with
         {scope.STAGES_CTE},
         {scope.STAGE_DAYS_CTE},
-        {DONE_CTES},
+        {DAY_NEEDS_CTE},
         usage_rows as ({filters.usage_rows(window, roster=False, people_only=True)}),
         grouped as (
             select {periods.key("u.day")} as month, u.user_id, {use_case} as use_case,
@@ -174,7 +178,7 @@ def usage_users_sql(window: Window, periods: Periods, by_use_case: bool) -> str:
         from grouped g
         left join roster r on r.user_id = g.user_id
         left join day_needs n on n.day = g.first_day
-        left join done dn on dn.user_id = g.user_id and dn.starts_on = n.starts_on"""
+        left join {done} dn on dn.user_id = g.user_id and dn.starts_on = n.starts_on"""
 
 
 def review_base_sql(window: Window, periods: Periods, link: bool) -> str:
@@ -209,8 +213,36 @@ def review_base_sql(window: Window, periods: Periods, link: bool) -> str:
         group by 1, 2, 3"""
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pa.Table:
-    return con.sql(sql, params=bind(sql, params)).to_arrow_table()
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object],
+           tables: dict[str, pa.Table] | None = None) -> pa.Table:
+    """The result of `sql` as an Arrow table; `tables` are registered under their names for it."""
+    tables = tables or {}
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        return con.sql(sql, params=bind(sql, params)).to_arrow_table()
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+class Training:
+    """TRAINING_DONE_SQL's table for one plan context, made on first use and kept (safe to share between
+    threads). It depends on no window, so one serves every window and filter: the app keeps one per data
+    version and plan (and a command's one computation serves its windows), where a scan per window cost
+    70–90 ms on 287,000 training rows, twice (per-user usage and access)."""
+
+    def __init__(self, ctx: MetricContext) -> None:
+        self.ctx = ctx
+        self._lock = threading.Lock()
+        self._table: pa.Table | None = None
+
+    def tables(self, con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
+        """{'training_done': the table}, to register for a query that names it."""
+        with self._lock:
+            if self._table is None:
+                self._table = _arrow(con, TRAINING_DONE_SQL, scope.stage_params(self.ctx))
+            return {"training_done": self._table}
 
 
 class Scans:
@@ -218,33 +250,42 @@ class Scans:
     any department and use case (users split by use case, reviews linked to departments), each scan made
     on first use and kept (safe to share between threads: the app's reruns). Otherwise the scans are for
     `periods.window`'s filters, which their rows satisfy, and are not kept: each is read inline by the one
-    query that needs it, so DuckDB plans the scan and its sums together."""
+    query that needs it, so DuckDB plans the scan and its sums together. Both read the users' training
+    (TRAINING_DONE_SQL) from `training` when given for the same context, else inline (a command that asks
+    about one window need not load pyarrow, 0.16 s, to keep it)."""
 
-    def __init__(self, ctx: MetricContext, periods: Periods, shared: bool) -> None:
+    def __init__(self, ctx: MetricContext, periods: Periods, shared: bool, training: Training | None = None) -> None:
         self.ctx, self.periods, self.window, self.shared = ctx, periods, periods.window, shared
+        self.training = training if training is not None and training.ctx == ctx else None
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
 
-    def _sql(self, name: str) -> str:
+    def _sql(self, name: str, done: str) -> str:
         if name == "usage_sums":
             return usage_sums_sql(self.window, self.periods)
         if name == "usage_users":
-            return usage_users_sql(self.window, self.periods, by_use_case=self.shared)
+            return usage_users_sql(self.window, self.periods, by_use_case=self.shared, done=done)
         if name == "review_base":
             return review_base_sql(self.window, self.periods, self.shared or self.window.department is not None)
-        if name == "training_done":
-            return f"with {scope.STAGES_CTE}, {scope.STAGE_DAYS_CTE}, {DONE_CTES} select * from done"
         raise KeyError(name)
+
+    def _done(self, con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, pa.Table]]:
+        if self.training is None:
+            return f"({TRAINING_DONE_SQL})", {}
+        return "training_done", self.training.tables(con)
 
     def relation(self, con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, dict[str, pa.Table]]:
         """(SQL naming scan `name` in a FROM clause, the tables to register for it): a kept table of a
         shared set, else the scan's own query in brackets. Its parameters are those of usage_params."""
-        sql = self._sql(name)
+        if name == "training_done":
+            return self._done(con)
+        done, needs = self._done(con) if name == "usage_users" else ("", {})
+        sql = self._sql(name, done)
         if not self.shared:
-            return f"({sql})", {}
+            return f"({sql})", needs
         with self._lock:
             if name not in self._tables:
-                self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window))
+                self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window), needs)
             return name, {name: self._tables[name]}
 
     def narrowed(self, relation: str, window: Window) -> str:
@@ -255,20 +296,22 @@ class Scans:
         return f"select * from {relation}" + (f" where {' and '.join(keep)}" if keep else "")
 
 
-def shared_scans(ctx: MetricContext, window: Window, by_month: bool = True) -> Scans:
+def shared_scans(ctx: MetricContext, window: Window, by_month: bool = True, training: Training | None = None) -> Scans:
     """The scans of `window` (its filters ignored) that any department and use case of it can be
     narrowed from: what a caller keeps to ask about many filters of one window (metrics.monthly's
     `scans`). They hold the data as scanned: keep them only while the data does not change."""
-    return Scans(ctx, Periods(replace(window, department=None, use_case=None), by_month), shared=True)
+    return Scans(ctx, Periods(replace(window, department=None, use_case=None), by_month), shared=True,
+                 training=training)
 
 
-def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None) -> Scans:
+def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None, training: Training | None = None) -> Scans:
     """`scans` when they serve these periods (same plan context, window and kind of periods), else new
-    ones made for the window's own filters."""
+    ones made for the window's own filters (reading `training` when it is for the same context)."""
     whole = replace(periods.window, department=None, use_case=None)
     if scans is not None and scans.ctx == ctx and scans.periods == Periods(whole, periods.by_month):
         return scans
-    return Scans(ctx, periods, shared=False)
+    return Scans(ctx, periods, shared=False, training=training if training is not None else
+                 scans.training if scans is not None else None)
 
 
 # -- step 2: per filter --------------------------------------------------------------------------
@@ -382,7 +425,7 @@ def incidents_sql(window: Window) -> str:
 def access_sql(window: Window, done: str = "training_done") -> str:
     """Roster users with access on some day of every period, and how many of them had completed by
     its end the modules of the stage in force on its last day (`done`: the scan of
-    DONE_CTES's `done`): grain period → one row (periods with nobody with access are absent)."""
+    TRAINING_DONE_SQL): grain period → one row (periods with nobody with access are absent)."""
     return f"""
         with
         {PERIODS_CTE},
@@ -540,7 +583,8 @@ class OnePeriod:
 
 
 def period_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
-                 scans: Scans | None = None) -> list[tuple[Window, OnePeriod]]:
-    """(period's window, its facts) for every period, in order; from `scans` when they serve them."""
-    found = PeriodFacts(con, ctx, periods, scans_for(ctx, periods, scans))
+                 scans: Scans | None = None, training: Training | None = None) -> list[tuple[Window, OnePeriod]]:
+    """(period's window, its facts) for every period, in order; from `scans` when they serve them, with the
+    users' training from `training` when given."""
+    found = PeriodFacts(con, ctx, periods, scans_for(ctx, periods, scans, training))
     return [(w, found.period(w)) for w in found.spans]

@@ -148,9 +148,10 @@ def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     scans: list[str] = []
     original = periods._arrow
 
-    def counted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> Any:
-        scans.append("reviews" if "from reviews r" in sql else "training" if "from done" in sql else "usage")
-        return original(con, sql, params)
+    def counted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object],
+                tables: dict[str, Any] | None = None) -> Any:
+        scans.append("reviews" if "from reviews r" in sql else "training" if sql == periods.TRAINING_DONE_SQL else "usage")
+        return original(con, sql, params, tables)
 
     monkeypatch.setattr(periods, "_arrow", counted)
     return scans
@@ -159,7 +160,7 @@ def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_shared_scans_serve_every_filter_of_their_window(oracle: duckdb.DuckDBPyConnection,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     span = Window(date(2026, 1, 1), date(2026, 4, 30))
-    shared = periods.shared_scans(CONTEXT, span)
+    shared = periods.shared_scans(CONTEXT, span, training=periods.Training(CONTEXT))
     scans = count_scans(monkeypatch)
     for department, use_case in ORACLE_FILTERS:
         monthly(oracle, CONTEXT, replace(span, department=department, use_case=use_case), scans=shared)
@@ -197,6 +198,22 @@ def test_without_shared_scans_nothing_is_kept(oracle: duckdb.DuckDBPyConnection,
     first = monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality")
     assert monthly(oracle, CONTEXT, Window(date(2026, 3, 1), date(2026, 4, 30)), "quality") == first
     assert scans == []  # each scan was read inline by the query that sums it
+
+
+def test_kept_training_serves_every_window_of_its_plan(oracle: duckdb.DuckDBPyConnection,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    training = periods.Training(CONTEXT)
+    windows = [Window(date(2026, 3, 1), date(2026, 3, 31)), Window(date(2026, 3, 5), date(2026, 4, 3), "legal"),
+               Window(date(2026, 1, 1), date(2026, 4, 30), use_case="draft")]
+    plain = [compute(oracle, CONTEXT, w) for w in windows]
+    scans = count_scans(monkeypatch)
+    # the same numbers, the training table read once for all three windows and every month of one
+    assert [compute(oracle, CONTEXT, w, training=training) for w in windows] == plain
+    assert monthly(oracle, CONTEXT, windows[2], training=training) == monthly(oracle, CONTEXT, windows[2])
+    assert scans == ["training"]
+    # another plan's context does not read it
+    assert compute(oracle, NO_STAGES, windows[0], training=training) == compute(oracle, NO_STAGES, windows[0])
+    assert scans == ["training"]
 
 
 def test_only_the_chosen_metrics_in_registry_order(oracle: duckdb.DuckDBPyConnection,

@@ -36,7 +36,7 @@ from metrics.engine import BreakdownRow, By
 from metrics.extent import Extent
 from metrics.extent import extent as data_extent
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.periods import Scans, shared_scans
+from metrics.periods import Scans, Training, shared_scans
 from metrics.registry import Family
 
 DataVersion = tuple[int, int, int]
@@ -112,8 +112,9 @@ def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, windo
            ) -> dict[str, MetricValue]:
     """Every metric of the registry for one window: {metric id: MetricValue}. A Window is a frozen record,
     hashed by its fields as part of the key."""
+    training = _training(db, data_version, plan_sha, _plan)
     with connection(db) as con:
-        return metrics.compute(con, _plan.metric_context(), window)
+        return metrics.compute(con, _plan.metric_context(), window, training=training)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -159,4 +160,12 @@ def monthly(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, mont
 def _shared_scans(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, start: date, end: date) -> Scans:
     """The filter-independent scans of the months [start, end] for this data version and plan, made on first
     use and kept while they are the latest asked (a new data version is a new key)."""
-    return shared_scans(_plan.metric_context(), Window(start, end))
+    return shared_scans(_plan.metric_context(), Window(start, end),
+                        training=_training(db, data_version, plan_sha, _plan))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _training(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan) -> Training:
+    """Who completed which stage's modules, for this data version and plan: every window's numbers read it
+    (metrics.periods.Training), so it is made once, not at each window's first computation."""
+    return Training(_plan.metric_context())

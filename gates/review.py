@@ -17,6 +17,7 @@ record; none recompute it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
@@ -28,7 +29,7 @@ import metrics
 from core.calendar import month_key
 from gates.criteria import CriterionResult, judge
 from gates.period import ReviewPeriod, months_text, review_period
-from gates.plan import Gate, Plan
+from gates.plan import Gate, Plan, Stage
 from gates.readiness import ReadinessInput, ReadinessItem, readiness
 from gates.recommend import Recommendation, days_run, recommend
 from gates.triggers import TriggerResult, check_trigger, trigger_window
@@ -115,8 +116,7 @@ def review(plan: Plan, stage_id: str, window: Window, values: Mapping[str, Metri
     period = period or ReviewPeriod(window, (), None)
     p = period.window
     per_month = period.by_month and months is not None
-    criteria = tuple(_criterion(g, values, months if per_month else None, period, plan.currency)
-                     for g in stage.gates)
+    criteria = _criteria(stage, values, months, period, plan.currency)
     triggers = tuple(check_trigger(t, mv, p.end, plan.fallback.options, plan.currency)
                      for t, mv in zip(plan.pause_triggers, trigger_values, strict=True))
     ready = readiness(ReadinessInput(plan, stage, values[TRAINING_METRIC], p.end))
@@ -129,6 +129,13 @@ def review(plan: Plan, stage_id: str, window: Window, values: Mapping[str, Metri
         criteria=criteria, triggers=triggers, readiness=ready, recommendation=outcome, plan_name=plan.name,
         plan_sha256=plan.sha256, currency=plan.currency, metrics=dict(values),
     )
+
+
+def _criteria(stage: Stage, values: Mapping[str, MetricValue], months: Mapping[str, Mapping[str, MetricValue]] | None,
+              period: ReviewPeriod, currency: str) -> tuple[CriterionResult, ...]:
+    """Every gate of `stage`, judged on the period (per month when `months` are given and it has two or more)."""
+    per_month = months if period.by_month and months is not None else None
+    return tuple(_criterion(g, values, per_month, period, currency) for g in stage.gates)
 
 
 def _criterion(gate: Gate, values: Mapping[str, MetricValue], months: Mapping[str, Mapping[str, MetricValue]] | None,
@@ -156,6 +163,47 @@ def monthly_mean(metric_id: str, monthly: Sequence[MetricValue]) -> MetricValue:
     return MetricValue(metric_id, sum(m.value for m in known if m.value is not None) / len(known), n)
 
 
+@dataclass(frozen=True)
+class StageCriteria:
+    """A stage's gates judged on its review period, as `evaluate` judges them, without the pause triggers,
+    readiness and recommendation: what a family page shows beside each metric, for the cost of the period's
+    numbers only (a trigger looks at its own days, often another window)."""
+
+    period: ReviewPeriod
+    criteria: tuple[CriterionResult, ...]
+    metrics: Mapping[str, MetricValue]  # every metric of the period
+
+
+def _sources(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage: Stage, window: Window,
+             values: Values | None) -> tuple[ReviewPeriod, Values, dict[str, Mapping[str, MetricValue]] | None]:
+    """The review period of `stage` in `window`, how to get a window's metrics (`values`, or metrics.compute on
+    `con` reading the training table once), and the period's months when its gates are judged per month."""
+    period = review_period(plan, stage, window)
+    ctx = plan.metric_context()
+    months: dict[str, Mapping[str, MetricValue]] | None = None
+    per_month = period.by_month and any(REGISTRY[g.metric].accumulates for g in stage.gates)
+    if values is None:
+        if con is None:
+            raise TypeError("evaluate needs a connection or a way to get metric values")
+        training = Training(ctx)  # one scan of the training table for every window asked
+        if per_month:  # every month in one grouped pass
+            months = dict(metrics.monthly(con, ctx, period.window, training=training))
+        values = partial(metrics.compute, con, training=training)
+    elif per_month:
+        months = {month_key(m.start): values(ctx, m) for m in period.months}
+    return period, values, months
+
+
+def stage_criteria(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, window: Window, *,
+                   values: Values | None = None) -> StageCriteria:
+    """The gates of stage `stage_id` judged on its review period in `window`, exactly as `evaluate` judges
+    them. Arguments and errors as for `evaluate`."""
+    stage = plan.stage(stage_id)
+    period, get, months = _sources(con, plan, stage, window, values)
+    found = get(plan.metric_context(), period.window)
+    return StageCriteria(period, _criteria(stage, found, months, period, plan.currency), found)
+
+
 def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, window: Window, *,
              values: Values | None = None) -> Evaluation:
     """Get the metrics of `window` and of each trigger's window, and review stage `stage_id`.
@@ -166,24 +214,13 @@ def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, w
     on any day of the window.
     """
     stage = plan.stage(stage_id)
-    period = review_period(plan, stage, window)
+    period, get, months = _sources(con, plan, stage, window, values)
     p = period.window
     ctx = plan.metric_context()
-    months: dict[str, Mapping[str, MetricValue]] | None = None
-    per_month = period.by_month and any(REGISTRY[g.metric].accumulates for g in stage.gates)
-    if values is None:
-        if con is None:
-            raise TypeError("evaluate needs a connection or a way to get metric values")
-        training = Training(ctx)  # one scan of the training table for every window asked
-        if per_month:  # every month in one grouped pass
-            months = dict(metrics.monthly(con, ctx, p, training=training))
-        values = partial(metrics.compute, con, training=training)
-    elif per_month:
-        months = {month_key(m.start): values(ctx, m) for m in period.months}
-    asked: dict[Window, Mapping[str, MetricValue]] = {p: values(ctx, p)}
+    asked: dict[Window, Mapping[str, MetricValue]] = {p: get(ctx, p)}
     for t in plan.pause_triggers:
         tw = trigger_window(t, p)
         if tw not in asked:
-            asked[tw] = values(ctx, tw)
+            asked[tw] = get(ctx, tw)
     trigger_values = [asked[trigger_window(t, p)][t.metric] for t in plan.pause_triggers]
     return review(plan, stage.id, window, asked[p], trigger_values, period=period, months=months)

@@ -111,8 +111,9 @@ def monthly_trends(con: duckdb.DuckDBPyConnection, plan: Plan, span: Window) -> 
 
 
 def read_span(evaluation: Evaluation, plan: Plan, trend: Window) -> Window:
-    """Every day the snapshot read: the review window, each trigger's window and the trend months."""
-    starts = [evaluation.start, trend.start] + [trigger_window(t, evaluation.window).start
+    """Every day the snapshot read: the review window, each trigger's window (looking back from the review
+    period's end) and the trend months."""
+    starts = [evaluation.start, trend.start] + [trigger_window(t, evaluation.period).start
                                                 for t in plan.pause_triggers]
     return replace(evaluation.window, start=min(starts))
 
@@ -143,6 +144,8 @@ def build_snapshot(*, evaluation: Evaluation, plan: Plan, decision: Decision,
                   "min_duration_days": stage.min_duration_days, "days_run": evaluation.days_run},
         "window": {"from": evaluation.start, "to": evaluation.end, "department": evaluation.department,
                    "use_case": evaluation.use_case},
+        "period": {"from": evaluation.period_start, "to": evaluation.period_end, "note": evaluation.period_note,
+                   "months": evaluation.judged_months},
         "currency": evaluation.currency,
         "recommendation": evaluation.recommendation.model_dump(mode="json"),
         "decision": decision.model_dump(mode="json"),

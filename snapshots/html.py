@@ -113,8 +113,17 @@ def _header(s: Snapshot) -> Markup:
                    + (f" ({filters})" if filters else "")
                    + f"; the stage had run {s.stage.days_run} days (minimum {s.stage.min_duration_days}).",
                    class_="sub"),
+               *_period(s),
                tag("p", f"Recorded {s.created_at} by Rollgate {s.app_version}. Snapshot content_sha256 "
                         f"{s.content_sha256}.", class_="sub mono-small"))
+
+
+def _period(s: Snapshot) -> list[Markup]:
+    """Why the figures are not the window's, when the stage was judged on a part of it (gates.period)."""
+    if s.period is None or s.period.note is None:
+        return []
+    return [tag("p", f"{s.period.note} The criteria, pause triggers and figures below are for "
+                     f"{s.period.from_} to {s.period.to}.", class_="sub period")]
 
 
 def _decision(s: Snapshot) -> Markup:

@@ -164,6 +164,17 @@ class WindowRecord(_Record):
     use_case: str | None = None
 
 
+class PeriodRecord(_Record):
+    """The review period the stage was judged on (gates.period, DESIGN.md §4): the months of the window in
+    which it was in force throughout, else the part of the window in which it was; `note` says why it
+    differs from the window, and `months` names the months whose mean judged accumulating metrics."""
+
+    from_: date = Field(alias="from")
+    to: date
+    note: str | None = None
+    months: tuple[str, ...] = ()
+
+
 class MetricRecord(_Record):
     """One metric over the window, as judged: value (None = no data), n and 95% interval."""
 
@@ -256,6 +267,7 @@ class Snapshot(_Record):
     plan: PlanRecord
     stage: StageRecord
     window: WindowRecord
+    period: PeriodRecord | None = None  # absent from the records made before review periods
     currency: str
     recommendation: Recommendation
     decision: Decision
@@ -290,8 +302,12 @@ class Snapshot(_Record):
 
     # -- views ------------------------------------------------------------------------------
     def as_data(self) -> dict[str, Any]:
-        """The record as JSON data, exactly as the .json file holds it."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The record as JSON data, exactly as the .json file holds it (a record made before review periods
+        has no `period` key, so its content_sha256 still holds)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if self.period is None:
+            del data["period"]
+        return data
 
     @property
     def fired(self) -> tuple[TriggerResult, ...]:

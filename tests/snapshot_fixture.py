@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
+from gates.period import ReviewPeriod
 from gates.plan import Plan
 from gates.plan_io import DEFAULT_PLAN, parse_plan
 from gates.review import Evaluation, review
@@ -59,14 +60,14 @@ def plan_with(old: str, new: str, count: int = 1) -> Plan:
 
 
 def pure_review(p: Plan | None = None, stage: str = "department", window: Window = JUNE,
-                values: Mapping[str, float | None] | None = None) -> Evaluation:
+                values: Mapping[str, float | None] | None = None, period: ReviewPeriod | None = None) -> Evaluation:
     """A review computed without a database: every metric has no data unless given in `values`
-    (rates get n = 100 and no interval)."""
+    (rates get n = 100 and no interval); judged on `period` when given, else on the window whole."""
     chosen = p or plan()
     given = values or {}
     mv = {m.id: MetricValue(m.id, given.get(m.id), 100 if m.n else None) for m in METRICS}
     triggers = [mv[t.metric] for t in chosen.pause_triggers]
-    return review(chosen, stage, window, mv, triggers)
+    return review(chosen, stage, window, mv, triggers, period=period)
 
 
 def pure_snapshot(evaluation: Evaluation | None = None, p: Plan | None = None, decision: Decision | None = None,

@@ -16,7 +16,7 @@ import pytest
 import metrics
 from gates.period import NotInForce
 from gates.plan_io import DEFAULT_PLAN, load_plan
-from gates.review import Evaluation, evaluate
+from gates.review import Evaluation, evaluate, stage_criteria
 from gates.triggers import TriggerResult
 from loaders import store
 from loaders.demo import load_demo
@@ -119,6 +119,19 @@ def test_a_wide_window_is_judged_on_the_stages_whole_months_with_monthly_means(
     assert tickets.n == sum(m["support.tickets_per_100_users"].n or 0 for m in months.values()) // 3
     error = next(c for c in result.criteria if c.metric == "quality.error_rate")  # a rate: the period whole
     assert (error.value, error.basis) == (result.metrics["quality.error_rate"].value, None)
+
+
+@pytest.mark.parametrize(("stage", "window"), [
+    ("department", Window(date(2026, 1, 1), date(2026, 9, 30))),   # whole months, judged per month
+    ("extra-review", Window(date(2026, 7, 1), date(2026, 7, 31))),  # the part of July in force
+    ("department", Window(date(2026, 6, 1), date(2026, 6, 30), department="legal")),
+])
+def test_stage_criteria_are_the_reviews_criteria(demo: duckdb.DuckDBPyConnection, stage: str, window: Window) -> None:
+    """What a family page shows (the gates without the triggers) is what the gate review judged."""
+    plan = load_plan(DEFAULT_PLAN)
+    full, judged = evaluate(demo, plan, stage, window), stage_criteria(demo, plan, stage, window)
+    assert judged.criteria == full.criteria and dict(judged.metrics) == full.metrics
+    assert (judged.period.window, judged.period.note) == (full.period, full.period_note)
 
 
 def test_a_review_record_loads_back_from_json(demo: duckdb.DuckDBPyConnection) -> None:

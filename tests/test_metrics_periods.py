@@ -150,7 +150,8 @@ def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def counted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object],
                 tables: dict[str, Any] | None = None) -> Any:
-        scans.append("reviews" if "from reviews r" in sql else "training" if sql == periods.TRAINING_DONE_SQL else "usage")
+        kind = "training" if sql == periods.TRAINING_DONE_SQL else "reviews" if "from reviews r" in sql else "usage"
+        scans.append(kind)
         return original(con, sql, params, tables)
 
     monkeypatch.setattr(periods, "_arrow", counted)

@@ -11,8 +11,11 @@ from snapshot_fixture import MOMENT, plan, plan_with, pure_review, pure_snapshot
 
 from core.errors import InputError
 from core.version import __version__
+from gates.period import review_period
+from metrics.model import Window
 from metrics.registry import METRICS
 from snapshots.build import build_snapshot, check_decision, parse_outcome, trend_window
+from snapshots.html import report as to_html
 from snapshots.record import (
     Decision,
     IncidentList,
@@ -23,6 +26,7 @@ from snapshots.record import (
     round_float,
     utc_stamp,
 )
+from snapshots.verify import load_verified, verify
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -87,12 +91,14 @@ def test_the_record_holds_every_part_of_the_review() -> None:
     snap = pure_snapshot(p=p)
     data = snap.as_data()
     assert list(data) == ["format", "id", "content_sha256", "created_at", "app_version", "supersedes",
-                          "previous_sha256", "plan", "stage", "window", "currency", "recommendation", "decision",
+                          "previous_sha256", "plan", "stage", "window", "period", "currency", "recommendation",
+                          "decision",
                           "criteria", "triggers", "readiness", "metrics", "trends", "incidents", "provenance"]
     assert data["format"] == "rollgate.gate-review/1"
     assert data["created_at"] == "2026-07-02T09:30:00Z"
     assert data["plan"]["content"] == p.content and data["plan"]["sha256"] == p.sha256
     assert data["window"] == {"from": "2026-06-01", "to": "2026-06-30", "department": None, "use_case": None}
+    assert data["period"] == {"from": "2026-06-01", "to": "2026-06-30", "note": None, "months": []}
     assert len(data["criteria"]) == len(p.stage("department").gates) == 13
     assert len(data["triggers"]) == len(p.pause_triggers) == 6
     assert [r["item"] for r in data["readiness"]][:2] == ["Scope defined", "Stages defined"]
@@ -110,6 +116,33 @@ def test_a_record_read_back_from_json_is_the_same_snapshot() -> None:
     again = Snapshot.model_validate(json.loads(canonical_json(snap.as_data())))
     assert again == snap and again.intact
     assert list(again.metrics) == list(snap.metrics)  # registry order, not the sorted order of canonical JSON
+
+
+def test_the_record_names_the_review_period_when_it_is_a_part_of_the_window() -> None:
+    p = plan()
+    july = Window(date(2026, 7, 1), date(2026, 7, 31))
+    period = review_period(p, p.stage("extra-review"), july)
+    ev = pure_review(p, "extra-review", july, period=period)
+    snap = pure_snapshot(ev, p)
+    note = "Judged on 15–31 Jul 2026, the part of your window in which stage extra-review was in force."
+    assert snap.as_data()["period"] == {"from": "2026-07-15", "to": "2026-07-31", "note": note, "months": []}
+    assert snap.as_data()["window"]["from"] == "2026-07-01"
+    report = to_html(snap)
+    assert f"{note} The criteria, pause triggers and figures below are for 2026-07-15 to 2026-07-31." in report
+
+
+def test_a_record_made_before_review_periods_still_verifies() -> None:
+    """Records made before the review period was recorded have no `period` key: their hash still holds."""
+    data = pure_snapshot().as_data()
+    del data["period"]
+    data["content_sha256"] = content_sha256(data)
+    raw = canonical_json(data)
+    snap = load_verified(raw, "gate-review-0001.json")
+    assert snap.period is None and snap.intact and "period" not in snap.as_data()
+    assert "Judged on" not in to_html(snap)
+    # a period added to an old record afterwards is a change of its content
+    forged = json.loads(raw) | {"period": {"from": "2026-06-01", "to": "2026-06-30", "note": None, "months": []}}
+    assert not verify(canonical_json(forged), "gate-review-0001.json").intact
 
 
 def test_a_plan_other_than_the_evaluated_one_is_refused() -> None:

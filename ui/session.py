@@ -18,7 +18,7 @@ import streamlit as st
 
 from core.calendar import add_months, month_of_key
 from gates.plan import Plan, Stage
-from gates.review import Evaluation, evaluate
+from gates.review import Evaluation, StageCriteria, evaluate, stage_criteria
 from gates.trend import stage_on
 from metrics.engine import BreakdownRow, By
 from metrics.extent import NOTHING, Extent
@@ -94,6 +94,12 @@ class Session:
         w = window or self.window
         assert w is not None
         return evaluate(None, self._plan(), stage_id, w, values=self._values_in)
+
+    def stage_criteria(self, stage_id: str) -> StageCriteria:
+        """The gates of `stage_id` judged on the sidebar's window as the gate review judges them, without its
+        triggers (a family page shows the criteria only), from cached metric values."""
+        assert self.window is not None
+        return stage_criteria(None, self._plan(), stage_id, self.window, values=self._values_in)
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         w = self.window

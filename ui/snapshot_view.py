@@ -91,6 +91,8 @@ def summary(snap: Snapshot) -> None:
                 f"**Recommendation:** {badge_markdown(OUTCOME[snap.recommendation.outcome])}")
     if snap.differs:
         st.caption("The decision differs from the recommendation; the rationale says why.")
+    if snap.period is not None and snap.period.note:
+        st.caption(f":material/date_range: {escape_md(snap.period.note)}")
     lines = [f"**{label}:**  \n{text_block(text)}" if text.strip() else f"**{label}:** —"
              for label, text in (("Rationale", d.rationale), ("Conditions", d.conditions))]
     lines.append(f"**Next review:** {day_label(d.next_review_on) if d.next_review_on else 'not set'}")

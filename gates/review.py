@@ -34,7 +34,7 @@ from gates.readiness import ReadinessInput, ReadinessItem, readiness
 from gates.recommend import Recommendation, days_run, recommend
 from gates.triggers import TriggerResult, check_trigger, trigger_window
 from metrics.model import MetricContext, MetricValue, Window
-from metrics.periods import Training
+from metrics.periods import Training, kept_scans
 from metrics.registry import REGISTRY
 
 TRAINING_METRIC = "adoption.training_completion_rate"
@@ -186,9 +186,12 @@ def _sources(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage: Stage, wi
         if con is None:
             raise TypeError("evaluate needs a connection or a way to get metric values")
         training = Training(ctx)  # one scan of the training table for every window asked
-        if per_month:  # every month in one grouped pass
-            months = dict(metrics.monthly(con, ctx, period.window, training=training))
-        values = partial(metrics.compute, con, training=training)
+        if per_month:  # every month in one grouped pass, kept: the period whole is the sum of its months
+            kept = kept_scans(ctx, period.window, training)
+            months = dict(metrics.monthly(con, ctx, period.window, scans=kept))
+            values = partial(metrics.compute, con, training=training, scans=kept)
+        else:
+            values = partial(metrics.compute, con, training=training)
     elif per_month:
         months = {month_key(m.start): values(ctx, m) for m in period.months}
     return period, values, months

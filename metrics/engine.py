@@ -57,12 +57,13 @@ class BreakdownRow:
 
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
             chosen: Family | str | Iterable[str] | None = None, *,
-            training: Training | None = None) -> dict[str, MetricValue]:
+            training: Training | None = None, scans: Scans | None = None) -> dict[str, MetricValue]:
     """The chosen metrics (a family, metric ids, or None for all) for `window`, in registry order:
     {metric id: MetricValue}. The families share one aggregate per dataset (one scan of usage).
     `training`, a metrics.periods.Training the caller keeps while the data does not change, saves the
-    scan of the training table when it asks about many windows."""
-    return _measure(con, ctx, Periods(window, by_month=False), chosen, None, training)[0][1]
+    scan of the training table when it asks about many windows; `scans` (metrics.periods.kept_scans or
+    shared_scans) serve the window when it is a run of their whole months."""
+    return _measure(con, ctx, Periods(window, by_month=False), chosen, scans, training)[0][1]
 
 
 def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,

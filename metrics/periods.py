@@ -247,18 +247,39 @@ class Training:
 
 class Scans:
     """The scans of one set of periods (step 1). A `shared` set is built without filters, to be narrowed to
-    any department and use case (users split by use case, reviews linked to departments), each scan made
-    on first use and kept (safe to share between threads: the app's reruns). Otherwise the scans are for
-    `periods.window`'s filters, which their rows satisfy, and are not kept: each is read inline by the one
-    query that needs it, so DuckDB plans the scan and its sums together. Both read the users' training
-    (TRAINING_DONE_SQL) from `training` when given for the same context, else inline (a command that asks
-    about one window need not load pyarrow, 0.16 s, to keep it)."""
+    any department and use case (users split by use case, reviews linked to departments). A kept set
+    (`keep`: always when shared) makes each scan on first use and keeps it (safe to share between threads:
+    the app's reruns); kept scans by month also serve a window that is a run of their months (`serves`),
+    its facts summed from theirs. Otherwise the scans are for `periods.window`'s filters, which their rows
+    satisfy, and are not kept: each is read inline by the one query that needs it, so DuckDB plans the scan
+    and its sums together. All read the users' training (TRAINING_DONE_SQL) from `training` when given
+    for the same context, else inline (a command that asks about one window need not load pyarrow, 0.16 s,
+    to keep it)."""
 
-    def __init__(self, ctx: MetricContext, periods: Periods, shared: bool, training: Training | None = None) -> None:
+    def __init__(self, ctx: MetricContext, periods: Periods, shared: bool, training: Training | None = None,
+                 keep: bool = False) -> None:
         self.ctx, self.periods, self.window, self.shared = ctx, periods, periods.window, shared
+        self.keep = keep or shared
         self.training = training if training is not None and training.ctx == ctx else None
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
+
+    def serves(self, ctx: MetricContext, periods: Periods) -> bool:
+        """Whether these scans hold the facts of `periods` (with its filters): the same periods, or one period
+        made of whole periods of kept scans by month (every row of a month-period belongs to it). Shared
+        scans serve any filters; others their own."""
+        if ctx != self.ctx:
+            return False
+        w = periods.window
+        if not self.shared and (w.department, w.use_case) != (self.window.department, self.window.use_case):
+            return False
+        same = replace(w, department=self.window.department, use_case=self.window.use_case) == self.window
+        if same and periods.by_month == self.periods.by_month:
+            return True
+        if not (self.keep and self.periods.by_month and not periods.by_month):
+            return False
+        spans = self.periods.spans()
+        return any(m.start == w.start for m in spans) and any(m.end == w.end for m in spans)
 
     def _sql(self, name: str, done: str) -> str:
         if name == "usage_sums":
@@ -275,25 +296,31 @@ class Scans:
         return "training_done", self.training.tables(con)
 
     def relation(self, con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, dict[str, pa.Table]]:
-        """(SQL naming scan `name` in a FROM clause, the tables to register for it): a kept table of a
-        shared set, else the scan's own query in brackets. Its parameters are those of usage_params."""
+        """(SQL naming scan `name` in a FROM clause, the tables to register for it): a kept table, else the
+        scan's own query in brackets. Its parameters are those of usage_params."""
         if name == "training_done":
             return self._done(con)
         done, needs = self._done(con) if name == "usage_users" else ("", {})
         sql = self._sql(name, done)
-        if not self.shared:
+        if not self.keep:
             return f"({sql})", needs
         with self._lock:
             if name not in self._tables:
                 self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window), needs)
             return name, {name: self._tables[name]}
 
-    def narrowed(self, relation: str, window: Window) -> str:
-        """SQL: the rows of scan `relation` that `window`'s filters keep (all of them, unless the scans
-        are shared: otherwise their rows already satisfy their own filters)."""
-        keep = [c for c, v in (("department = $department", window.department),
-                               ("use_case = $use_case", window.use_case)) if v is not None and self.shared]
-        return f"select * from {relation}" + (f" where {' and '.join(keep)}" if keep else "")
+    def narrowed(self, relation: str, periods: Periods) -> str:
+        """SQL: the rows of scan `relation` that the filters of `periods` keep (all of them, unless the scans
+        are shared: otherwise their rows already satisfy their own filters), keyed by its periods: a window
+        served by scans by month takes the rows of its months under its own key (its first day, `$start`)."""
+        w = periods.window
+        keep = [c for c, v in (("department = $department", w.department),
+                               ("use_case = $use_case", w.use_case)) if v is not None and self.shared]
+        columns = "*"
+        if self.periods.by_month and not periods.by_month:
+            columns = "* replace (cast($start as date) as month)"
+            keep.append("month >= cast(date_trunc('month', cast($start as date)) as date) and month <= $end")
+        return f"select {columns} from {relation}" + (f" where {' and '.join(keep)}" if keep else "")
 
 
 def shared_scans(ctx: MetricContext, window: Window, by_month: bool = True, training: Training | None = None) -> Scans:
@@ -304,11 +331,16 @@ def shared_scans(ctx: MetricContext, window: Window, by_month: bool = True, trai
                  training=training)
 
 
+def kept_scans(ctx: MetricContext, window: Window, training: Training | None = None) -> Scans:
+    """The scans of `window`'s months for its own filters, kept: what serves a review that asks about the months
+    of its period, the period whole and a trigger's whole months, from one scan of usage and reviews."""
+    return Scans(ctx, Periods(window, by_month=True), shared=False, training=training, keep=True)
+
+
 def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None, training: Training | None = None) -> Scans:
-    """`scans` when they serve these periods (same plan context, window and kind of periods), else new
-    ones made for the window's own filters (reading `training` when it is for the same context)."""
-    whole = replace(periods.window, department=None, use_case=None)
-    if scans is not None and scans.ctx == ctx and scans.periods == Periods(whole, periods.by_month):
+    """`scans` when they serve these periods, else new ones made for the window's own filters (reading
+    `training`, or the given scans' training, when it is for the same context)."""
+    if scans is not None and scans.serves(ctx, periods):
         return scans
     return Scans(ctx, periods, shared=False, training=training if training is not None else
                  scans.training if scans is not None else None)
@@ -485,7 +517,7 @@ class PeriodFacts:
     {period's key: record}. `period(w)` is one period as the WindowFacts the families read."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods, scans: Scans) -> None:
-        self.con, self.ctx, self.window, self.base = con, ctx, periods.window, scans
+        self.con, self.ctx, self.periods, self.window, self.base = con, ctx, periods, periods.window, scans
         self.spans = periods.spans()
         self.by_month = periods.by_month
         self.params: dict[str, object] = {**usage_params(ctx, self.window),
@@ -509,15 +541,15 @@ class PeriodFacts:
     def usage(self) -> dict[date, UsageFacts]:
         sums, sums_tables = self.base.relation(self.con, "usage_sums")
         users, users_tables = self.base.relation(self.con, "usage_users")
-        sql = USAGE_SQL.format(sums=self.base.narrowed(sums, self.window),
-                               users=self.base.narrowed(users, self.window))
+        sql = USAGE_SQL.format(sums=self.base.narrowed(sums, self.periods),
+                               users=self.base.narrowed(users, self.periods))
         rows = self._rows(sql, {**sums_tables, **users_tables})
         return {m: UsageFacts(**r) for m, r in rows.items()}
 
     @cached_property
     def reviews(self) -> dict[date, ReviewFacts]:
         base, tables = self.base.relation(self.con, "review_base")
-        rows = self._rows(REVIEWS_SQL.format(narrowed=self.base.narrowed(base, self.window)), tables)
+        rows = self._rows(REVIEWS_SQL.format(narrowed=self.base.narrowed(base, self.periods)), tables)
         return {m: ReviewFacts(**r) for m, r in rows.items()}
 
     @cached_property

@@ -101,10 +101,10 @@ def trend_window(plan: Plan, window: Window, max_months: int = TREND_MONTHS) -> 
 def monthly_trends(con: duckdb.DuckDBPyConnection, plan: Plan, span: Window) -> dict[str, tuple[TrendPoint, ...]]:
     """Every metric for every calendar month of `span` (each month cut to the span, same filters):
     {metric id: points in month order}."""
-    ctx = plan.metric_context()
+    found = metrics.monthly(con, plan.metric_context(), span)  # every month in one grouped pass
     points: dict[str, list[TrendPoint]] = {m.id: [] for m in metrics.METRICS}
     for w in months(span):
-        for metric_id, mv in metrics.compute(con, ctx, w).items():
+        for metric_id, mv in found[f"{w.start:%Y-%m}"].items():
             points[metric_id].append(TrendPoint(month=f"{w.start:%Y-%m}", from_=w.start, to=w.end, value=mv.value,
                                                 n=mv.n))
     return {k: tuple(v) for k, v in points.items()}

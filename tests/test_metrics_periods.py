@@ -217,6 +217,32 @@ def test_kept_training_serves_every_window_of_its_plan(oracle: duckdb.DuckDBPyCo
     assert scans == ["training"]
 
 
+def test_kept_month_scans_serve_a_run_of_their_whole_months(oracle: duckdb.DuckDBPyConnection,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review asks about the months of its period, the period whole and a trigger's month: one scan serves all."""
+    span = Window(date(2026, 1, 10), date(2026, 4, 30), department="legal")
+    runs = [span, replace(span, start=date(2026, 2, 1), end=date(2026, 3, 31)),
+            replace(span, end=date(2026, 1, 31)), replace(span, start=date(2026, 4, 1))]
+    plain = [compute(oracle, CONTEXT, w) for w in runs]
+    kept = periods.kept_scans(CONTEXT, span)
+    scans = count_scans(monkeypatch)
+    assert monthly(oracle, CONTEXT, span, scans=kept) == monthly(oracle, CONTEXT, span)
+    assert [compute(oracle, CONTEXT, w, scans=kept) for w in runs] == plain
+    assert sorted(scans) == ["reviews", "usage", "usage"]  # made once, for the months; the runs summed from them
+    # a window cut inside a month, or with other filters, is computed from its own scans (read inline)
+    for other in (replace(span, start=date(2026, 2, 2), end=date(2026, 3, 31)), replace(span, department="sales"),
+                  replace(span, department=None)):
+        assert not kept.serves(CONTEXT, periods.Periods(other, by_month=False))
+        assert compute(oracle, CONTEXT, other, scans=kept) == compute(oracle, CONTEXT, other)
+    assert sorted(scans) == ["reviews", "usage", "usage"]
+    # shared scans serve a run of their months under any filter
+    shared = periods.shared_scans(CONTEXT, span)
+    for department, use_case in ORACLE_FILTERS:
+        run = Window(date(2026, 2, 1), date(2026, 3, 31), department, use_case)
+        assert shared.serves(CONTEXT, periods.Periods(run, by_month=False))
+        assert compute(oracle, CONTEXT, run, scans=shared) == compute(oracle, CONTEXT, run)
+
+
 def test_only_the_chosen_metrics_in_registry_order(oracle: duckdb.DuckDBPyConnection,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     span = Window(date(2026, 3, 1), date(2026, 4, 30))

@@ -161,9 +161,9 @@ def review_asks(review: dict[str, Any]) -> str:
     """What `cli.py evaluate --json` judged: the months of its period and its pause triggers' windows."""
     months = review["period"]["months"]
     windows = sorted({(t["window"]["from"], t["window"]["to"]) for t in review["triggers"]})
-    other = "one other trigger window" if len(windows) == 1 else f"{len(windows)} other trigger windows"
-    return (f"the months {', '.join(months)}, the period whole and {other} "
-            f"({'; '.join(f'{a} to {b}' for a, b in windows)})")
+    which = "window" if len(windows) == 1 else "windows"
+    return (f"the months {', '.join(months)}, the period whole and the pause triggers' {which} "
+            f"{'; '.join(f'{a} to {b}' for a, b in windows)}")
 
 
 def same(x: float | None, y: float | None) -> bool:

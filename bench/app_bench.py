@@ -137,11 +137,11 @@ def child(page: str, repeat: int) -> dict[str, Any]:
         use_case_cold.append(timed())
     at.sidebar.selectbox(key="filter_use_case").set_value("")
     timed()
-    months = list(at.session_state["filter_months"])
-    all_months = [m for m in json.loads(os.environ["BENCH_MONTHS"]) if m != months[0]][::-1][:repeat]
+    shown = at.session_state["filter_from"]
+    all_months = [m for m in json.loads(os.environ["BENCH_MONTHS"]) if m != shown][::-1][:repeat]
     month_cold = []
     for m in all_months:
-        at.session_state["filter_months"] = (m, m)
+        at.session_state["filter_from"] = at.session_state["filter_to"] = m
         month_cold.append(timed())
     return {"first": [first], "filter": filter_cold, "use_case": use_case_cold, "month": month_cold,
             "unchanged": unchanged}

@@ -82,12 +82,21 @@ def use_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def app(page: str | None = None) -> AppTest:
-    """The app run once, on `page` (e.g. "pages/quality.py") when given."""
+def app(page: str | None = None, address: dict[str, str] | None = None) -> AppTest:
+    """The app run once, on `page` (e.g. "pages/quality.py") when given, opened at a page `address` whose
+    query holds `address` when given."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(address or {})
     at.run()
     if page is not None:
         at.switch_page(page).run()
+    return at
+
+
+def months(at: AppTest, first: str, last: str | None = None) -> AppTest:
+    """Choose the window's first and last month ('YYYY-MM') in the sidebar's state (not yet run)."""
+    at.session_state["filter_from"] = first
+    at.session_state["filter_to"] = last or first
     return at
 
 

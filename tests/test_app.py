@@ -8,7 +8,7 @@ import importlib
 from pathlib import Path
 
 import pytest
-from pages_fixture import PAGES, app, run, texts, use_plan
+from pages_fixture import PAGES, app, months, run, texts, use_plan
 from streamlit.runtime.pages_manager import PagesManager
 
 from loaders import store
@@ -56,10 +56,11 @@ def test_load_demo_data_from_an_empty_page_fills_every_page(empty_db: Path) -> N
 
 def test_the_sidebar_holds_the_window_the_filters_and_the_plan(demo_db: Path) -> None:
     at = app()
-    months = at.sidebar.select_slider(key="filter_months")
-    assert months.options == ["Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026", "May 2026", "Jun 2026", "Jul 2026",
-                              "Aug 2026", "Sep 2026"]
-    assert months.value == ("2026-09", "2026-09")  # the latest month with data
+    first, last = at.sidebar.selectbox(key="filter_from"), at.sidebar.selectbox(key="filter_to")
+    assert (first.label, last.label) == ("From", "To")
+    assert first.options == last.options == ["Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026", "May 2026", "Jun 2026",
+                                             "Jul 2026", "Aug 2026", "Sep 2026"]
+    assert (first.value, last.value) == ("2026-09", "2026-09")  # the latest month with data
     department = at.sidebar.selectbox(key="filter_department")
     assert department.options == ["All departments", "finance", "legal", "legal-ops", "procurement", "sales"]
     use_case = at.sidebar.selectbox(key="filter_use_case")
@@ -72,9 +73,52 @@ def test_the_sidebar_holds_the_window_the_filters_and_the_plan(demo_db: Path) ->
 
 def test_the_stage_in_the_sidebar_follows_the_window(demo_db: Path) -> None:
     at = app()
-    at.session_state["filter_months"] = ("2026-02", "2026-02")  # AppTest 1.67 mis-sends a formatted range
+    months(at, "2026-02")
     run(at)
     assert "**Stage on 28 Feb 2026:** Limited pilot users (pilot)" in texts(at.sidebar.caption)
+
+
+def test_either_end_of_the_window_moves_and_the_window_never_runs_backwards(demo_db: Path) -> None:
+    at = app()
+    at.sidebar.selectbox(key="filter_from").set_value("2026-06")
+    run(at)
+    assert "**Window:** 1 Jun 2026 – 30 Sep 2026." in texts(at.markdown)
+    at.sidebar.selectbox(key="filter_to").set_value("2026-04")  # before the first month: the window is April
+    run(at)
+    assert (at.session_state["filter_from"], at.session_state["filter_to"]) == ("2026-04", "2026-04")
+    at.sidebar.selectbox(key="filter_from").set_value("2026-08")  # after the last month: the window is August
+    run(at)
+    assert (at.session_state["filter_from"], at.session_state["filter_to"]) == ("2026-08", "2026-08")
+
+
+def test_the_page_address_holds_the_window_and_filters(demo_db: Path) -> None:
+    at = app()
+    assert at.query_params == {"from": "2026-09", "to": "2026-09"}
+    months(at, "2026-05", "2026-06")
+    at.sidebar.selectbox(key="filter_department").set_value("legal")
+    run(at)
+    assert at.query_params == {"from": "2026-05", "to": "2026-06", "department": "legal"}
+    at.switch_page("pages/risk.py")
+    run(at)  # a page change clears the address; the run writes it again
+    assert at.query_params == {"from": "2026-05", "to": "2026-06", "department": "legal"}
+
+
+def test_a_copied_address_opens_the_same_view(demo_db: Path) -> None:
+    at = run(app(address={"from": "2026-04", "to": "2026-06", "use_case": "drafting"}))
+    assert (at.session_state["filter_from"], at.session_state["filter_to"]) == ("2026-04", "2026-06")
+    assert at.sidebar.selectbox(key="filter_use_case").value == "drafting"
+    assert "**Window:** 1 Apr 2026 – 30 Jun 2026, use case drafting." in texts(at.markdown)
+
+
+def test_an_address_naming_what_the_data_lacks_says_so(demo_db: Path) -> None:
+    at = run(app(address={"from": "2025-01", "to": "2026-06", "department": "marketing"}))
+    assert (at.session_state["filter_from"], at.session_state["filter_to"]) == ("2026-06", "2026-06")
+    assert at.sidebar.selectbox(key="filter_department").value == ""
+    captions = texts(at.sidebar.caption)
+    assert ("The page address asked for from = 2025-01, which the data does not have; the sidebar shows what it "
+            "does.") in captions
+    assert "The page address asked for department = marketing" in captions
+    assert at.query_params == {"from": "2026-06", "to": "2026-06"}
 
 
 def test_filters_survive_page_changes(demo_db: Path) -> None:

@@ -55,7 +55,7 @@ def test_every_metric_shows_the_engines_value_sample_interval_status_and_meaning
 
 
 def test_gate_statuses_follow_the_window(demo_db: Path) -> None:
-    at = _page("adoption", filter_months=("2026-05", "2026-05"))
+    at = _page("adoption", filter_from="2026-05", filter_to="2026-05")
     # May: scope drift failed the department stage's 10% limit (DESIGN.md §8's story).
     assert {m.label: m.value for m in at.metric}["Scope drift"] == "25.4%"
     assert ":red-badge[:material/cancel: Fail] limit ≤ 10% · warn ≤ 7%" in texts(at.markdown)

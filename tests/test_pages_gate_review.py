@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pages_fixture import app, elements, engine_review, run, texts
+from pages_fixture import app, elements, engine_review, months, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -43,7 +43,7 @@ def test_every_criterion_is_shown_with_value_n_interval_limit_status_and_explana
 
 
 def test_triggers_and_readiness_are_listed_and_june_fires(demo_db: Path) -> None:
-    at = _page(filter_months=("2026-06", "2026-06"))
+    at = _page(filter_from="2026-06", filter_to="2026-06")
     ev = engine_review(demo_db, "department", Window(date(2026, 6, 1), date(2026, 6, 30)))
     triggers = at.dataframe[1].value
     assert list(triggers["Trigger"]) == [t.name for t in ev.triggers]
@@ -182,6 +182,6 @@ def test_the_outcome_follows_the_recommendation_of_another_window(demo_db: Path)
     at = _page()
     at.radio(key=_field(at, "decision_outcome")).set_value("limit")
     run(at)
-    at.session_state["filter_months"] = ("2026-06", "2026-06")  # June: the pause triggers fire
+    months(at, "2026-06", "2026-06")  # June: the pause triggers fire
     run(at)
     assert at.radio(key=_field(at, "decision_outcome")).value == "pause"

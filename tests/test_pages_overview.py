@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pages_fixture import SEPTEMBER, app, engine_review, plan, run, texts
+from pages_fixture import SEPTEMBER, app, engine_review, months, plan, run, texts
 from streamlit.testing.v1 import AppTest
 
 import metrics
@@ -23,7 +23,7 @@ JULY = Window(date(2026, 7, 1), date(2026, 7, 31))
 
 def _on(month: str) -> AppTest:
     at = app()
-    at.session_state["filter_months"] = (month, month)
+    months(at, month, month)
     return run(at)
 
 
@@ -125,7 +125,7 @@ def test_a_window_before_the_first_stage_says_so(demo_db: Path, tmp_path: Path) 
 
 def test_a_wide_window_is_judged_on_the_months_the_stage_was_in_force_and_says_so(demo_db: Path) -> None:
     at = app()
-    at.session_state["filter_months"] = ("2026-01", "2026-09")
+    months(at, "2026-01", "2026-09")
     run(at)
     note = ("Judged on Aug – Sep 2026, the months of your window in which stage extra-review was in force "
             "throughout.")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pages_fixture import PAGES, app, run, texts
+from pages_fixture import PAGES, app, months, run, texts
 
 from core.paths import ROOT
 from loaders import store
@@ -98,7 +98,7 @@ def test_a_small_filtered_group_is_not_enough_evidence_for_trigger_or_gate(demo_
 
 def test_gate_review_of_a_small_filtered_group_shows_the_trigger_as_not_enough_evidence(demo_db: Path) -> None:
     at = app("pages/gate_review.py")
-    at.session_state["filter_months"] = ("2026-06", "2026-06")
+    months(at, "2026-06", "2026-06")
     at.session_state["filter_department"] = "legal"
     at.session_state["filter_use_case"] = "drafting"
     run(at)
@@ -113,7 +113,7 @@ def test_gate_review_of_a_small_filtered_group_shows_the_trigger_as_not_enough_e
 def test_the_pages_say_when_a_metric_has_no_export_covering_it(demo_db: Path) -> None:
     _without(demo_db, "support")
     at = app("pages/support.py")
-    at.session_state["filter_months"] = ("2026-06", "2026-06")
+    months(at, "2026-06", "2026-06")
     run(at)
     assert not at.exception
     assert "no support export covers June 2026" in texts(at.caption)

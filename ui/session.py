@@ -118,7 +118,7 @@ def load() -> Session:
     db = str(data.current_db())
     version = data.version()
     extent = data.extent(db, version, plan_state.sha256, plan_state.plan) if version != (0, 0, 0) else NOTHING
-    state.init(cast("MutableMapping[str, Any]", st.session_state), extent, plan_state)
+    state.init(cast("MutableMapping[str, Any]", st.session_state), extent, plan_state, st.query_params.to_dict())
     return Session(db, version, plan_state, extent, None, None, None)
 
 
@@ -126,6 +126,7 @@ def start() -> Session:
     """app.py: initialise state, draw the shared sidebar, and keep the Session for the page."""
     base = load()
     chosen = sidebar.filters(base.extent)
+    sidebar.to_address(chosen)
     s = replace(base, months=chosen.months, department=chosen.department, use_case=chosen.use_case)
     sidebar.plan_summary(s.plan_state, s.window.end if s.window else None, s.stage_in_force())
     st.session_state[state.SESSION] = s

@@ -8,9 +8,10 @@ Session it helps to build.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 import streamlit as st
 
@@ -31,6 +32,10 @@ class Filters:
     use_case: str | None = None
 
 
+def _state() -> MutableMapping[str, Any]:
+    return cast("MutableMapping[str, Any]", st.session_state)
+
+
 def _all(label: str) -> Callable[[str], str]:
     """A format_func for selectboxes whose state.ALL means "all"."""
     return lambda v: label if v == state.ALL else v
@@ -45,10 +50,13 @@ def filters(extent: Extent) -> Filters:
         return Filters()
     months = extent.months
     if len(months) > 1:
-        first, last = bar.select_slider(
-            "Months", options=months, value=(months[-1], months[-1]), key=state.MONTHS, format_func=month_label,
-            help="The window every page shows: from the first day of the first month to the last day of the "
-                 "last. Gates are usually judged one month at a time.")
+        left, right = bar.columns(2)
+        first = left.selectbox("From", months, key=state.FROM, format_func=month_label,
+                               on_change=state.keep_order, args=(_state(), state.FROM),
+                               help="The window every page shows runs from the first day of this month to the last "
+                                    "day of the month on the right. Gates are usually judged one month at a time.")
+        last = right.selectbox("To", months, key=state.TO, format_func=month_label,
+                               on_change=state.keep_order, args=(_state(), state.TO))
     else:
         first = last = months[0]
         bar.caption(f"Months: {month_label(first)} (the only month with data)")
@@ -60,7 +68,23 @@ def filters(extent: Extent) -> Filters:
                              format_func=_all("All use cases"),
                              help="Use cases of the plan and of the data. Exports without a use case (support "
                                   "tickets, roster, training) are not narrowed; the pages say where.")
+    for asked in st.session_state.get(state.ADDRESS_IGNORED, ()):
+        bar.caption(f":material/link_off: The page address asked for {escape_md(asked)}, which the data does not "
+                    "have; the sidebar shows what it does.")
     return Filters((first, last), department or None, use_case or None)
+
+
+def to_address(chosen: Filters) -> None:
+    """Write the window and the filters into the page address, so it can be copied, bookmarked or reloaded
+    (Streamlit clears the address when the page changes: every run writes it again)."""
+    wanted = state.address(_state()) if chosen.months else {}
+    current = {k: st.query_params.get(k) for k in state.ADDRESS}
+    if current != {k: wanted.get(k) for k in state.ADDRESS}:
+        for name in state.ADDRESS:
+            if name in wanted:
+                st.query_params[name] = wanted[name]
+            elif name in st.query_params:
+                del st.query_params[name]
 
 
 def plan_summary(plan_state: PlanState, end: date | None, stage: Stage | None) -> None:

@@ -3,13 +3,16 @@
 app.py calls `init` at the top of every run, before any widget is drawn: a key that is missing,
 or whose value no longer fits the data or the plan (a month that is gone after an undo, a stage
 the edited plan no longer has), is set to its default. Widgets are then created with `key=` only,
-never with a `value=` as well, so Streamlit never sees two sources for one value — except the
-month range, which is removed when it no longer fits and takes its default from the slider itself.
+never with a `value=` as well, so Streamlit never sees two sources for one value.
+
+The window and the filters also live in the page address (`?from=2026-06&to=2026-06&department=legal`,
+DESIGN.md §7): a session's first run takes them from it (`ADDRESS`), so a copied or bookmarked address
+opens the same view; ui.sidebar writes them back after every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from metrics.extent import Extent
@@ -20,9 +23,15 @@ from ui.plan import PlanState
 ALL = ""
 
 # Sidebar filters, shared by every page.
-MONTHS = "filter_months"          # (first 'YYYY-MM', last 'YYYY-MM')
+FROM = "filter_from"              # first month of the window, 'YYYY-MM'
+TO = "filter_to"                  # last month, 'YYYY-MM'
 DEPARTMENT = "filter_department"  # ALL = every department
 USE_CASE = "filter_use_case"      # ALL = every use case
+# The page address's names for them, and whether this session has read the address yet.
+ADDRESS = {"from": FROM, "to": TO, "department": DEPARTMENT, "use_case": USE_CASE}
+ADDRESS_READ = "address_read"
+# What the address asked for that the data does not have (shown once in the sidebar).
+ADDRESS_IGNORED = "address_ignored"
 # Gate review.
 GATE_STAGE = "gate_review_stage"  # ALL = the stage in force on the window's last day
 # Plan page: the editor's text and the sha256 of the plan file it was filled from.
@@ -39,17 +48,35 @@ FLASH = "flash"
 SESSION = "session"
 
 
-def init(state: MutableMapping[str, Any], extent: Extent, plan: PlanState) -> None:
-    """Give every key a valid value for this data and this plan."""
+def init(state: MutableMapping[str, Any], extent: Extent, plan: PlanState,
+         address: Mapping[str, str] | None = None) -> None:
+    """Give every key a valid value for this data and this plan; on a session's first run, the window and the
+    filters the page `address` names (what it names that the data does not have goes to ADDRESS_IGNORED)."""
+    if not state.get(ADDRESS_READ):
+        state[ADDRESS_READ] = True
+        ignored = []
+        choices = {FROM: extent.months, TO: extent.months, DEPARTMENT: extent.departments,
+                   USE_CASE: extent.use_cases}
+        for name, key in ADDRESS.items():
+            value = (address or {}).get(name)
+            if value is None or extent.empty:
+                continue
+            if value in choices[key]:
+                state[key] = value
+            else:
+                ignored.append(f"{name} = {value}")
+                state.pop(key, None)
+        for one, other in ((FROM, TO), (TO, FROM)):  # one end given: the window is that month
+            if state.get(one) in extent.months and state.get(other) not in extent.months:
+                state[other] = state[one]
+        state[ADDRESS_IGNORED] = ignored
     months = extent.months
-    chosen = state.get(MONTHS)
-    valid = (isinstance(chosen, tuple | list) and len(chosen) == 2 and chosen[0] in months
-             and chosen[1] in months and chosen[0] <= chosen[1])
-    if not valid:
-        # The slider then starts from its default, the latest month (ui.sidebar): gates are judged month
-        # by month. (The slider must be given that default itself: a range slider without a range
-        # default reads the browser's two handles as one value.)
-        state.pop(MONTHS, None)
+    latest = months[-1] if months else None
+    for key in (FROM, TO):
+        if state.get(key) not in months:
+            state[key] = latest  # gates are judged month by month: the window starts on the latest month
+    if months and state[FROM] > state[TO]:
+        state[FROM], state[TO] = state[TO], state[FROM]
     if state.get(DEPARTMENT) not in (ALL, *extent.departments):
         state[DEPARTMENT] = ALL
     if state.get(USE_CASE) not in (ALL, *extent.use_cases):
@@ -65,3 +92,19 @@ def init(state: MutableMapping[str, Any], extent: Extent, plan: PlanState) -> No
 
     state.setdefault(UPLOAD_ROUND, 0)
     state.setdefault(UPLOAD_PREVIEWS, {})
+
+
+def address(state: Mapping[str, Any]) -> dict[str, str]:
+    """The page address's parameters for the window and filters in `state` (a filter only when one is chosen)."""
+    out = {"from": state[FROM], "to": state[TO]} if state.get(FROM) else {}
+    for name, key in (("department", DEPARTMENT), ("use_case", USE_CASE)):
+        if state.get(key):
+            out[name] = state[key]
+    return out
+
+
+def keep_order(state: MutableMapping[str, Any], changed: str) -> None:
+    """After the first or last month changed: move the other one so the window never runs backwards."""
+    if state.get(FROM) and state.get(TO) and state[FROM] > state[TO]:
+        other = TO if changed == FROM else FROM
+        state[other] = state[changed]

@@ -20,6 +20,7 @@ from metrics.registry import FAMILIES, REGISTRY
 
 # Share of users with access who must have completed the stage's training.
 TRAINED_SHARE = 0.9
+TRAINED_ITEM = "Users trained"  # the item that measures what the training gate measures
 
 
 class ReadinessItem(BaseModel):
@@ -131,7 +132,7 @@ CHECKLIST: tuple[tuple[str, Check], ...] = (
     ("Stages defined", _stages),
     ("Every stage has gates", _every_stage_gated),
     ("Gates cover all six families", _families),
-    ("Users trained", _trained),
+    (TRAINED_ITEM, _trained),
     ("Support assigned", _support),
     ("Pause rules exist", _pause_rules),
 )

@@ -207,3 +207,15 @@ def delta_text(metric_id: str, current: float | None, previous: float | None, cu
     if display_unit(metric_id) == "share":
         return f"{before}{abs(diff) * 100:.1f} pp"
     return f"{before}{value_text(metric_id, abs(diff), currency)}"
+
+
+NO_CHANGE = "no change"
+
+
+def change_text(metric_id: str, current: float | None, previous: float | None, currency: str) -> str | None:
+    """delta_text, or NO_CHANGE when the two values read the same (a change too small to show is none)."""
+    if current is None or previous is None:
+        return None
+    if value_text(metric_id, current, currency) == value_text(metric_id, previous, currency):
+        return NO_CHANGE
+    return delta_text(metric_id, current, previous, currency)

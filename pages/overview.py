@@ -1,21 +1,27 @@
-"""Overview: the stage in force, the recommendation and its reasons, a status light per family with its
-key metric and the change against the previous period, fired pause triggers and readiness."""
-
+"""Overview: the stage in force, the recommendation with its reasons in plain words (grouped by action, the
+worst first), a card per family headlining its worst-status gate with its change and a sparkline, fired
+pause triggers and readiness."""
 from __future__ import annotations
 
-import streamlit as st
+from typing import Any
 
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from gates import summary
 from metrics.format import (
+    NO_CHANGE,
+    change_text,
     count_text,
     day_label,
-    delta_text,
     escape_md,
     interval_text,
     months_label,
+    rule_text,
     value_text,
     window_text,
 )
-from metrics.registry import FAMILIES, HEADLINE, REGISTRY
+from metrics.registry import FAMILIES, REGISTRY
 from ui import evidence, guards, session
 from ui.style import STATUS, badge_markdown
 
@@ -42,34 +48,52 @@ st.markdown(f"**Current stage:** {escape_md(stage.name)} ({escape_md(stage.id)})
             f"**Window:** {escape_md(window_text(window))}.")
 evidence.recommendation(ev)
 
-# -- one light per family, with its key metric and the change against the previous period ------------
+# -- one card per family: its light, its worst-status gate (its key number when all pass), the change -----
 previous = s.previous_window()
 earlier = previous is not None and f"{previous.start:%Y-%m}" in s.extent.months
 before = s.values(previous) if earlier and previous is not None else None
-compared = months_label(f"{previous.start:%Y-%m}", f"{previous.end:%Y-%m}") if previous else ""
-lights = evidence.family_statuses(ev)
+last = s.last_review(stage.id)
+against = ""
+if last is not None:
+    reviewed = months_label(f"{last.window.from_:%Y-%m}", f"{last.window.to:%Y-%m}")
+    against = f"vs last gate review (#{last.id}, {reviewed})"
+elif previous is not None:
+    against = f"vs {months_label(f'{previous.start:%Y-%m}', f'{previous.end:%Y-%m}')}"
 
 st.subheader("Signals")
+cards: list[tuple[DeltaGenerator, dict[str, Any]]] = []
 for row in (FAMILIES[:3], FAMILIES[3:]):
     for col, family in zip(st.columns(3), row, strict=True):
-        metric_id = HEADLINE[family]
-        defn, mv = REGISTRY[metric_id], ev.metrics[metric_id]
+        head = summary.headline(ev, family)
+        defn, mv = REGISTRY[head.metric], ev.metrics[head.metric]
+        earlier_value = (last.metrics[head.metric].value if last is not None and head.metric in last.metrics
+                         else before[head.metric].value if before else None)
+        delta = change_text(head.metric, mv.value, earlier_value, plan.currency)
+        if delta is None or delta == NO_CHANGE or not summary.change_matters(head.criterion, earlier_value, mv.value):
+            colour = "off"  # a change shows its colour only when it crossed the gate's warn level or limit
+        else:
+            colour = "normal" if defn.direction == "higher" else "inverse"
         with col, st.container(border=True):
-            st.markdown(f"**{evidence.FAMILY_TITLES[family]}** {badge_markdown(STATUS[lights[family]])}")
-            delta = delta_text(metric_id, mv.value, before[metric_id].value, plan.currency) if before else None
-            st.metric(defn.label, value_text(metric_id, mv.value, plan.currency), delta=delta,
-                      delta_color="normal" if defn.direction == "higher" else "inverse",
-                      delta_description=f"vs {compared}" if delta else None, help=defn.meaning)
-            evidence_text = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv),
-                                                   mv.missing) if t)
+            st.markdown(f"**{evidence.FAMILY_TITLES[family]}** {badge_markdown(STATUS[head.status])}")
+            card = {"label": defn.label, "value": value_text(head.metric, mv.value, plan.currency), "delta": delta,
+                    "delta_color": colour, "delta_arrow": "off" if delta == NO_CHANGE else "auto",
+                    "delta_description": against if delta else None, "help": defn.meaning}
+            cards.append((st.empty(), card))
+            cards[-1][0].metric(**card)
+            rule = (f"{STATUS[head.criterion.status].symbol} limit "
+                    f"{rule_text(head.metric, head.criterion.op, head.criterion.threshold, plan.currency)}"
+                    if head.criterion else "")
+            evidence_text = " · ".join(t for t in (rule, count_text(mv) and f"n = {count_text(mv)}",
+                                                   interval_text(mv), mv.missing) if t)
             if delta is None:
                 evidence_text = " · ".join(t for t in (evidence_text, "no earlier month to compare") if t)
             if evidence_text:
                 st.caption(escape_md(evidence_text))
             st.page_link(f"pages/{family}.py", label=f"{evidence.FAMILY_TITLES[family]} details",
                          icon=":material/arrow_forward:")
-st.caption("Each light is the worst gate status of the family in this stage: ✔ pass, ▲ warn, ✖ fail, ? not enough "
-           "evidence, – no gate.")
+st.caption("Each card shows the family's worst gate in this stage (its key number when every gate passes), with "
+           "its light: ✔ pass, ▲ warn, ✖ fail, ? not enough evidence, – no gate. A change is coloured only when it "
+           "crossed the gate's warn level or limit. The small line: the last six months.")
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -80,3 +104,13 @@ with right:
     evidence.readiness(ev)
 st.page_link("pages/gate_review.py", label="Every criterion, trigger and the decision: Gate review",
              icon=":material/fact_check:")
+
+# The sparklines last: every month's numbers come from the family pages' monthly trend (cached; its first
+# computation on a large database takes seconds, so the page is drawn before it).
+trend = s.monthly()
+shown_months = [m for m in s.extent.months if m <= months[1]][-6:]
+for (slot, card), family in zip(cards, FAMILIES, strict=True):
+    metric_id = summary.headline(ev, family).metric
+    points = [v for m in shown_months if (v := trend[m][metric_id].value) is not None]
+    if len(points) >= 2:
+        slot.metric(**card, chart_data=points, chart_type="line")

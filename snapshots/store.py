@@ -190,3 +190,11 @@ def entries(con: duckdb.DuckDBPyConnection) -> list[SnapshotEntry]:
         except (ValueError, TypeError):
             previous_sha = None
     return list(reversed(out))
+
+
+def earlier_reviews(listed: list[SnapshotEntry], stage: str, before: str) -> list[int]:
+    """Ids of the intact, standing (not corrected by a later one) reviews of `stage` whose window ended before
+    the day `before` ('YYYY-MM-DD'), newest first: the candidates for "the last gate review" a page compares
+    with (the caller checks the filters, which the listing does not hold)."""
+    return [e.id for e in sorted(listed, key=lambda e: e.id, reverse=True)
+            if e.intact and e.superseded_by is None and e.stage == stage and e.window_to < before]

@@ -275,7 +275,7 @@ def test_a_recorded_decision_downloads_as_a_report_that_opens_offline(server: tu
     _wait_loaded(page)
     _open(page, "Gate review")
     rationale = "Two severe incidents in legal-ops: wait for the <b>audit</b>."
-    page.get_by_test_id("stRadio").get_by_text("✖ Pause", exact=True).click()
+    page.get_by_test_id("stRadio").get_by_text("⏸ Pause", exact=True).click()
     page.get_by_label("Decided by").fill("Steering committee chair")
     page.get_by_label("Rationale").fill(rationale)
     page.get_by_label("Conditions").fill("Extra review stays on for legal-ops.")

@@ -74,7 +74,7 @@ def test_the_decision_has_its_own_section_after_the_evidence(demo_db: Path) -> N
     at = _page()
     assert at.subheader[-1].value == "Record the decision"
     outcome = at.radio(key=_field(at, "decision_outcome"))
-    assert outcome.options == ["✔ Proceed (recommended)", "→ Continue", "▲ Limit", "▲ Redesign", "✖ Pause"]
+    assert outcome.options == ["✔ Proceed (recommended)", "→ Continue", "▼ Limit", "✎ Redesign", "⏸ Pause"]
     assert outcome.value == "proceed"  # the recommendation, until the person chooses
     assert at.text_input(key=_field(at, "decision_by")).value == ""
     assert at.date_input(key=_field(at, "decision_next_review")).value is None
@@ -160,7 +160,7 @@ def test_recording_a_decision_creates_the_snapshot_offers_its_downloads_and_list
     assert [{k: row[k] for k in ("#", "Stage", "Window", "Recommendation", "Decision", "Decided by", "Integrity")}
             for row in history] == [
         {"#": 1, "Stage": "extra-review", "Window": "1 Sep 2026 – 30 Sep 2026", "Recommendation": "✔ Proceed",
-         "Decision": "✖ Pause", "Decided by": "A. Chair <b>x</b>", "Integrity": "✔ Intact"}]
+         "Decision": "⏸ Pause", "Decided by": "A. Chair <b>x</b>", "Integrity": "✔ Intact"}]
 
 
 def test_a_correction_names_the_snapshot_it_supersedes(demo_db: Path) -> None:

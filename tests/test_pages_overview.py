@@ -6,14 +6,20 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pages_fixture import SEPTEMBER, app, engine_review, months, plan, run, texts
+import pytest
+from pages_fixture import SEPTEMBER, app, engine_review, months, plain, plan, run, texts
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 import metrics
+from core.calendar import month_of_key
+from gates.review import evaluate
 from loaders import store
-from metrics.format import delta_text, value_text
+from metrics.format import change_text, value_text
 from metrics.model import Window
 from metrics.registry import HEADLINE
+from snapshots.build import record_review
+from snapshots.record import Decision
 from ui.evidence import FAMILY_TITLES, family_statuses
 from ui.style import OUTCOME, STATUS
 
@@ -40,8 +46,9 @@ def test_september_shows_the_stage_and_the_engines_recommendation_with_every_rea
     assert ("**Current stage:** Department rollout with extra review (extra-review), since 15 Jul 2026 — legal, "
             "legal-ops, procurement; approved use cases: drafting, summarise, clause_review.") in shown
     assert "### :green[:material/check_circle: Recommendation: Proceed]" in shown
-    for reason in ev.recommendation.reasons:
-        assert reason.detail in shown
+    assert (":green-badge[:material/check_circle: Proceed] **Proceed**\n- Every gate passed, no pause trigger fired, "
+            "stage 'extra-review' has run 78 days (minimum 30) and every readiness item is met") in shown
+    assert not at.expander  # one reason: nothing folded
 
 
 def test_each_family_light_is_the_worst_criterion_status_with_icon_and_word(demo_db: Path) -> None:
@@ -57,15 +64,77 @@ def test_each_family_light_is_the_worst_criterion_status_with_icon_and_word(demo
 
 
 def test_key_metrics_equal_the_engine_and_change_against_the_previous_month(demo_db: Path) -> None:
+    """September: every gate passes, so each card shows its family's key number; no change crossed a gate's
+    warn level or limit, so none is coloured."""
     at = app()
     now, before = _values(demo_db, SEPTEMBER), _values(demo_db, Window(date(2026, 8, 1), date(2026, 8, 31)))
     shown = {m.label: m for m in at.metric}
+    assert list(shown) == [metrics.REGISTRY[m].label for m in HEADLINE.values()]
     for family, metric_id in HEADLINE.items():
         label = metrics.REGISTRY[metric_id].label
         assert shown[label].value == value_text(metric_id, now[metric_id].value), family
-        assert shown[label].delta == delta_text(metric_id, now[metric_id].value, before[metric_id].value, "EUR")
+        assert shown[label].delta == change_text(metric_id, now[metric_id].value, before[metric_id].value, "EUR")
+        assert shown[label].proto.delta_description == "vs Aug 2026"
+        assert shown[label].proto.color == MetricProto.MetricColor.GRAY, family
     assert shown["Error rate"].value == "2.0%" and shown["Error rate"].delta == "-3.6 pp"
     assert shown["Total cost"].value == "EUR 3,827.76"
+
+
+def test_a_card_headlines_its_worst_gate_colours_a_change_only_when_it_crosses_a_limit(demo_db: Path) -> None:
+    """June: Quality fails on its error rate, Risk on high-severity incidents, Adoption on scope drift and Support
+    on satisfaction; Value and Cost pass and keep their key numbers."""
+    at = _on("2026-06")
+    shown = {m.label: m for m in at.metric}
+    assert list(shown) == ["Error rate", "Net hours saved", "Total cost", "High-severity incidents", "Scope drift",
+                           "Satisfaction"]
+    may = _values(demo_db, Window(date(2026, 5, 1), date(2026, 5, 31)))
+    assert may["quality.error_rate"].value == pytest.approx(0.0702, abs=1e-4)  # within the 7% warn level in May
+    assert (shown["Error rate"].value, shown["Error rate"].delta) == ("19.7%", "+12.7 pp")
+    assert shown["Error rate"].proto.color == MetricProto.MetricColor.RED  # crossed the 10% limit: worse
+    assert shown["Satisfaction"].proto.color == MetricProto.MetricColor.RED  # 3.63 to 3.12 crossed 3.5
+    assert shown["Net hours saved"].proto.color == MetricProto.MetricColor.GRAY  # no gate on it
+    captions = texts(at.caption)
+    assert "✖ limit ≤ 10% · n = 127 reviews · 95% CI 13.7–27.4%" in captions
+    assert "✖ limit ≤ 0" in captions
+
+
+def test_a_change_too_small_to_show_reads_no_change_without_arrow_or_colour(demo_db: Path) -> None:
+    at = _on("2026-03")
+    shown = {m.label: m for m in at.metric}
+    unchanged = [m for m in shown.values() if m.delta == "no change"]
+    assert [m.label for m in unchanged] == ["Incidents", "Active users"]
+    february = _values(demo_db, Window(date(2026, 2, 1), date(2026, 2, 28)))
+    march = _values(demo_db, Window(date(2026, 3, 1), date(2026, 3, 31)))
+    for metric_id in ("risk.incidents", "adoption.active_users"):
+        assert march[metric_id].value == february[metric_id].value  # 0 and 0 incidents, the same 20 users
+    for m in unchanged:
+        assert m.proto.direction == MetricProto.MetricDirection.NONE
+        assert m.proto.color == MetricProto.MetricColor.GRAY
+
+
+def test_each_card_draws_the_last_six_months_of_its_number(demo_db: Path) -> None:
+    at = _on("2026-08")
+    trend = [_values(demo_db, Window(month_of_key(m)[0], month_of_key(m)[1]))
+             for m in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08")]
+    shown = {m.label: m for m in at.metric}
+    for metric_id in HEADLINE.values():
+        expected = [v for t in trend if (v := t[metric_id].value) is not None]
+        assert list(shown[metrics.REGISTRY[metric_id].label].proto.chart_data) == pytest.approx(expected)
+
+
+def test_with_a_recorded_review_the_change_is_against_it(demo_db: Path) -> None:
+    with store.connect(demo_db) as con:
+        august = evaluate(con, plan(), "extra-review", Window(date(2026, 8, 1), date(2026, 8, 31)))
+        record_review(con, plan(), august, Decision(outcome=august.recommendation.outcome, decided_by="Steering"))
+    at = app()
+    error = next(m for m in at.metric if m.label == "Error rate")
+    assert error.proto.delta_description == "vs last gate review (#1, Aug 2026)"
+    assert error.delta == change_text("quality.error_rate", _values(demo_db, SEPTEMBER)["quality.error_rate"].value,
+                                      august.metrics["quality.error_rate"].value, "EUR")
+    at.sidebar.selectbox(key="filter_department").set_value("legal")
+    run(at)  # the review recorded was of every department: a legal view compares with August's legal numbers
+    error = next(m for m in at.metric if m.label == "Error rate")
+    assert error.proto.delta_description == "vs Aug 2026"
 
 
 def test_the_first_month_has_nothing_to_compare_with(demo_db: Path) -> None:
@@ -83,13 +152,35 @@ def test_june_pauses_and_names_the_fired_triggers_their_actions_and_the_fallback
     assert f"### :red[{style.icon} Recommendation: Pause]" in shown
     assert [t.name for t in ev.fired] == ["Unexpected data exposure", "Repeated poor outputs",
                                           "Use outside approved scope"]
-    assert "**Unexpected data exposure**] — action: **pause the rollout** (pause)." in shown
-    assert "**Repeated poor outputs**] — action: **add extra review** (redesign)." in shown
-    assert "**Use outside approved scope**] — action: **restrict use** (limit)." in shown
-    for trigger in ev.fired:
-        assert trigger.explanation in shown
+    days = "over the 30 days to 30 Jun 2026."
+    assert f"**Unexpected data exposure**] — action: **pause the rollout** (pause), {days}" in shown
+    assert f"**Repeated poor outputs**] — action: **add extra review** (redesign), {days}" in shown
+    assert f"**Use outside approved scope**] — action: **restrict use** (limit), {days}" in shown
     assert "- Return to manual drafting with the standard templates" in shown
     assert "- Require a second reviewer for every output" in shown
+
+
+def test_junes_reasons_are_one_line_per_issue_grouped_by_action_worst_three_first(demo_db: Path) -> None:
+    at = _on("2026-06")
+    first = plain(at.markdown[2].value)
+    assert first == (":red-badge[:material/pause_circle: Pause] **Pause the rollout**\n"
+                     "- Data exposure incidents: 1 in the 30 days to 30 Jun 2026 (allowed: none); its gate fails too\n"
+                     "- High-severity incidents: 1 (limit: at most 0)\n\n"
+                     ":violet-badge[:material/build: Redesign] **Redesign before going on**\n"
+                     "- Severe error rate: 13.4% in the 30 days to 30 Jun 2026 (allowed: below 8%); its gate fails too")
+    assert [e.label for e in at.expander] == ["5 more reasons"]
+    folded = plain(at.expander[0].markdown[0].value)
+    assert folded.startswith(":violet-badge[:material/build: Redesign] **Redesign before going on**\n"
+                             "- Satisfaction: 3.12 (limit: at least 3.5, warns below 3.8)\n\n"
+                             ":orange-badge[:material/front_hand: Limit] **Limit access**\n"
+                             "- Scope drift: 37.8% in the 30 days to 30 Jun 2026 (allowed: below 30%); its gate fails "
+                             "too\n- Error rate: 19.7% (limit: at most 10%, warns above 7%)\n")
+    assert folded.endswith(":blue-badge[:material/pending: Continue] **Continue at this stage**\n"
+                           "- Training completion: 83.9% (limit: at least 75%, warns below 90%); readiness needs 90%")
+    # the gate on data exposure fails too, but the trigger's line says it; the readiness item on training
+    # measures what the training gate does: each fact once
+    assert (first + folded).count("Data exposure incidents") == 1
+    assert "Users trained" not in first + folded
 
 
 def test_readiness_lists_every_item_met_or_not(demo_db: Path) -> None:

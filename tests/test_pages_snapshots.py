@@ -78,7 +78,7 @@ def test_the_history_lists_every_snapshot_newest_first_with_its_integrity(demo_d
          "Recommendation": "✔ Proceed", "Decision": "✔ Proceed", "Decided by": "Steering committee",
          "Integrity": "✔ Intact", "Corrections": ""},
         {"#": 1, "Recorded (UTC)": "2026-08-02 09:00", "Stage": "extra-review", "Window": "1 Jul 2026 – 31 Jul 2026",
-         "Recommendation": "→ Continue", "Decision": "✖ Pause", "Decided by": "Head of Legal <i>Ops</i>",
+         "Recommendation": "→ Continue", "Decision": "⏸ Pause", "Decided by": "Head of Legal <i>Ops</i>",
          "Integrity": "✔ Intact", "Corrections": ""}]
     assert not at.error
 

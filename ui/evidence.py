@@ -13,8 +13,8 @@ import polars as pl
 import streamlit as st
 
 from core.words import sign, worst
+from gates import summary
 from gates.criteria import CriterionResult
-from gates.recommend import PREFIX
 from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
 from metrics.format import day_label, escape_md, interval_text, limit_text, rule_text, value_text, window_text
@@ -27,8 +27,9 @@ FAMILY_TITLES = {"quality": "Quality", "value": "Value", "cost": "Cost", "risk":
                  "support": "Support"}
 
 
-def recommendation(ev: Evaluation) -> None:
-    """The outcome as a coloured heading with icon and word, where it was judged, and every reason."""
+def recommendation(ev: Evaluation, shown: int = 3) -> None:
+    """The outcome as a coloured heading with icon and word, where it was judged, and its reasons: one line per
+    issue in plain words under the action it calls for, the `shown` most severe first and the rest folded."""
     style = OUTCOME[ev.recommendation.outcome]
     with st.container(border=True):
         st.markdown(f"### :{style.badge}[{style.icon} Recommendation: {style.label}]")
@@ -36,10 +37,22 @@ def recommendation(ev: Evaluation) -> None:
                    f"{escape_md(window_text(ev.period))}; the stage has run {ev.days_run} days.")
         if ev.period_note:
             st.markdown(f":material/date_range: {escape_md(ev.period_note)}")
-        lines = []
-        for r in ev.recommendation.reasons:
-            lines.append(f"- {badge_markdown(OUTCOME[r.outcome])} {escape_md(PREFIX[r.kind])}: {escape_md(r.detail)}")
-        st.markdown("\n".join(lines))
+        found = summary.issues(ev)
+        st.markdown(_issue_lines(found[:shown]))
+        if len(found) > shown:
+            rest = len(found) - shown
+            with st.expander(f"{rest} more reason{'s' if rest != 1 else ''}"):
+                st.markdown(_issue_lines(found[shown:]))
+
+
+def _issue_lines(found: list[summary.Issue]) -> str:
+    """Markdown: each action as a badge and heading, its issues as bullets."""
+    blocks = []
+    for outcome, items in summary.grouped(found):
+        lines = [f"{badge_markdown(OUTCOME[outcome])} **{escape_md(summary.ACTION_HEADINGS[outcome])}**"]
+        lines += [f"- {escape_md(i.text)}" for i in items]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def family_statuses(ev: Evaluation) -> dict[str, str]:
@@ -108,16 +121,17 @@ TRIGGER_STATUS = {"fired": "✖ Fired", "quiet": "✔ Quiet", "insufficient": f"
 
 
 def fired_triggers(ev: Evaluation) -> None:
-    """Each fired pause trigger with its action, then the plan's fallback options; or that none fired."""
+    """Each fired pause trigger with its action and days, then the plan's fallback options; or that none fired."""
     fired = ev.fired
     if not fired:
         st.markdown(f":green[:material/check_circle:] No pause trigger fired ({len(ev.triggers)} checked, each over "
                     f"its own days up to {day_label(ev.period_end)}).")
         return
-    for t in fired:
+    for t in fired:  # what it saw is the reasons' line; here, what the plan says to do
         style = OUTCOME[t.outcome]
         st.markdown(f":{style.badge}[{style.icon} **{escape_md(t.name)}**] — action: "
-                    f"**{escape_md(ACTION_WORDS[t.action])}** ({style.label.lower()}).  \n{escape_md(t.explanation)}")
+                    f"**{escape_md(ACTION_WORDS[t.action])}** ({style.label.lower()}), over the "
+                    f"{t.window_days} days to {day_label(t.window_to)}.")
     options = next((t.fallback for t in fired if t.fallback), ())
     if options:
         st.markdown("**Fallback options in the plan:**\n" + "\n".join(f"- {escape_md(o)}" for o in options))

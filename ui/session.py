@@ -24,7 +24,9 @@ from metrics.engine import BreakdownRow, By
 from metrics.extent import NOTHING, Extent
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.registry import Family
-from ui import data, router, sidebar, state
+from snapshots.record import Snapshot
+from snapshots.store import earlier_reviews
+from ui import data, router, sidebar, snapshots_data, state
 from ui.data import DataVersion
 from ui.plan import PlanState
 from ui.plan import current as current_plan
@@ -100,6 +102,17 @@ class Session:
         triggers (a family page shows the criteria only), from cached metric values."""
         assert self.window is not None
         return stage_criteria(None, self._plan(), stage_id, self.window, values=self._values_in)
+
+    def last_review(self, stage_id: str) -> Snapshot | None:
+        """The newest recorded review of `stage_id`, with the sidebar's filters, on a window that ended before
+        this one starts (the Overview compares with it); None when there is none."""
+        assert self.window is not None
+        listed = snapshots_data.entries(self.db, self.version)
+        for snapshot_id in earlier_reviews(listed, stage_id, self.window.start.isoformat()):
+            snap = snapshots_data.snapshot(self.db, self.version, snapshot_id)
+            if (snap.window.department, snap.window.use_case) == (self.department, self.use_case):
+                return snap
+        return None
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         w = self.window

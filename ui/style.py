@@ -43,10 +43,13 @@ assert set(STATUSES) <= set(STATUS)
 OUTCOME: dict[str, Style] = {
     "proceed": Style("Proceed", "✔", ":material/check_circle:", "green", "#2f9e5e"),
     "continue": Style("Continue", "→", ":material/pending:", "blue", "#3b82c4"),
-    "limit": Style("Limit", "▲", ":material/front_hand:", "orange", "#e08a00"),
-    "redesign": Style("Redesign", "▲", ":material/build:", "violet", "#8e6cc4"),
-    "pause": Style("Pause", "✖", ":material/pause_circle:", "red", "#d9453d"),
+    "limit": Style("Limit", "▼", ":material/front_hand:", "orange", "#e08a00"),
+    "redesign": Style("Redesign", "✎", ":material/build:", "violet", "#8e6cc4"),
+    "pause": Style("Pause", "⏸", ":material/pause_circle:", "red", "#d9453d"),
 }
+# Each outcome has its own symbol (and each status its own), so a word is never needed to tell them apart.
+assert len({s.symbol for s in OUTCOME.values()}) == len(OUTCOME)
+assert len({s.symbol for s in STATUS.values()}) == len(STATUS)
 
 # Chart colours besides statuses: the measured series, the gate's limit and warn lines, stage bands.
 SERIES = "#3b82c4"

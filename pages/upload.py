@@ -43,28 +43,31 @@ mappings = s.plan.mapping_overrides() if s.plan is not None else {}
 if files and s.plan is None:
     st.warning("The rollout plan has problems, so imports use the presets' default value mappings, not the plan's; "
                "fix the plan on the Plan page.", icon=":material/warning:")
-ready = []
-for f in files or []:
-    with st.expander(f"{escape_md(f.name)} · {f.size / 1024:,.1f} KB", expanded=True,
-                     icon=":material/description:"):
-        options = upload.file_panel(f, mappings, s.plan)
-        if options is not None:
-            ready.append((f, options))
-
-if files:
-    waiting = len(files) - len(ready)
+prepared = [upload.prepare(f, mappings, s.plan) for f in files or []]
+if prepared:
+    ready = [p for p in prepared if p.ready]
+    waiting = len(prepared) - len(ready)
     note = f" ({waiting} cannot be imported as they are)" if waiting else ""
     if st.button(f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}{note}", type="primary",
                  key="upload_import", disabled=not ready, icon=":material/upload:"):
-        reports = upload.import_files(ready)
+        reports = upload.import_files([(p.file, p.choice.options) for p in ready])
         stored = [r for r in reports if r.status == "stored"]
         st.session_state[state.LAST_IMPORT] = upload.serialise(reports)
         st.session_state[state.FLASH] = (f"Imported {len(stored)} of {len(reports)} files: "
                                          f"{sum(r.inserted for r in stored):,} new rows, "
                                          f"{sum(r.updated for r in stored):,} updated.")
+        if stored:  # the history below shows the newest import, so its rejects and undo are at hand
+            st.session_state[upload.INGESTION_PICK] = stored[-1].ingestion_id
         st.session_state[state.UPLOAD_ROUND] += 1  # a new uploader key empties the list
         st.session_state[state.UPLOAD_PREVIEWS] = {}
         st.rerun()
+    st.dataframe(upload.summary_frame(prepared), hide_index=True, placeholder="—", width="stretch",
+                 key="upload_summary")
+    for p in prepared:
+        words = upload.STATUS_WORDS[p.report.status]
+        with st.expander(f"{escape_md(p.file.name)} · {words}", expanded=p.report.status == "refused",
+                         icon=":material/description:"):
+            upload.details(p)
 
 # -- what was imported before ---------------------------------------------------------------------------
 st.subheader("Ingestion history")

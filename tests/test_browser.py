@@ -28,9 +28,12 @@ from playwright.sync_api import FilePayload, Locator, Page, Route, expect, sync_
 
 import metrics
 from gates.plan_io import load_plan
+from gates.review import evaluate
+from gates.summary import headline
 from loaders import store
 from metrics.format import value_text
 from metrics.model import Window
+from metrics.registry import REGISTRY, Family
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -151,6 +154,16 @@ def _engine_text(db: Path, plan: Path, window: Window, metric_id: str) -> str:
     return value_text(metric_id, value, rules.currency)
 
 
+def _engine_card(db: Path, plan: Path, window: Window, family: Family = "quality") -> tuple[str, str]:
+    """(label, value) of the number the Overview's card of `family` headlines for `window` (its worst gate, or
+    its key metric when all pass), as the engine judges and computes it."""
+    rules = load_plan(plan)
+    with store.connect(db) as con:
+        ev = evaluate(con, rules, "extra-review", window)
+    head = headline(ev, family)
+    return REGISTRY[head.metric].label, value_text(head.metric, ev.metrics[head.metric].value, rules.currency)
+
+
 def _outcome(db: Path, plan: Path) -> str:
     result = _cli("evaluate", "--stage", "extra-review", "--month", "2026-09", "--json", db=db, plan=plan)
     assert result.returncode == 0, result.stderr
@@ -169,7 +182,13 @@ def test_upload_a_file_then_every_page_opens_cleanly(server: tuple[str, Path, Pa
         page.get_by_test_id("stFileUploaderDropzone").click()
     chooser.value.set_files(files=[FilePayload(name="web-tickets.csv", mimeType="text/csv", buffer=TICKETS)])
     _wait_loaded(page)
-    expect(page.get_by_text("Dataset: support", exact=False)).to_be_visible(timeout=30_000)
+    # one line per file first; its details folded below the import button
+    summary = page.get_by_test_id("stDataFrame").first
+    expect(summary).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("web-tickets.csv · ✔ Ready to import")).to_be_visible()
+    expect(page.get_by_text("Dataset: support", exact=False)).to_be_hidden()
+    page.get_by_text("web-tickets.csv · ✔ Ready to import").click()
+    expect(page.get_by_text("Dataset: support", exact=False)).to_be_visible()
     page.get_by_role("button", name="Import 1 file").click()
     _wait_loaded(page)
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Imported 1 of 1 files: 1 new rows")
@@ -212,43 +231,42 @@ def test_a_bookmarked_page_opens_as_the_first_request_of_a_fresh_server(address:
         expect(browser_page.get_by_text("Page not found")).to_have_count(0)
         nav = browser_page.get_by_test_id("stSidebarNav")
         expect(nav.get_by_role("link", name="Gate review", exact=True)).to_be_visible()
-        assert browser_page.url == f"{url}/{address}"
+        assert browser_page.url == f"{url}/{address}?from=2026-09&to=2026-09"  # the page, and the window shown
         _no_error(browser_page, f"/{address} as the first request")
 
 
 def test_the_sidebar_filters_change_the_window_and_the_numbers(server: tuple[str, Path, Path],
                                                                browser_page: Page) -> None:
     url, db, plan = server
-    # Overview's error rate for each window the sidebar is about to choose, as the engine computes it.
+    # the Quality card's number for each window the sidebar is about to choose, as the engine judges it
     september, since_august = Window(date(2026, 9, 1), date(2026, 9, 30)), Window(date(2026, 8, 1), date(2026, 9, 30))
     legal = Window(since_august.start, since_august.end, "legal")
-    expected = [_engine_text(db, plan, w, "quality.error_rate") for w in (september, since_august, legal)]
+    expected = [_engine_card(db, plan, w) for w in (september, since_august, legal)]
     assert len(set(expected)) == 3, expected  # each choice moves the number
     page = browser_page
     page.goto(url)
     _wait_loaded(page)
     window = page.get_by_test_id("stMarkdownContainer").filter(has_text="Window:").first
-    error_rate = _metric_value(page, "Error rate")
     expect(window).to_contain_text("Window: 1 Sep 2026 – 30 Sep 2026.")
-    expect(error_rate).to_have_text(expected[0])
+    expect(_metric_value(page, expected[0][0])).to_have_text(expected[0][1])
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").filter(has_text="From").click()
     page.get_by_role("option", name="Aug 2026", exact=True).click()  # the window now starts a month earlier
     _wait_loaded(page)
     expect(window).to_contain_text("Window: 1 Aug 2026 – 30 Sep 2026.")
-    expect(error_rate).to_have_text(expected[1])
+    expect(_metric_value(page, expected[1][0])).to_have_text(expected[1][1])
     sidebar.get_by_test_id("stSelectbox").filter(has_text="Department").click()
     page.get_by_role("option", name="legal", exact=True).click()
     _wait_loaded(page)
     expect(window).to_contain_text("Window: 1 Aug 2026 – 30 Sep 2026, department legal.")
-    expect(error_rate).to_have_text(expected[2])
+    expect(_metric_value(page, expected[2][0])).to_have_text(expected[2][1])
     _no_error(page, "Overview with filters")
     # the address holds the view: reloaded (a new session), or copied into another tab, it opens the same
     expect(page).to_have_url(f"{url}/?from=2026-08&to=2026-09&department=legal")
     page.reload()
     _wait_loaded(page)
     expect(window).to_contain_text("Window: 1 Aug 2026 – 30 Sep 2026, department legal.")
-    expect(error_rate).to_have_text(expected[2])
+    expect(_metric_value(page, expected[2][0])).to_have_text(expected[2][1])
 
 
 def test_a_command_line_import_while_the_app_is_open_is_seen_on_reload(

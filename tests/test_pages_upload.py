@@ -6,8 +6,10 @@ workbooks are written as the tables tests write them."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from pages_fixture import app, elements, plain, run, texts
 from streamlit.testing.v1 import AppTest
@@ -17,7 +19,7 @@ from test_tables import ROSTER_HEADER, usage_rows, workbook
 
 from loaders import store
 from loaders.ingest import IngestOptions, IngestReport, ingest_file
-from ui.data import rejects_csv
+from ui.data import rejects_files
 from ui.upload import PERIOD_HELP, PERIOD_NEEDED
 
 TICKETS = (b"ticket_id,opened_at,category,topic\n"
@@ -44,21 +46,32 @@ def _stored(db: Path, table: str) -> int:
 
 def test_each_file_is_validated_and_reported_before_anything_is_stored(empty_db: Path) -> None:
     at = _upload(("tickets.csv", TICKETS), ("usage.csv", USAGE))
+    # first one line per file, and the import button above the details
+    summary = at.dataframe[0].value
+    assert summary.to_dict("records") == [
+        {"File": "tickets.csv", "Status": "✔ Ready to import", "Detected as": "support", "Rows": 3, "Rejected": 1,
+         "Warnings": 0, "Period": "Mar 2026"},
+        {"File": "usage.csv", "Status": "✔ Ready to import", "Detected as": "usage", "Rows": 1, "Rejected": 0,
+         "Warnings": 0, "Period": "Mar 2026"}]
     files = [plain(e.label) for e in at.expander if not e.label.startswith("Why")]
-    assert files == [f"tickets.csv · {len(TICKETS) / 1024:.1f} KB", f"usage.csv · {len(USAGE) / 1024:.1f} KB"]
+    assert files == ["tickets.csv · ✔ Ready to import", "usage.csv · ✔ Ready to import"]
+    assert not any(e.proto.expanded for e in at.expander)  # details folded: nothing needs doing in them
     shown = texts(at.markdown)
-    assert ("**Dataset: support** — detected, score 88% (3 of 3 required and 1 of 5 optional columns found)"
+    assert ("**Dataset: support** — recognised from its columns: 3 of 3 required and 1 of 5 optional found"
             in shown)
-    assert "**Dataset: usage** — detected, score 85% (3 of 3 required and 0 of 5 optional columns found)" in shown
+    assert "**Dataset: usage** — recognised from its columns: 3 of 3 required and 0 of 5 optional found" in shown
     counts = [(m.label, m.value) for m in at.metric]
     assert counts[:7] == [("Rows read", "3"), ("Accepted", "2"), ("Rejected", "1"), ("Duplicates", "0"),
                           ("New", "2"), ("Updated", "0"), ("Unchanged", "0")]
     assert counts[7:9] == [("Rows read", "1"), ("Accepted", "1")]
-    peek = at.dataframe[0].value  # the first rows as written, as text
-    assert list(peek.columns) == ["ticket_id", "opened_at", "category", "topic"]
-    assert list(peek["topic"]) == ["<script>alert(1)</script>", "**bold**", "Export fails"]
+    peek = next(d.value for d in at.dataframe if list(d.value.columns) == ["ticket_id", "opened_at", "category",
+                                                                           "topic"])
+    assert list(peek["topic"]) == ["<script>alert(1)</script>", "**bold**", "Export fails"]  # as written, as text
     rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
-    assert list(rejects["line"]) == [3] and list(rejects["column"]) == ["category"]
+    assert rejects.to_dict("records") == [
+        {"ticket_id": "T2", "opened_at": "2026-03-02", "category": "=cmd|' /C calc'!A0", "topic": "**bold**",
+         "line": 3, "reason": "category: '=cmd|' /C calc'!A0' is not one of how_to, allowed_use, data_rules, review, "
+                              "access, output_quality, bug, other"}]
     # File text reaches the page only through dataframes, never markdown or HTML.
     assert "alert(1)" not in shown and "**bold**" not in shown and not at.get("html")
     assert _stored(empty_db, "support") == 0
@@ -77,6 +90,7 @@ def test_import_stores_the_files_with_a_report_and_lists_them_in_the_history(emp
     assert not at.file_uploader(key="upload_files_1").value  # a fresh, empty uploader
     history = at.dataframe[1].value
     assert list(history["file_name"]) == ["usage.csv", "tickets.csv"]
+    assert at.selectbox(key="ingestion_pick").value == 2  # the newest import, ready for its rejects or undo
     assert {m.label: m.value for m in at.metric}["Support"] == "2"
 
 
@@ -136,17 +150,36 @@ def test_undo_needs_a_confirmation_and_restores_the_data(empty_db: Path, tmp_pat
     assert history["undone_at"].notna().all()
 
 
-def test_rejects_download_neutralises_formulas(empty_db: Path, tmp_path: Path) -> None:
+def test_rejected_rows_download_in_the_files_own_columns_to_fix_and_import_again(empty_db: Path,
+                                                                                 tmp_path: Path) -> None:
     f = tmp_path / "tickets.csv"
     f.write_bytes(TICKETS)
     with store.connect(empty_db) as con:
         ingest_file(con, f)
     at = app("pages/upload.py")
-    assert [b.label for b in elements(at, "download_button")] == ["Download its rejects (CSV)"]
-    data = rejects_csv(str(empty_db), store.data_version(empty_db), 1).decode("utf-8-sig").splitlines()
-    assert data[0] == '"line","column","reason","raw"'
-    # The reason quotes the value, so it does not start with '='; the raw row is JSON text.
-    assert data[1].startswith('"3","category","\'=cmd|\' /C calc\'!A0\' is not one of how_to, allowed_use')
+    assert [b.label for b in elements(at, "download_button")] == ["Rejected rows (Excel)", "Rejected rows (CSV)"]
+    files = rejects_files(str(empty_db), store.data_version(empty_db), 1)
+    reason = ("category: '=cmd|' /C calc'!A0' is not one of how_to, allowed_use, data_rules, review, access, "
+              "output_quality, bug, other")
+    assert files["csv"].decode("utf-8-sig").splitlines() == [
+        '"ticket_id","opened_at","category","topic","line","reason"',
+        # a cell a spreadsheet would run as a formula gets an apostrophe; the reason quotes the value
+        f'"T2","2026-03-02","\'=cmd|\' /C calc\'!A0","**bold**","3","{reason}"',
+    ]
+    book = pl.read_excel(io.BytesIO(files["xlsx"]), sheet_name="Rejected rows", infer_schema_length=0)
+    # the workbook keeps the value exactly as written, as text (never a formula)
+    assert book.rows() == [("T2", "2026-03-02", "=cmd|' /C calc'!A0", "**bold**", "3", reason)]
+    assert book.columns == ["ticket_id", "opened_at", "category", "topic", "line", "reason"]
+
+
+def test_a_file_with_no_rejected_row_says_so_instead_of_offering_downloads(empty_db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "tickets.csv"
+    f.write_bytes(TICKETS.replace(b"=cmd|' /C calc'!A0", b"bug"))
+    with store.connect(empty_db) as con:
+        ingest_file(con, f)
+    at = app("pages/upload.py")
+    assert not elements(at, "download_button")
+    assert "No row of #1 was rejected." in texts(at.caption)
 
 
 def test_the_demo_can_be_loaded_from_upload(empty_db: Path) -> None:
@@ -188,17 +221,17 @@ def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_an
                  ("Jira.csv", JIRA.encode()), ("completion-ai101.csv", MOODLE))
     shown = texts(at.markdown)
     for headline in (
-        "**Import preset: github-copilot-users** (GitHub Copilot user-level usage report) — detected, score 85% (3 of "
-        "3 identifying and 0 of 9 other columns found); no canonical dataset matches its columns.",
-        "**Import preset: m365-copilot-usage** (Microsoft 365 Copilot usage (user detail)) — detected, score 91.7% (2 "
-        "of 2 identifying and 4 of 9 other columns found); the best canonical dataset, roster, scores 28.3%.",
-        "**Import preset: jira-issues** (Jira issue export) — detected, score 91.8% (4 of 4 identifying and 5 of 11 "
-        "other columns found); the best canonical dataset, support, scores 97%.",
-        "**Import preset: moodle-completion** (Moodle course completion report) — detected, score 100% (3 of 3 "
-        "identifying and 2 of 2 other columns found); the best canonical dataset, feedback, scores 28.3%.",
-        "**Dataset: usage** — filled by the github-copilot-users preset",
-        "**Dataset: support** — filled by the jira-issues preset",
-        "**Dataset: training** — filled by the moodle-completion preset",
+        "**Read with the GitHub Copilot user-level usage report preset** — recognised from its columns: 3 of its 3 "
+        "identifying columns and 0 of 9 others found.",
+        "**Read with the Microsoft 365 Copilot usage (user detail) preset** — recognised from its columns: 2 of its 2 "
+        "identifying columns and 4 of 9 others found.",
+        "**Read with the Jira issue export preset** — recognised from its columns: 4 of its 4 identifying columns and "
+        "5 of 11 others found.",
+        "**Read with the Moodle course completion report preset** — recognised from its columns: 3 of its 3 "
+        "identifying columns and 2 of 2 others found.",
+        "**Dataset: usage** — filled by the GitHub Copilot user-level usage report preset",
+        "**Dataset: support** — filled by the Jira issue export preset",
+        "**Dataset: training** — filled by the Moodle course completion report preset",
         # the preset's notes: what it mapped, derived, and what the export cannot provide
         "- Mapped: Issue key → ticket_id; Created → opened_at;",
         "- Derived: category: the first label with an entry in jira_category, else the issue type's entry, else other.",
@@ -254,7 +287,8 @@ def test_claude_spend_is_refused_until_its_period_is_given(empty_db: Path) -> No
     spend, tickets = _ids(at)
     at.selectbox(key=f"upload_preset_{spend}").set_value("claude-spend")  # chosen, not only detected
     run(at)
-    assert "**Import preset: claude-spend** (Claude spend report) — chosen by you, score 100%" in texts(at.markdown)
+    assert ("**Read with the Claude spend report preset** — chosen by you: 2 of its 2 identifying columns and 7 of 7 "
+            "others found.") in texts(at.markdown)
     assert texts(at.warning) == (
         "spend.csv: a Claude spend report has no dates (each row sums the range chosen in the console), so its month "
         "must be given: --period YYYY-MM (or the period on Upload).")
@@ -318,17 +352,16 @@ def test_a_workbook_of_several_sheets_reads_the_first_until_another_is_chosen(em
     box = at.selectbox(key=f"upload_sheet_{file_id}")
     assert (box.label, box.options, box.value) == ("Sheet", ["Usage", "Staff", "Notes"], "Usage")
     shown = texts(at.markdown)
-    assert "**Dataset: usage** — detected, score 85% (3 of 3 required and 0 of 5 optional columns found)" in shown
+    assert "**Dataset: usage** — recognised from its columns: 3 of 3 required and 0 of 5 optional found" in shown
     assert "- Read sheet 'Usage'; not read: 'Staff', 'Notes'.\n- Row numbers are the sheet's rows." in shown
-    assert list(at.dataframe[0].value.columns) == ["occurred_at", "user_id", "use_case"]
+    assert any(list(d.value.columns) == ["occurred_at", "user_id", "use_case"] for d in at.dataframe)
 
     box.set_value("Staff")
     run(at)
     shown = texts(at.markdown)
-    assert ("**Dataset: roster** — detected, score 85% (3 of 3 required and 0 of 2 optional columns found)"
-            in shown)
+    assert "**Dataset: roster** — recognised from its columns: 3 of 3 required and 0 of 2 optional found" in shown
     assert "- Read sheet 'Staff'; not read: 'Usage', 'Notes'." in shown
-    first = at.dataframe[0].value
+    first = next(d.value for d in at.dataframe if list(d.value.columns) == ROSTER_HEADER)
     assert list(first.columns) == ROSTER_HEADER and list(first["user_id"]) == ["Ann@Example.org", "bo@example.org"]
     at.button(key="upload_import").click()
     run(at)

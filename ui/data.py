@@ -26,10 +26,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import metrics
 from core.calendar import month_of_key
 from core.csv_export import safe_csv
+from core.xlsx_export import safe_xlsx
 from gates.plan import Plan
 from gates.plan_check import loaded_references
 from loaders import store
 from loaders.ingest import history, rejects_of
+from loaders.rejects import as_written
 from metrics.coverage import Cell
 from metrics.coverage import grid as coverage_grid
 from metrics.engine import BreakdownRow, By
@@ -92,10 +94,13 @@ def ingestion_history(db: str, data_version: DataVersion) -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def rejects_csv(db: str, data_version: DataVersion, ingestion_id: int) -> bytes:
+def rejects_files(db: str, data_version: DataVersion, ingestion_id: int) -> dict[str, bytes]:
+    """The rejected rows of one ingestion in the file's own columns with their line and reasons
+    (loaders.rejects), as {'csv': …, 'xlsx': …}: fixed in a spreadsheet, they can be imported again."""
     with connection(db) as con:
-        rows = [r.model_dump() for r in rejects_of(con, ingestion_id)]
-    return safe_csv(rows, ["line", "column", "reason", "raw"])
+        table = as_written(rejects_of(con, ingestion_id))
+    return {"csv": safe_csv(table.rows, table.columns),
+            "xlsx": safe_xlsx(table.rows, table.columns, sheet="Rejected rows")}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

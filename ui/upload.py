@@ -30,6 +30,7 @@ from loaders.detect import DatasetScore, detect, score
 from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
 from loaders.presets import PRESETS, PresetScore, detect_presets, score_presets
 from loaders.read import FORMATS, detect_format, peek
+from loaders.rejects import as_written
 from loaders.schema import DATASETS
 from loaders.scratch import new_copy
 from loaders.tables import peek_sheet, sheet_names
@@ -41,6 +42,8 @@ ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in FORMATS)
 PEEK_ROWS = 10
 DATE_ORDERS: dict[str, str] = {state.ALL: "Detect from the file", "dmy": "Day first (31/12/2026)",
                                       "mdy": "Month first (12/31/2026)"}
+# The history's ingestion box: the newest, or the one an import has just made.
+INGESTION_PICK = "ingestion_pick"
 # The import-preset box: state.ALL detects one; NO_PRESET reads the file in Rollgate's own columns.
 NO_PRESET = "none"
 PERIOD_HELP = ("The months this export covers: one month (2026-03) or a range (2026-01..2026-03); an export with no "
@@ -282,20 +285,12 @@ def _dataset_scores(found: Inspection, report: IngestReport) -> list[DatasetScor
 
 def detection(found: Inspection, choice: Choice, report: IngestReport) -> None:
     """The preset that reads the file, with its score beside the best canonical dataset's."""
-    datasets = _dataset_scores(found, report)
-    if not datasets:
-        beside = ""
-    elif datasets[0].score:
-        beside = f"; the best canonical dataset, {datasets[0].dataset}, scores {datasets[0].score:g}%"
-    else:
-        beside = "; no canonical dataset matches its columns"
     if choice.preset is not None:
         fit = next((s for s in (report.preset_scores or found.presets) if s.preset == choice.preset), None)
-        how = "chosen by you" if choice.explicit else "detected"
-        scored = (f", score {fit.score:g}% ({fit.required_found} of {fit.required_total} identifying and "
-                  f"{fit.optional_found} of {fit.optional_total} other columns found)" if fit else "")
-        st.markdown(f"**Import preset: {escape_md(choice.preset)}** ({escape_md(PRESETS[choice.preset].label)}) — "
-                    f"{escape_md(how + scored + beside)}.")
+        how = "chosen by you" if choice.explicit else "recognised from its columns"
+        scored = (f": {fit.required_found} of its {fit.required_total} identifying columns and {fit.optional_found} "
+                  f"of {fit.optional_total} others found" if fit else "")
+        st.markdown(f"**Read with the {escape_md(PRESETS[choice.preset].label)} preset** — {escape_md(how + scored)}.")
     elif found.detected is not None:
         st.caption(escape_md(f"Read without a preset, as chosen; the {found.detected.preset} preset fits this file "
                              f"with a score of {found.detected.score:g}%."))
@@ -359,10 +354,10 @@ def validation(found: Inspection, report: IngestReport) -> None:
         return
     best = report.scores[0] if report.scores else None
     if report.preset:
-        detected = f" — filled by the {report.preset} preset"
+        detected = f" — filled by the {PRESETS[report.preset].label} preset"
     elif best and best.dataset == report.dataset:
-        detected = (f" — detected, score {best.score:g}% ({best.required_found} of {best.required_total} required "
-                    f"and {best.optional_found} of {best.optional_total} optional columns found)")
+        detected = (f" — recognised from its columns: {best.required_found} of {best.required_total} required and "
+                    f"{best.optional_found} of {best.optional_total} optional found")
     else:
         detected = " — chosen by you"
     st.markdown(f"**Dataset: {escape_md(report.dataset or '')}**{escape_md(detected)}")
@@ -382,12 +377,11 @@ def validation(found: Inspection, report: IngestReport) -> None:
         more = f" (the first {shown} shown; all of them can be downloaded after the import)" \
             if report.rejected > shown else ""
         st.markdown(f"**Rejected rows{escape_md(more)}**")
-        st.dataframe(pl.DataFrame([r.model_dump() for r in report.rejects],
-                                  schema={"line": pl.Int64, "column": pl.String, "reason": pl.String,
-                                          "raw": pl.String}),
+        table = as_written(report.rejects)  # as the file has them, with the line and why: as downloaded later
+        st.dataframe(pl.DataFrame(table.rows, schema=dict.fromkeys(table.columns, pl.String)
+                                  | {table.columns[-2]: pl.Int64}),
                      hide_index=True, placeholder="—", width="stretch",
-                     column_config={"line": "Line", "column": "Column", "reason": st.column_config.TextColumn(
-                         "Reason", width="large"), "raw": "Row as written"})
+                     column_config={table.columns[-1]: st.column_config.TextColumn(width="large")})
 
 
 def _scores(found: Inspection, report: IngestReport) -> None:
@@ -413,19 +407,64 @@ def _scores(found: Inspection, report: IngestReport) -> None:
                          hide_index=True, placeholder="—", width="stretch")
 
 
-def file_panel(f: UploadedFile, mappings: dict[str, dict[str, str]], plan: Plan | None = None) -> IngestOptions | None:
-    """One dropped file: its choices, detection, first rows, column mapping and validation report (with what its
-    rows say against the roster and `plan`). Returns the options to import it with, or None when it cannot be
-    imported as it is."""
+@dataclass(frozen=True)
+class Prepared:
+    """One dropped file, read and previewed before anything is drawn for it: what it is, how it would be
+    imported (the choices made on the previous run) and what the import would do."""
+
+    file: UploadedFile
+    found: Inspection
+    choice: Choice
+    report: IngestReport
+
+    @property
+    def ready(self) -> bool:
+        return self.report.status == "preview"
+
+
+def prepare(f: UploadedFile, mappings: dict[str, dict[str, str]], plan: Plan | None = None) -> Prepared:
+    """Read, choose and preview one file (with what its rows say against the roster and `plan`)."""
     found = inspect_file(f)
     choice = choice_of(f, found, mappings, plan)
-    report = preview(f, choice)
-    choices(f, found, choice, report)
-    detection(found, choice, report)
-    first_rows(f, found)
-    mapping_editor(f, found.headers, report, choice)
-    validation(found, report)
-    return choice.options if report.status == "preview" else None
+    return Prepared(f, found, choice, preview(f, choice))
+
+
+def _detected_as(p: Prepared) -> str:
+    r = p.report
+    if r.dataset is None:
+        return "—"
+    return f"{r.dataset} ({PRESETS[r.preset].label})" if r.preset else r.dataset
+
+
+def _period(r: IngestReport) -> str:
+    if r.period_from is None or r.period_to is None:
+        return "every date" if r.dataset in ("roster", "training") else "—"
+    first, last = f"{r.period_from:%Y-%m}", f"{r.period_to:%Y-%m}"
+    return month_label(first) if first == last else f"{month_label(first)} – {month_label(last)}"
+
+
+STATUS_WORDS = {"preview": "✔ Ready to import", "skipped": "= Already imported", "refused": "✖ Cannot be imported"}
+
+
+def summary_frame(prepared: list[Prepared]) -> pl.DataFrame:
+    """One row per dropped file: what it was read as, its rows, rejects and warnings, the period it covers and
+    whether it can be imported."""
+    rows = [{"File": p.file.name, "Status": STATUS_WORDS[p.report.status], "Detected as": _detected_as(p),
+             "Rows": p.report.rows_read if p.report.status == "preview" else None,
+             "Rejected": p.report.rejected if p.report.status == "preview" else None,
+             "Warnings": len(p.report.warnings), "Period": _period(p.report)} for p in prepared]
+    return pl.DataFrame(rows, schema={"File": pl.String, "Status": pl.String, "Detected as": pl.String,
+                                      "Rows": pl.Int64, "Rejected": pl.Int64, "Warnings": pl.Int64,
+                                      "Period": pl.String})
+
+
+def details(p: Prepared) -> None:
+    """A file's choices, how it was recognised, its first rows, its columns and the validation report."""
+    choices(p.file, p.found, p.choice, p.report)
+    detection(p.found, p.choice, p.report)
+    validation(p.found, p.report)
+    first_rows(p.file, p.found)
+    mapping_editor(p.file, p.found.headers, p.report, p.choice)
 
 
 # -- import ---------------------------------------------------------------------------------------
@@ -482,11 +521,25 @@ def history(db: str, version: data.DataVersion) -> None:
     if active.is_empty():
         return
     labels = {r["id"]: f"#{r['id']} · {r['file_name']} ({r['dataset']})" for r in active.iter_rows(named=True)}
-    chosen = st.selectbox("Ingestion", list(labels), format_func=labels.__getitem__, key="ingestion_pick")
-    left, right = st.columns(2)
-    left.download_button("Download its rejects (CSV)", data.rejects_csv(db, version, chosen),
-                         file_name=f"rejects-{chosen}.csv", mime="text/csv", key="rejects_dl",
-                         icon=":material/download:")
+    if st.session_state.get(INGESTION_PICK) not in labels:
+        st.session_state[INGESTION_PICK] = next(iter(labels))  # the newest
+    chosen = st.selectbox("Ingestion", list(labels), format_func=labels.__getitem__, key=INGESTION_PICK)
+    row = active.filter(active["id"] == chosen).row(0, named=True)
+    left, middle, right = st.columns(3)
+    if row["rejected"]:
+        files = data.rejects_files(db, version, chosen)
+        stem = f"rejected-{chosen}-{Path(row['file_name']).stem}"
+        left.download_button("Rejected rows (Excel)", files["xlsx"], file_name=f"{stem}.xlsx", key="rejects_xlsx",
+                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             icon=":material/download:", on_click="ignore",
+                             help="The rejected rows in the file's own columns, with their line and why; fix them "
+                                  "and import the file again. Values are kept exactly as written.")
+        middle.download_button("Rejected rows (CSV)", files["csv"], file_name=f"{stem}.csv", mime="text/csv",
+                               key="rejects_csv", icon=":material/download:", on_click="ignore",
+                               help="The same as CSV. A cell starting with =, +, - or @ gets a leading ' so that a "
+                                    "spreadsheet does not run it as a formula: remove it when you fix the row.")
+    else:
+        left.caption(f"No row of #{chosen} was rejected.")
     with right.popover("Undo this ingestion", icon=":material/undo:"):
         st.text(f"Remove the rows of {labels[chosen]} and restore the rows it replaced?")
         if st.button("Yes, undo it", type="primary", key="undo_confirm"):

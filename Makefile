@@ -10,8 +10,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(PY)
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --editable . 2>/dev/null || $(PY) -m pip install --no-deps --editable .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
@@ -20,6 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(PY) cli.py demo --if-empty
+	@echo "Rollgate is starting: open http://localhost:$(PORT) in a browser (another port: make run PORT=8600)."
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: $(VENV)/.dev

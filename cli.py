@@ -43,6 +43,9 @@ from snapshots.record import Decision, Snapshot
 from snapshots.store import entries, get
 from snapshots.verify import load_verified, verify
 
+# The name a person typed: `rollgate` (the command make installs in .venv) or `cli.py` (python cli.py …).
+PROG = "rollgate" if Path(sys.argv[0]).name == "rollgate" else "cli.py"
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -67,7 +70,7 @@ def _period(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cli.py", description="Rollgate: evidence-based gates for rolling out an AI tool.")
+    parser = _Parser(prog=PROG, description="Rollgate: evidence-based gates for rolling out an AI tool.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("ingest", help="load one or more exports into the database",
@@ -109,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("metrics", help="compute every metric for a month or a window",
-                       description="Compute the metrics of DESIGN.md §3 for --month YYYY-MM, or --from DATE "
+                       description="Compute every metric (docs/metrics.md) for --month YYYY-MM, or --from DATE "
                                    "--to DATE (inclusive), optionally for one department or use case.")
     add_window_arguments(p)
     p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
@@ -374,7 +377,7 @@ def _snapshot_id(text: str, option: str) -> int:
     digits = text.strip().removeprefix("#")
     if digits.isdigit() and int(digits) > 0:
         return int(digits)
-    raise InputError(f"{option} {text!r} is not a snapshot id; write a number such as 3 (see `cli.py snapshots`).")
+    raise InputError(f"{option} {text!r} is not a snapshot id; write a number such as 3 (see `{PROG} snapshots`).")
 
 
 def _snapshot_dir(args: argparse.Namespace) -> Path:
@@ -387,7 +390,7 @@ def _write_snapshot_files(args: argparse.Namespace, snap: Snapshot) -> dict[str,
         return write_all(snap, folder)
     except OSError as e:
         raise RollgateError(f"Snapshot #{snap.id} is recorded, but its files could not be written to {folder} "
-                            f"({e.strerror}); write them with `cli.py export {snap.id} --out DIR`.") from e
+                            f"({e.strerror}); write them with `{PROG} export {snap.id} --out DIR`.") from e
 
 
 def _files_text(files: dict[str, Path]) -> list[str]:
@@ -461,7 +464,7 @@ def _snapshot_ref(ref: str) -> Path | int:
     if path.is_file():
         return path
     if not ref.strip().removeprefix("#").isdigit():
-        raise InputError(f"{ref}: no such file and not a snapshot id; see `cli.py snapshots`.")
+        raise InputError(f"{ref}: no such file and not a snapshot id; see `{PROG} snapshots`.")
     return _snapshot_id(ref, "compare")
 
 
@@ -508,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except UsageError as e:  # as argparse reports a usage error
-        print(f"cli.py {args.command}: error: {e}", file=sys.stderr)
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
         return 2
     except RollgateError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -101,3 +101,21 @@ def test_a_clean_csv_import_does_not_load_polars(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.stderr == "0 False\n"
     assert json.loads(result.stdout)["files"][0]["inserted"] == 1
+
+
+def test_the_installed_rollgate_command_is_the_command_line_from_any_folder(tmp_path: Path) -> None:
+    """make installs `rollgate` in .venv (pyproject's [project.scripts]); it runs cli.py's commands under its own
+    name, wherever it is started."""
+    command = Path(sys.executable).parent / "rollgate"
+    assert command.exists(), "run make (it installs the rollgate command in .venv)"
+    db = tmp_path / "rollgate.duckdb"
+    demo = subprocess.run([str(command), "demo", "--db", str(db)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert demo.returncode == 0, demo.stderr
+    listed = subprocess.run([str(command), "ingestions", "--db", str(db), "--json"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert len(json.loads(listed.stdout)["ingestions"]) == 8
+    wrong = subprocess.run([str(command), "export", "x", "--db", str(db)], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=120)
+    assert (wrong.returncode, wrong.stderr.strip()) == (
+        1, "error: export 'x' is not a snapshot id; write a number such as 3 (see `rollgate snapshots`).")

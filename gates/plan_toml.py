@@ -33,9 +33,9 @@ def _table(data: Mapping[str, Any], prefix: str, lines: list[str]) -> None:
     subtables = {k: v for k, v in data.items() if isinstance(v, Mapping) or _is_table_array(v)}
     for key, value in data.items():
         if key not in subtables:
-            lines.append(f"{indent}{_key(key)} = {_value(value, indent)}")
+            lines.append(f"{indent}{key_text(key)} = {_value(value, indent)}")
     for key, value in subtables.items():
-        name = f"{prefix}.{_key(key)}" if prefix else _key(key)
+        name = f"{prefix}.{key_text(key)}" if prefix else key_text(key)
         child_indent = "  " * name.count(".")
         if isinstance(value, Mapping):
             if not value or not all(isinstance(v, Mapping) for v in value.values()):
@@ -47,11 +47,11 @@ def _table(data: Mapping[str, Any], prefix: str, lines: list[str]) -> None:
                 _table(item, name, lines)
 
 
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
+def key_text(key: str) -> str:
+    return key if _BARE_KEY.match(key) else string_text(key)
 
 
-def _string(text: str) -> str:
+def string_text(text: str) -> str:
     # JSON's escapes are TOML's, except that TOML also wants DEL escaped.
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
@@ -64,7 +64,7 @@ def _value(value: Any, indent: str) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return _string(value)
+        return string_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):

@@ -27,6 +27,7 @@ from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.options import IngestOptions
 from loaders.period import Period, Source, parse_period, whole_months
 from loaders.presets import Prepared, PresetScore, prepare
+from loaders.presets.mappings import table_for
 from loaders.read import RawFile, file_sha256, load, next_table, scratch
 from loaders.schema import DATASETS, Dataset
 from loaders.validate import (
@@ -91,6 +92,7 @@ class IngestReport(BaseModel):
     user_level: bool = True  # its rows name people (False: an organisation's totals, never counted as people)
     # What the rows say against the rest (the roster, the plan, today), each with what to do; imported anyway.
     warnings: list[str] = []
+    unknown_use_cases: list[str] = []  # use cases in its rows that the plan does not declare, sorted
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None,
@@ -151,7 +153,8 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     sample = [] if rejects is None else [RejectRow(**r) for r in rejects.head(REJECT_SAMPLE).to_dicts()]
     period, source, outside = _coverage(con, dataset, staged, given, stated, empty)
     user_level = prepared.preset.user_level if prepared.preset else True
-    warnings = cross_file_warnings(con, dataset, staged, opts, user_level)
+    warnings, unknown_use_cases = cross_file_warnings(con, dataset, staged, opts, user_level,
+                                                      prepared.preset.name if prepared.preset else None)
     report = IngestReport(
         file=raw.name, sha256=raw.sha256, status="preview", message="", dataset=dataset.name,
         source_format=prepared.source_format, encoding=raw.encoding, delimiter=raw.delimiter,
@@ -166,7 +169,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
         notes=(_notes(raw, mapping, dataset, derived, dup_lines) + _coverage_notes(period, source, outside, given)
                + ([] if user_level else [NO_PEOPLE_NOTE])),
         period_from=period.first if period else None, period_to=period.last if period else None,
-        period_source=source, user_level=user_level, warnings=warnings,
+        period_source=source, user_level=user_level, warnings=warnings, unknown_use_cases=unknown_use_cases,
     )
     if not commit:
         report.message = _summary(report, preview=True)
@@ -195,10 +198,11 @@ def _examples(values: list[str], total: int) -> str:
 
 
 def cross_file_warnings(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, opts: IngestOptions,
-                        user_level: bool) -> list[str]:
+                        user_level: bool, preset: str | None = None) -> tuple[list[str], list[str]]:
     """What the accepted rows say against the rest, before they are stored (DESIGN.md §2): people who are
     not in the roster, dates before the plan's first stage or after today, use cases the plan does not know.
-    A few queries over the staged rows; each warning says what to do."""
+    A few queries over the staged rows; each warning says what to do. Returns (the warnings, the unknown use
+    cases themselves, which Upload offers to map)."""
     out = []
     if dataset.name == "usage" and user_level and store.scalar(con, "select count(*) from roster"):
         row = store.one(con, f"select count(distinct s.user_id), list(distinct s.user_id order by s.user_id)[:3] "
@@ -228,12 +232,15 @@ def cross_file_warnings(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged
                                            "order by 1").fetchall()]
         unknown = [u for u in found if u not in opts.known_use_cases]
         if unknown:
+            it, its = ("it", "its") if len(unknown) == 1 else ("them", "their")
+            table = table_for(preset, "use_case")
+            todo = (f"map {it} to the plan's use cases in [mappings.{table.name}] (on Upload, or the Plan page), or "
+                    f"declare {it} under [[use_cases]]" if table is not None else
+                    f"declare {it} under [[use_cases]] on the Plan page, or correct the export's use case names")
             out.append(f"{len(unknown):,} use case{'' if len(unknown) == 1 else 's'} the plan does not declare "
-                       f"({_examples(unknown[:3], len(unknown))}): map {'it' if len(unknown) == 1 else 'them'} to "
-                       "the plan's use cases in [mappings] (on the Plan page), or declare "
-                       f"{'it' if len(unknown) == 1 else 'them'} under [[use_cases]]; until then "
-                       f"{'its' if len(unknown) == 1 else 'their'} uses are out of scope.")
-    return out
+                       f"({_examples(unknown[:3], len(unknown))}): {todo}; until then {its} uses are out of scope.")
+        return out, unknown
+    return out, []
 
 
 NO_PEOPLE_NOTE = ("This export holds an organisation's totals, not people: its uses count in interactions, hours "

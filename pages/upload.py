@@ -65,9 +65,9 @@ if prepared:
                  key="upload_summary")
     for p in prepared:
         words = upload.STATUS_WORDS[p.report.status]
-        with st.expander(f"{escape_md(p.file.name)} · {words}", expanded=p.report.status == "refused",
+        with st.expander(f"{escape_md(p.file.name)} · {words}", expanded=upload.needs_attention(p),
                          icon=":material/description:"):
-            upload.details(p)
+            upload.details(p, s.plan)
 
 # -- what was imported before ---------------------------------------------------------------------------
 st.subheader("Ingestion history")

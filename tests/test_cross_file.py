@@ -41,13 +41,13 @@ def test_dates_outside_the_plans_stages_and_after_today_are_flagged(ingest: Inge
         "1 row is dated after today: check the export's dates and time zone."]
 
 
-def test_use_cases_the_plan_does_not_declare_say_how_to_map_them(ingest: Ingest) -> None:
+def test_use_cases_the_plan_does_not_declare_say_what_to_do(ingest: Ingest) -> None:
     usage = ("occurred_at,user_id,use_case\n2026-03-01T10:00:00Z,ann,drafting\n2026-03-01T11:00:00Z,ann,code_review\n"
              "2026-03-02T10:00:00Z,ann,Chat\n")
     report = ingest(usage, "usage.csv", PLAN)
     assert report.warnings == [
-        "2 use cases the plan does not declare ('chat', 'code_review'): map them to the plan's use cases in "
-        "[mappings] (on the Plan page), or declare them under [[use_cases]]; until then their uses are out of "
-        "scope."]
+        "2 use cases the plan does not declare ('chat', 'code_review'): declare them under [[use_cases]] on the Plan "
+        "page, or correct the export's use case names; until then their uses are out of scope."]
+    assert report.unknown_use_cases == ["chat", "code_review"]  # for Upload's mapping form
     # use cases are stored lower-cased; without the plan's declarations there is nothing to compare them with
     assert ingest(usage.replace("Chat", "chat"), "usage2.csv").warnings == []

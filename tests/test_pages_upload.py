@@ -250,11 +250,11 @@ def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_an
     assert (scores["Import preset"][0], scores["Score"][0]) == ("github-copilot-users", "85%")
     # no preset here needs a period (each file has the optional field, empty); the feature names the Copilot and
     # Microsoft 365 exports give as use cases are not the plan's, and the page says how to map them
-    unknown = ("use cases the plan does not declare ({}): map them to the plan's use cases in [mappings] (on the "
-               "Plan page), or declare them under [[use_cases]]; until then their uses are out of scope.")
+    unknown = ("use cases the plan does not declare ({}): map them to the plan's use cases in [mappings.{}] (on "
+               "Upload, or the Plan page), or declare them under [[use_cases]]; until then their uses are out of scope.")
     assert [plain(w.value) for w in at.warning] == [
-        "3 " + unknown.format("'chat_inline', 'chat_panel_ask_mode', 'code_completion'"),
-        "3 " + unknown.format("'copilot_chat', 'teams', 'word'")]
+        "3 " + unknown.format("'chat_inline', 'chat_panel_ask_mode', 'code_completion'", "copilot_use_case"),
+        "3 " + unknown.format("'copilot_chat', 'teams', 'word'", "m365_use_case")]
     assert [(t.label, t.value, t.help) for t in at.text_input] == [("Period covered", "", PERIOD_HELP)] * 4
     assert not _map_boxes(at) and not any("Read as" in d.value.columns for d in at.dataframe)
     assert at.button(key="upload_import").label == "Import 4 files"
@@ -387,8 +387,8 @@ def test_a_workbook_whose_first_sheet_is_empty_can_be_read_from_another(empty_db
     at.selectbox(key=f"upload_sheet_{file_id}").set_value("Usage")
     run(at)
     assert [plain(w.value) for w in at.warning] == [
-        "1 use case the plan does not declare ('search'): map it to the plan's use cases in [mappings] (on the Plan "
-        "page), or declare it under [[use_cases]]; until then its uses are out of scope."]
+        "1 use case the plan does not declare ('search'): declare it under [[use_cases]] on the Plan page, or correct "
+        "the export's use case names; until then its uses are out of scope."]
     assert at.button(key="upload_import").label == "Import 1 file"
 
 
@@ -439,3 +439,28 @@ def test_an_upload_that_cannot_be_saved_beside_the_database_says_so(empty_db: Pa
     shown = texts(at.warning)
     assert ("tickets.csv: the upload could not be saved beside the database (File exists); check that the "
             "database's folder can be written to and has free space, then try again.") in shown, shown
+
+
+def test_copilot_feature_names_can_be_mapped_to_plan_use_cases_from_upload(empty_db: Path) -> None:
+    plan_file = empty_db.parent / "plan.toml"
+    before = plan_file.read_text(encoding="utf-8")
+    at = _upload(("users-28-day.ndjson", COPILOT.encode()))
+    (file_id,) = _ids(at)
+    assert at.expander[0].proto.expanded  # names to map: the details open by themselves
+    boxes = [b for b in at.selectbox if b.key and b.key.startswith("upload_usecase_") and b.key.endswith(file_id)]
+    assert [b.label for b in boxes] == ["chat\\_inline", "chat\\_panel\\_ask\\_mode", "code\\_completion"]
+    assert boxes[0].options == ["(leave as it is)", "drafting", "summarise", "clause_review", "translation"]
+    boxes[2].set_value("drafting")
+    boxes[0].set_value("summarise")
+    next(b for b in at.button if b.label == "Save to the plan and read the file again").click()
+    run(at)
+    assert texts(at.success) == ("Saved to the plan's [mappings.copilot_use_case]: chat_inline → summarise, "
+                                 "code_completion → drafting.")
+    after = plan_file.read_text(encoding="utf-8")
+    assert after == (before.rstrip("\n") + '\n\n[mappings.copilot_use_case]\nchat_inline = "summarise"\n'
+                                          'code_completion = "drafting"\n')
+    # read again with the plan's new entries: one name is left to map
+    assert [plain(w.value) for w in at.warning] == [
+        "1 use case the plan does not declare ('chat_panel_ask_mode'): map it to the plan's use cases in "
+        "[mappings.copilot_use_case] (on Upload, or the Plan page), or declare it under [[use_cases]]; until then its "
+        "uses are out of scope."]

@@ -25,10 +25,12 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.errors import InputError, RollgateError
 from gates.plan import Plan
+from gates.plan_edit import with_mappings
 from loaders import store
 from loaders.detect import DatasetScore, detect, score
 from loaders.ingest import IngestOptions, IngestReport, ingest_file, undo
 from loaders.presets import PRESETS, PresetScore, detect_presets, score_presets
+from loaders.presets.mappings import table_for
 from loaders.read import FORMATS, detect_format, peek
 from loaders.rejects import as_written
 from loaders.schema import DATASETS
@@ -37,6 +39,7 @@ from loaders.tables import peek_sheet, sheet_names
 from metrics.coverage import Cell, cell_text
 from metrics.format import escape_md, month_label
 from ui import data, state
+from ui import plan as plan_ui
 
 ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in FORMATS)
 PEEK_ROWS = 10
@@ -458,13 +461,55 @@ def summary_frame(prepared: list[Prepared]) -> pl.DataFrame:
                                       "Period": pl.String})
 
 
-def details(p: Prepared) -> None:
+def needs_attention(p: Prepared) -> bool:
+    """Whether a file's details should open by themselves: it cannot be imported, or names use cases to map."""
+    return p.report.status == "refused" or bool(p.report.unknown_use_cases)
+
+
+def details(p: Prepared, plan: Plan | None) -> None:
     """A file's choices, how it was recognised, its first rows, its columns and the validation report."""
     choices(p.file, p.found, p.choice, p.report)
     detection(p.found, p.choice, p.report)
     validation(p.found, p.report)
+    use_case_mapping(p, plan)
     first_rows(p.file, p.found)
     mapping_editor(p.file, p.found.headers, p.report, p.choice)
+
+
+def use_case_mapping(p: Prepared, plan: Plan | None) -> None:
+    """For an export whose preset names use cases through a mapping table (a Copilot feature, a Microsoft 365
+    app): a box per name the plan does not declare, to map it to one of the plan's use cases, saved to the
+    plan's [mappings] with the rest of the plan kept as written; the file is then read again with it."""
+    table = table_for(p.report.preset, "use_case")
+    if plan is None or table is None or not p.report.unknown_use_cases or not plan.use_cases:
+        return
+    declared = tuple(u.id for u in plan.use_cases)
+    with st.form(key=_key(p.file, "map_use_cases"), border=True):
+        st.markdown(f"**Map these {escape_md(table.source)} names to the plan's use cases**")
+        cols = st.columns(min(3, len(p.report.unknown_use_cases)))
+        for i, name in enumerate(p.report.unknown_use_cases):
+            cols[i % len(cols)].selectbox(escape_md(name), (state.ALL, *declared), key=_key(p.file, f"usecase_{i}"),
+                                          format_func=lambda u: "(leave as it is)" if u == state.ALL else u)
+        saved = st.form_submit_button("Save to the plan and read the file again", icon=":material/save:")
+    if not saved:
+        return
+    entries = {name: st.session_state[_key(p.file, f"usecase_{i}")]
+               for i, name in enumerate(p.report.unknown_use_cases) if st.session_state[_key(p.file, f"usecase_{i}")]}
+    if not entries:
+        st.info("Choose a use case for at least one name first.", icon=":material/info:")
+        return
+    try:
+        checked = plan_ui.save(with_mappings(plan.content, table.name, entries))
+    except InputError as e:
+        st.warning(escape_md(str(e)), icon=":material/warning:")
+        return
+    if checked.plan is None:
+        st.warning(escape_md("The plan would not be valid with these entries: " + "; ".join(
+            pr.message for pr in checked.problems)), icon=":material/warning:")
+        return
+    mapped = ", ".join(f"{k} → {v}" for k, v in entries.items())
+    st.session_state[state.FLASH] = f"Saved to the plan's [mappings.{table.name}]: {mapped}."
+    st.rerun()
 
 
 # -- import ---------------------------------------------------------------------------------------

@@ -78,6 +78,15 @@ TABLES: dict[str, MappingTable] = {
 }
 
 
+def table_for(preset: str | None, column: str) -> MappingTable | None:
+    """The mapping table through which `preset` fills canonical `column` (e.g. a Copilot export's use cases),
+    or None when it has none."""
+    if preset is None:
+        return None
+    return next((t for t in TABLES.values()
+                 if t.column == column and preset in (p.strip() for p in t.preset.split(","))), None)
+
+
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """' — did you mean 'x'?' when a choice is close to `value` (the plan check's wording), else ''."""
     found = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)

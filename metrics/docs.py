@@ -53,7 +53,7 @@ Each metric needs some exports (listed as **Needs** below). When one of them doe
 day of the window, the metric has no value and says why — "no support export covers March 2026",
 "no roster loaded" — never 0, 0% or 100%, and a gate on it is insufficient evidence with that
 reason. A month nobody exported is unknown, not a month in which nothing happened. The Upload page's
-coverage grid and `python cli.py coverage` show which months each export covers.
+coverage grid and `rollgate coverage` show which months each export covers.
 
 ## Review period and per-month criteria
 

@@ -14,7 +14,7 @@ OPEN = "snapshots_open"
 COMPARE_A = "snapshots_compare_a"
 COMPARE_B = "snapshots_compare_b"
 HOW = ("A snapshot is made when a gate-review decision is recorded: at the end of the Gate review page, or from "
-       "the command line with `python cli.py snapshot --stage ID --month YYYY-MM --decision OUTCOME --by NAME`.")
+       "the command line with `rollgate snapshot --stage ID --month YYYY-MM --decision OUTCOME --by NAME`.")
 
 st.title("Snapshots")
 st.caption("Each gate review, frozen with its evidence and the decision taken on it. Snapshots are never changed; "

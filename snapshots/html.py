@@ -300,7 +300,7 @@ def _integrity(s: Snapshot) -> Markup:
     return tag("section", tag("h2", "Integrity"),
                tag("table", *(tag("tr", tag("th", k, scope="row"), tag("td", v)) for k, v in rows), class_="kv"),
                tag("p", "The JSON record of this review carries the same content_sha256; "
-                        "`python cli.py verify FILE.json` recomputes it and says whether the record was altered."),
+                        "`rollgate verify FILE.json` recomputes it and says whether the record was altered."),
                id="integrity")
 
 

@@ -23,7 +23,7 @@ def test_every_page_on_an_empty_database_says_what_to_upload_and_offers_the_demo
     assert not at.error
     infos = " ".join(i.value for i in at.info)
     if page == "pages/snapshots.py":
-        assert "python cli.py snapshot" in infos
+        assert "rollgate snapshot" in infos
     elif page == "pages/plan.py":
         editor = at.text_area(key="plan_editor").value
         assert editor is not None

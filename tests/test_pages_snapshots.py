@@ -65,7 +65,7 @@ def test_without_snapshots_the_page_says_how_they_are_made(demo_db: Path) -> Non
     assert texts(at.info) == (
         "No gate review has been recorded yet. A snapshot is made when a gate-review decision is recorded: at the "
         "end of the Gate review page, or from the command line with "
-        "`python cli.py snapshot --stage ID --month YYYY-MM --decision OUTCOME --by NAME`.")
+        "`rollgate snapshot --stage ID --month YYYY-MM --decision OUTCOME --by NAME`.")
     assert not at.dataframe
 
 

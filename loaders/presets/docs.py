@@ -62,7 +62,7 @@ def presets_doc() -> str:
         "A preset reads an export as the vendor's console writes it and turns it into one of Rollgate's",
         "datasets ([datasets.md](datasets.md)), so nobody edits a column. Rollgate recognises a preset from",
         "the file's columns (or JSON keys) and shows its score beside the datasets' scores; you can also",
-        "choose it: `python cli.py ingest FILE --preset NAME`, or the preset on the Upload page.",
+        "choose it: `rollgate ingest FILE --preset NAME`, or the preset on the Upload page.",
         "",
         "After the preset has reshaped the file, the usual checks run: every bad row is rejected with its",
         "line (the line where the record starts in the file; header = line 1; NDJSON: the line) and reason,",

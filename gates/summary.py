@@ -16,7 +16,7 @@ from core.words import NO_GATE, worst
 from gates.criteria import CriterionResult, holds
 from gates.plan import Outcome
 from gates.readiness import TRAINED_ITEM, TRAINED_SHARE
-from gates.recommend import RANK
+from gates.recommend import RANK, Reason
 from gates.review import TRAINING_METRIC, Evaluation
 from gates.triggers import TriggerResult
 from metrics.format import day_label, limit_text, value_text
@@ -38,7 +38,12 @@ class Headline:
 def headline(ev: Evaluation, family: Family) -> Headline:
     """The family's worst-status gated criterion (the first of them in plan order), or its key metric
     (registry.HEADLINE) when every gate passes or it has none."""
-    crits = [c for c in ev.criteria if c.family == family]
+    return headline_of(ev.criteria, family)
+
+
+def headline_of(criteria: Sequence[CriterionResult], family: Family) -> Headline:
+    """`headline` of a review's criteria, live or recorded in a snapshot."""
+    crits = [c for c in criteria if c.family == family]
     status = worst(c.status for c in crits)
     if status not in ("pass", NO_GATE):
         chosen = next(c for c in crits if c.status == status)
@@ -136,21 +141,27 @@ def issues(ev: Evaluation) -> list[Issue]:
     gates.recommend): a fired or undecided pause trigger, then each gate that did not pass — unless a
     fired trigger on the same metric already says it — then the stage's age and readiness as the
     recommendation words them."""
-    fired_metrics = {t.metric for t in ev.triggers if t.fired}
-    by_metric = {c.metric: c for c in ev.criteria}
+    return issues_of(ev.criteria, ev.triggers, ev.recommendation.reasons, ev.currency)
+
+
+def issues_of(criteria: Sequence[CriterionResult], triggers: Sequence[TriggerResult], reasons: Sequence[Reason],
+              currency: str) -> list[Issue]:
+    """`issues` of a review's parts, live or recorded in a snapshot."""
+    fired_metrics = {t.metric for t in triggers if t.fired}
+    by_metric = {c.metric: c for c in criteria}
     found: list[Issue] = []
-    for t in ev.triggers:
+    for t in triggers:
         if t.fired or t.status == "insufficient":
             outcome: Outcome = t.outcome if t.fired else "continue"
             found.append(Issue(outcome, _trigger_line(t, by_metric.get(t.metric) if t.fired else None,
-                                                      ev.currency), t.explanation))
-    for c in ev.criteria:
+                                                      currency), t.explanation))
+    for c in criteria:
         if c.status == "pass" or (c.metric in fired_metrics and c.status in ("fail", "warn")):
             continue
         outcome = c.on_fail if c.status == "fail" else "continue"
-        found.append(Issue(outcome, _criterion_line(c, ev.currency), c.explanation))
+        found.append(Issue(outcome, _criterion_line(c, currency), c.explanation))
     training = next((i for i, x in enumerate(found) if x.text.startswith(f"{REGISTRY[TRAINING_METRIC].label}:")), None)
-    for r in ev.recommendation.reasons:
+    for r in reasons:
         if r.kind == "readiness" and r.detail.startswith(TRAINED_ITEM) and training is not None:
             # the same share of trained users as the training gate's line: said once, with the readiness level
             x = found[training]

@@ -18,10 +18,11 @@ import calendar
 import html as _html
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from core.words import STATUS_WORDS, sign
-from metrics.format import interval_text, limit_text, sample_text, value_text
+from gates.summary import headline_of, issues_of
+from metrics.format import day_label, interval_text, limit_text, sample_text, value_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES, FAMILY_QUESTIONS, REGISTRY
 from snapshots.record import MetricRecord, Snapshot, TrendPoint
@@ -102,20 +103,84 @@ def _text_block(text: str, empty: str = "—") -> Markup:
 
 # -- sections ---------------------------------------------------------------------------------------
 
+def _day(d: date | None) -> str:
+    return day_label(d) if d is not None else "not set"
+
+
+def _recorded(stamp: str) -> str:
+    """'7 Dec 2026, 19:11 UTC' for the record's '2026-12-07T19:11:32Z'."""
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    return f"{day_label(moment.date())}, {moment:%H:%M} UTC"
+
+
+def _filters(s: Snapshot) -> str:
+    return "; ".join(f"{k} {v}" for k, v in (("department", s.window.department), ("use case", s.window.use_case))
+                     if v)
+
+
+def _judged_on(s: Snapshot) -> str:
+    """'1 Jun 2026 – 30 Jun 2026' — the review period (the window, for a record made before periods)."""
+    first, last = (s.period.from_, s.period.to) if s.period is not None else (s.window.from_, s.window.to)
+    return f"{day_label(first)} – {day_label(last)}"
+
+
 def _header(s: Snapshot) -> Markup:
-    filters = "; ".join(f"{k} {v}" for k, v in (("department", s.window.department),
-                                                ("use case", s.window.use_case)) if v)
+    filters = _filters(s)
     return tag("header",
-               tag("p", "Rollgate · gate review", class_="kicker"),
+               tag("p", f"Rollgate · gate review #{s.id}", class_="kicker"),
                tag("h1", f"{s.plan.name}: {s.stage.name}"),
                tag("p",
-                   f"Gate review #{s.id} of stage '{s.stage.id}', window {s.window.from_} to {s.window.to}"
-                   + (f" ({filters})" if filters else "")
-                   + f"; the stage had run {s.stage.days_run} days (minimum {s.stage.min_duration_days}).",
-                   class_="sub"),
-               *_period(s),
-               tag("p", f"Recorded {s.created_at} by Rollgate {s.app_version}. Snapshot content_sha256 "
-                        f"{s.content_sha256}.", class_="sub mono-small"))
+                   f"Judged on {_judged_on(s)}" + (f" ({filters})" if filters else "")
+                   + f"; the stage had run {s.stage.days_run} days (minimum {s.stage.min_duration_days}). "
+                   f"Recorded {_recorded(s.created_at)}.", class_="sub"),
+               *_period(s))
+
+
+def _summary_page(s: Snapshot, shown: int = 3) -> Markup:
+    """The first page, for a steering group with minutes to spare: who decided what on which evidence, the most
+    severe reasons, and one line per family; it prints on one A4 page."""
+    d = s.decision
+    found = issues_of(s.criteria, s.triggers, s.recommendation.reasons, s.currency)
+    lines = [tag("li", _outcome(i.outcome), " ", i.text) for i in found[:shown]]
+    more = (tag("p", f"{len(found) - shown} more reason{'s' if len(found) - shown != 1 else ''} below, with every "
+                     "criterion and pause trigger.", class_="muted") if len(found) > shown else "")
+    verdict = tag("table",
+                  tag("tr", tag("th", "Decision", scope="row"), tag("td", _outcome(d.outcome),
+                                                                     f" — by {d.decided_by}")),
+                  tag("tr", tag("th", "Recommendation", scope="row"), tag("td", _outcome(s.recommendation.outcome),
+                      " — " + ("the decision follows it" if not s.differs else "the decision differs; the rationale "
+                               "says why"))),
+                  tag("tr", tag("th", "Next review", scope="row"), tag("td", _day(d.next_review_on))),
+                  class_="kv")
+    rationale = _short(d.rationale, 420)
+    families = []
+    for family in FAMILIES:
+        if not any(c.family == family for c in s.criteria) and not any(m.family == family for m in s.metrics.values()):
+            continue
+        head = headline_of(s.criteria, family)
+        value = s.metrics.get(head.metric)
+        rule = (f"limit {sign(head.criterion.op)} {_limit(head.metric, head.criterion.threshold, s.currency)}"
+                if head.criterion else "no gate")
+        families.append(tag("tr", tag("td", family.capitalize()), tag("td", _status(head.status)),
+                            tag("td", REGISTRY[head.metric].label if _known(head.metric) else head.metric),
+                            tag("td", _value(head.metric, value.value if value else None, s.currency), class_="num"),
+                            tag("td", rule, class_="muted")))
+    signals = tag("table", tag("thead", tag("tr", *(tag("th", h) for h in ("Family", "Status", "Headline", "Value",
+                                                                           "Gate")))),
+                  tag("tbody", *families), class_="grid signals")
+    return tag("section", _header(s), tag("h2", "Decision"), verdict,
+               tag("p", tag("strong", "Rationale: "), rationale) if rationale else "",
+               tag("p", tag("strong", "Conditions: "), _short(d.conditions, 300)) if d.conditions.strip() else "",
+               tag("h2", "Why"), tag("ul", *lines, class_="reasons"), more,
+               tag("h2", "Signals"), signals, class_="summary-page", id="summary")
+
+
+def _short(text: str, limit: int) -> str:
+    """`text` cut at a word near `limit` characters ('… (in full below)'), so the first page stays one page."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "… (in full below)"
 
 
 def _period(s: Snapshot) -> list[Markup]:
@@ -134,7 +199,7 @@ def _decision(s: Snapshot) -> Markup:
         ("Decided by", esc(d.decided_by)),
         ("Rationale", _text_block(d.rationale)),
         ("Conditions", _text_block(d.conditions)),
-        ("Next review", esc(d.next_review_on.isoformat() if d.next_review_on else "not set")),
+        ("Next review", esc(_day(d.next_review_on))),
     ]
     if s.supersedes is not None:
         rows.append(("Supersedes", esc(f"snapshot #{s.supersedes} (this record corrects it)")))
@@ -142,21 +207,7 @@ def _decision(s: Snapshot) -> Markup:
                      "the rationale says why.", class_="note")
             if s.differs else tag("p", "The decision follows the recommendation.", class_="muted"))
     table = tag("table", *(tag("tr", tag("th", k, scope="row"), tag("td", v)) for k, v in rows), class_="kv")
-    return tag("section", tag("h2", "Decision"), note, table, class_="decision", id="decision")
-
-
-def _summary(s: Snapshot) -> Markup:
-    counts = {st: sum(1 for c in s.criteria if c.status == st) for st in STATUS_WORDS}
-    met = sum(1 for r in s.readiness if r.met)
-    facts = [
-        f"{len(s.criteria)} criteria: " + ", ".join(f"{n} {STATUS_WORDS[st].lower()}" for st, n in counts.items()
-                                                    if n) if s.criteria else "This stage has no gates.",
-        f"{len(s.fired)} of {len(s.triggers)} pause triggers fired.",
-        f"{met} of {len(s.readiness)} readiness items met.",
-    ]
-    reasons = tag("ol", *(tag("li", r.text) for r in s.recommendation.reasons), class_="reasons")
-    return tag("section", tag("h2", "Summary"), tag("ul", *(tag("li", f) for f in facts)),
-               tag("h3", f"Why the recommendation is {s.recommendation.outcome}"), reasons, id="summary")
+    return tag("section", tag("h2", "Decision in full"), note, table, class_="decision", id="decision")
 
 
 def _rule(c_metric: str, op: str, threshold: float, warn: float | None, min_sample: int | None,
@@ -290,6 +341,14 @@ def _plan(s: Snapshot) -> Markup:
                tag("p", f"{s.plan.name}, owned by {s.plan.owner}. sha256 of the plan text: ",
                    tag("span", s.plan.sha256, class_="mono-small")),
                stages, tag("pre", s.plan.content, class_="plan"), class_="appendix", id="plan")
+
+
+def _footer(s: Snapshot) -> Markup:
+    """Who recorded it and how to check it: the hashes, last, where a reader who needs them looks."""
+    return tag("footer", tag("p", f"Gate review #{s.id}, recorded {_recorded(s.created_at)} by Rollgate "
+                                  f"{s.app_version}. Record content_sha256 ", tag("span", s.content_sha256,
+                                                                                class_="mono-small"),
+                             "; plan sha256 ", tag("span", s.plan.sha256, class_="mono-small"), "."))
 
 
 def _integrity(s: Snapshot) -> Markup:
@@ -431,6 +490,9 @@ p.text { white-space: pre-wrap; margin: 0; }
 .outcome { font-weight: 800; letter-spacing: .04em; }
 .outcome.proceed { color: var(--pass); } .outcome.continue { color: var(--ink); }
 .outcome.limit, .outcome.redesign { color: var(--warn); } .outcome.pause { color: var(--fail); }
+section.summary-page h2 { margin-top: 16px; } ul.reasons { padding-left: 18px; } ul.reasons li { margin: 3px 0; }
+table.signals td { padding: 3px 6px; }
+footer { margin-top: 28px; border-top: 1px solid var(--line); color: var(--muted); font-size: 11px; }
 section.decision { border: 2px solid var(--ink); padding: 4px 14px 8px; margin-top: 18px; }
 section.decision h2 { border: 0; margin-top: 8px; }
 .question { color: var(--muted); font-style: italic; margin: 0 0 4px; }
@@ -454,6 +516,7 @@ pre.plan { white-space: pre-wrap; font-size: 11px; background: #f6f7f9; padding:
   h2, h3, figcaption { break-after: avoid; page-break-after: avoid; }
   tr, figure.chart, section.decision, table.kv { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
+  section.summary-page { break-after: page; page-break-after: always; }
   .families, section.appendix { break-before: page; page-break-before: always; }
   section.family h2 { margin-top: 16px; }
   .charts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
@@ -467,9 +530,9 @@ def report(s: Snapshot) -> str:
     families: list[str] = [f for f in FAMILIES if any(m.family == f for m in s.metrics.values())]
     families += sorted({m.family for m in s.metrics.values()} - set(families))
     body = join([
-        _header(s), _decision(s), _summary(s), _criteria(s), _triggers(s), _readiness(s),
+        _summary_page(s), _decision(s), _criteria(s), _triggers(s), _readiness(s),
         tag("div", *(_family(s, f) for f in families), class_="families"),
-        _provenance(s), _integrity(s), _plan(s),
+        _provenance(s), _integrity(s), _plan(s), _footer(s),
     ])
     head = join([
         Markup('<meta charset="utf-8">'),

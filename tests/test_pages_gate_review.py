@@ -144,8 +144,10 @@ def test_recording_a_decision_creates_the_snapshot_offers_its_downloads_and_list
     assert ([(c.metric, c.status, c.explanation) for c in snap.criteria]
             == [(c.metric, c.status, c.explanation) for c in engine_review(demo_db, "extra-review").criteria])
     # The three downloads of the snapshot just recorded, and a form ready for the next decision.
-    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in elements(at, "download_button")] == [
+    buttons = elements(at, "download_button")
+    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in buttons[:3]] == [
         ("HTML report", "html"), ("JSON record", "json"), ("Criteria CSV", "csv")]
+    assert (buttons[3].label, buttons[3].proto.disabled) == ("PDF report", False)  # rendered when asked for
     assert "**Recorded as snapshot #1:** decision **Pause** by A. Chair <b>x</b>, 2026-" in texts(at.markdown)
     assert at.radio(key=_field(at, "decision_outcome")).value == "proceed"
     assert at.text_area(key=_field(at, "decision_rationale")).value == ""

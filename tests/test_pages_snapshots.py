@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from pages_fixture import app, elements, engine_review, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
@@ -19,6 +20,7 @@ from metrics.model import Window
 from snapshots import compare, exports
 from snapshots import store as snapshot_store
 from snapshots.build import record_review
+from snapshots.pdf import INSTALL
 from snapshots.record import Decision, Snapshot
 from ui import snapshot_view, snapshots_data
 from ui.evidence import criteria_frame
@@ -103,8 +105,10 @@ def test_opening_a_snapshot_shows_its_summary_criteria_and_downloads(demo_db: Pa
     # The criteria as frozen: the same table the Gate review showed for that month.
     assert_frame_equal(_table(at, "Status", "Family", "Metric"),
                        criteria_frame(engine_review(demo_db, "extra-review", JULY)).to_pandas(), check_dtype=False)
-    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in elements(at, "download_button")] == [
+    buttons = elements(at, "download_button")
+    assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in buttons[:3]] == [
         ("HTML report", "html"), ("JSON record", "json"), ("Criteria CSV", "csv")]
+    assert (buttons[3].label, buttons[3].proto.disabled) == ("PDF report", False)  # rendered when asked for
     # What the buttons hold is exactly what `cli.py export` writes.
     version = store.data_version(demo_db)
     stem, content = snapshots_data.files(str(demo_db), version, 1)
@@ -198,3 +202,16 @@ def test_an_altered_snapshot_is_flagged_and_not_offered(demo_db: Path) -> None:
     assert ("snapshot #1 was altered after it was recorded: its content no longer matches its content_sha256"
             in texts(at.error))
     assert not at.get("download_button")
+
+
+def test_where_a_pdf_cannot_be_made_the_button_says_what_to_install(demo_db: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _record(demo_db, JULY, Decision(outcome="continue", decided_by="Chair"))
+    monkeypatch.setattr("ui.snapshot_view.unavailable", lambda: INSTALL)
+    at = app("pages/snapshots.py")
+    at.selectbox(key="snapshots_open").set_value(1)
+    run(at)
+    pdf = elements(at, "download_button")[3]
+    assert (pdf.label, pdf.proto.disabled, pdf.proto.help) == ("PDF report", True, INSTALL)
+    assert INSTALL in texts(at.caption)
+    assert [d.proto.disabled for d in elements(at, "download_button")[:3]] == [False, False, False]

@@ -251,7 +251,8 @@ def test_four_vendor_exports_are_read_by_their_presets_and_give_usage_support_an
     # no preset here needs a period (each file has the optional field, empty); the feature names the Copilot and
     # Microsoft 365 exports give as use cases are not the plan's, and the page says how to map them
     unknown = ("use cases the plan does not declare ({}): map them to the plan's use cases in [mappings.{}] (on "
-               "Upload, or the Plan page), or declare them under [[use_cases]]; until then their uses are out of scope.")
+               "Upload, or the Plan page), or declare them under [[use_cases]]; until then their uses are out of "
+               "scope.")
     assert [plain(w.value) for w in at.warning] == [
         "3 " + unknown.format("'chat_inline', 'chat_panel_ask_mode', 'code_completion'", "copilot_use_case"),
         "3 " + unknown.format("'copilot_chat', 'teams', 'word'", "m365_use_case")]

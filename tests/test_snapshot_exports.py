@@ -6,18 +6,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from snapshot_fixture import PLAN_TEXT, demo_database, incident, plan, pure_review, pure_snapshot
 
 from gates.review import evaluate
 from loaders import store as db
 from loaders.ingest import ingest_file
+from metrics.model import Window
 from metrics.window import month_window
 from snapshots.build import record_review
 from snapshots.exports import criteria_csv, file_stem, render_all, to_json, write_all
 from snapshots.html import report
+from snapshots.pdf import INSTALL, to_pdf, unavailable
 from snapshots.record import Decision, IncidentList
 from snapshots.store import get
 from snapshots.verify import verify
@@ -25,7 +30,8 @@ from snapshots.verify import verify
 SCRIPT = "<script>alert(1)</script>"
 RATIONALE = 'Paused: <img src=x onerror="alert(2)"> & a <b>bold</b> claim'
 DECIDER = '"><svg onload=alert(3)>'
-ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "p", "h1", "h2", "h3", "section", "table",
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "footer", "strong", "p", "h1", "h2", "h3",
+                "section", "table",
                 "thead", "tbody", "tr", "th", "td", "span", "ol", "ul", "li", "div", "figure", "figcaption", "svg",
                 "rect", "line", "text", "polyline", "circle", "pre"}
 
@@ -104,7 +110,7 @@ def test_the_report_is_self_contained_and_prints() -> None:
 
 def test_the_report_reads_in_meeting_order() -> None:
     page = report(pure_snapshot())
-    order = ['id="decision"', 'id="summary"', 'id="criteria"', 'id="triggers"', 'id="readiness"',
+    order = ['id="summary"', 'id="decision"', 'id="criteria"', 'id="triggers"', 'id="readiness"',
              'id="family-quality"', 'id="family-value"', 'id="family-cost"', 'id="family-risk"',
              'id="family-adoption"', 'id="family-support"', 'id="provenance"', 'id="integrity"', 'id="plan"']
     positions = [page.index(marker) for marker in order]
@@ -118,6 +124,52 @@ def test_the_report_states_decision_recommendation_and_hash() -> None:
     assert "The decision (pause) differs from the recommendation (continue); the rationale says why." in page
     assert page.count(snap.content_sha256) >= 2
     assert snap.plan.sha256 in page
+    # the hashes are for whoever checks the record: in the footer and the integrity section, not the header
+    assert snap.content_sha256 not in page[:page.index('id="decision"')]
+    assert "Recorded 2 Jul 2026, 09:30 UTC." in page
+
+
+def test_the_first_page_summarises_the_review_and_prints_on_one_a4_page(tmp_path: Path) -> None:
+    """June on the demo data: the longest list of reasons; a long rationale is cut on the first page."""
+    p = plan()
+    with db.connect(demo_database(tmp_path)) as con:
+        ev = evaluate(con, p, "department", Window(date(2026, 6, 1), date(2026, 6, 30)))
+    snap = pure_snapshot(ev, p, decision=Decision(outcome="pause", decided_by="Head of Legal Operations",
+                                                  rationale="Client data reached a prompt. " * 40))
+    page = report(snap)
+    first = page[page.index('id="summary"'):page.index('id="decision"')]
+    assert "Judged on 1 Jun 2026 – 30 Jun 2026; the stage had run 91 days (minimum 60)." in first
+    assert ('<li><span class="outcome pause">PAUSE</span> Data exposure incidents: 1 in the 30 days to 30 Jun 2026 '
+            '(allowed: none); its gate fails too</li>') in first
+    assert first.count("<li>") == 3 and "5 more reasons below, with every criterion and pause trigger." in first
+    assert "(in full below)" in first
+    families = re.findall(r"<tr><td>(\w+)</td><td><span class=\"status (\w+)\">", first)
+    assert families == [("Quality", "fail"), ("Value", "pass"), ("Cost", "pass"), ("Risk", "fail"),
+                        ("Adoption", "fail"), ("Support", "fail")]
+    missing = unavailable()
+    if missing is not None:
+        pytest.skip(missing)
+    import weasyprint  # the summary alone, laid out as the report prints it: one A4 page
+    alone = page[:page.index("<section", page.index('id="summary"') + 1)] + "</body></html>"
+    assert len(weasyprint.HTML(string=alone).render().pages) == 1
+
+
+def test_the_report_renders_as_a_pdf_whose_first_page_is_the_summary() -> None:
+    missing = unavailable()
+    if missing is not None:
+        pytest.skip(missing)
+    pdf = to_pdf(report(pure_snapshot()))
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    import weasyprint  # the pages the PDF holds: A4 (in CSS pixels, 96 to the inch), the summary alone on the first
+    pages = weasyprint.HTML(string=report(pure_snapshot())).render().pages
+    assert (round(pages[0].width), round(pages[0].height)) == (794, 1123)
+    assert len(pages) > 2
+
+
+def test_without_the_system_libraries_a_pdf_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ctypes.util.find_library", lambda name: None)
+    assert unavailable() == INSTALL
+    assert INSTALL.startswith("PDF needs the Pango text library: on Debian or Ubuntu, apt-get install libpango-1.0-0")
 
 
 def test_trend_charts_are_inline_svg_with_the_gate_lines(tmp_path: Path) -> None:

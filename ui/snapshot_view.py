@@ -18,10 +18,11 @@ import streamlit as st
 from gates.recommend import PREFIX
 from metrics.format import day_label, escape_md
 from snapshots.compare import Comparison, FlagChange
+from snapshots.pdf import unavailable
 from snapshots.record import Snapshot
 from snapshots.store import SnapshotEntry
 from ui.evidence import FAMILY_TITLES, criteria_frame
-from ui.snapshots_data import DOWNLOADS, files
+from ui.snapshots_data import DOWNLOADS, files, pdf
 from ui.style import OUTCOME, STATUS, badge_markdown
 
 DECISION_FIELDS = {"recommendation": "Recommendation", "decision": "Decision", "decided_by": "Decided by",
@@ -75,11 +76,21 @@ def history(entries: list[SnapshotEntry]) -> None:
 # -- one snapshot ------------------------------------------------------------------------------------
 
 def downloads(db: str, version: tuple[int, int, int], snapshot_id: int, key: str) -> None:
-    """The snapshot's HTML report, JSON record and criteria CSV, as `cli.py export` writes them."""
+    """The snapshot's HTML report, JSON record and criteria CSV, as `rollgate export` writes them, and the report
+    as PDF (made when asked for; where this machine cannot make one, the button says what to install)."""
     stem, content = files(db, version, snapshot_id)
-    for column, (ext, label, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
+    columns = st.columns(len(DOWNLOADS) + 1)
+    for column, (ext, label, mime) in zip(columns[:-1], DOWNLOADS, strict=True):
         column.download_button(label, content[ext], file_name=f"{stem}.{ext}", mime=mime, key=f"{key}_{ext}",
                                icon=":material/download:", on_click="ignore", width="stretch")
+    missing = unavailable()
+    columns[-1].download_button("PDF report", (lambda: pdf(db, version, snapshot_id)) if missing is None else b"",
+                                file_name=f"{stem}.pdf", mime="application/pdf", key=f"{key}_pdf",
+                                icon=":material/picture_as_pdf:", on_click="ignore", width="stretch",
+                                disabled=missing is not None,
+                                help=missing or "The same report as a PDF: its first page is the summary.")
+    if missing is not None:
+        st.caption(escape_md(missing))
 
 
 def summary(snap: Snapshot) -> None:

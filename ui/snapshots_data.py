@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from snapshots import compare, exports, store
+from snapshots.pdf import to_pdf
 from snapshots.record import Snapshot
 from ui.data import DataVersion, connection
 
@@ -46,6 +47,13 @@ def files(db: str, data_version: DataVersion, snapshot_id: int) -> tuple[str, di
     exactly as `cli.py export` writes them."""
     snap = snapshot(db, data_version, snapshot_id)
     return exports.file_stem(snap), exports.render_all(snap)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def pdf(db: str, data_version: DataVersion, snapshot_id: int) -> bytes:
+    """The snapshot's report as PDF (snapshots.pdf; a few seconds, so only when someone asks for it)."""
+    _, content = files(db, data_version, snapshot_id)
+    return to_pdf(content["html"].decode("utf-8"))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

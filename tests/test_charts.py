@@ -6,8 +6,19 @@ from __future__ import annotations
 from datetime import date
 
 import plotly.graph_objects as go
+import pytest
 
-from ui.charts import Breakdown, Point, StageBand, Trend, breakdown_figure, trend_figure
+from ui.charts import (
+    Breakdown,
+    Point,
+    ReviewMark,
+    StageBand,
+    Trend,
+    breakdown_figure,
+    count_step,
+    month_step,
+    trend_figure,
+)
 from ui.style import STATUS
 
 BANDS = (
@@ -103,3 +114,64 @@ def test_group_names_from_the_data_are_escaped_in_labels_and_hovers() -> None:
     assert list(fig.data[0].y) == ["&lt;img src=x onerror=alert(1)&gt;"]
     assert fig.data[0].hovertext[0].startswith("<b>&lt;img src=x onerror=alert(1)&gt;</b>")
     assert not fig.layout.shapes  # no gate, no lines
+
+
+def _months(n: int, start: tuple[int, int] = (2025, 1)) -> tuple[Point, ...]:
+    year, month = start
+    out = []
+    for i in range(n):
+        y, m = divmod(month - 1 + i, 12)
+        out.append(Point(f"{year + y}-{m + 1:02d}", 1.0 + i % 3))
+    return tuple(out)
+
+
+@pytest.mark.parametrize(("months", "step"), [(9, "M1"), (12, "M1"), (13, "M2"), (24, "M2"), (30, "M3"),
+                                              (48, "M6")])
+def test_month_labels_thin_out_on_long_histories(months: int, step: str) -> None:
+    assert month_step(months) == step
+    assert trend_figure(Trend("risk.incidents", _months(months))).layout.xaxis.dtick == step
+
+
+def test_a_count_axis_has_whole_number_ticks() -> None:
+    small = trend_figure(Trend("risk.incidents", (Point("2026-01", 0.0), Point("2026-02", 3.0))))
+    assert (small.layout.yaxis.tickformat, small.layout.yaxis.dtick) == (",d", 1)
+    medium = trend_figure(Trend("risk.incidents", (Point("2026-01", 9.0),)))
+    assert medium.layout.yaxis.dtick == 2
+    large = trend_figure(Trend("adoption.active_users", (Point("2026-01", 480.0),)))
+    assert large.layout.yaxis.tickformat == ",d" and large.layout.yaxis.dtick is None
+    assert count_step(0.4) == 1
+
+
+def test_a_limit_at_zero_is_drawn_above_the_axis() -> None:
+    band = StageBand("department", "Department rollout", date(2026, 4, 1), date(2026, 6, 30), "<=", 0.0, None)
+    fig = trend_figure(Trend("risk.high_severity_incidents", (Point("2026-04", 0.0), Point("2026-06", 1.0)),
+                             (band,)))
+    low, high = fig.layout.yaxis.range
+    assert low < 0 < 1 < high  # the line at 0 sits inside the plot, not on its edge
+    assert _trace(fig, "Gate limit").cliponaxis is False
+
+
+def test_neighbouring_stage_labels_are_staggered_and_every_colour_has_a_legend_entry() -> None:
+    fig = trend_figure(TREND)
+    assert [a.yshift for a in fig.layout.annotations] == [0, -14, 0]
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend == ["Gate limit", "Warn level", "Error rate", "Pass", "Warn", "Fail", "Not enough evidence",
+                      "Selected window"]
+
+
+def test_recorded_gate_reviews_are_marked_on_the_trend() -> None:
+    fig = trend_figure(Trend("quality.error_rate", POINTS, BANDS, None, "EUR",
+                             (ReviewMark(date(2026, 6, 30), "#1 Pause"), ReviewMark(date(2026, 9, 30), "#2 Proceed"))))
+    marks = [(s.x0, s.name) for s in fig.layout.shapes if s.type == "line"]
+    assert marks == [(date(2026, 6, 30), "review:#1 Pause"), (date(2026, 9, 30), "review:#2 Proceed")]
+    assert [a.text for a in fig.layout.annotations][-2:] == ["#1 Pause", "#2 Proceed"]
+
+
+def test_breakdown_writes_values_beside_the_names_and_explains_its_colours() -> None:
+    bd = Breakdown("adoption.scope_drift_share", "department",
+                   (Point("legal", 0.02, 400, 0.011, 0.036, "pass"), Point("sales", 0.05, 90, 0.02, 0.1, None)),
+                   "<=", 0.10, None, "EUR")
+    fig = breakdown_figure(bd)
+    assert list(fig.layout.yaxis.ticktext) == ["legal  ✔ 2.0%", "sales  5.0%"]
+    assert fig.data[0].textposition == "none"  # not on the bar, where the whiskers are
+    assert [t.name for t in fig.data[1:]] == ["✔ Pass", "No gate"]

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import metrics
 from core.words import worst
+from gates.review import evaluate
 from gates.trend import judge_groups, judge_months, stage_on, stage_periods
 from loaders import store
 from metrics.engine import By
@@ -21,6 +22,8 @@ from metrics.format import count_text, interval_text, value_text
 from metrics.model import Window
 from metrics.registry import FAMILIES, Family, by_family
 from metrics.window import month_window
+from snapshots.build import record_review
+from snapshots.record import Decision
 from ui.style import STATUS
 
 
@@ -189,3 +192,14 @@ def test_the_use_case_filter_note_on_support(demo_db: Path) -> None:
     assert ("The use-case filter does not narrow support (they carry no use case), so Tickets, Tickets per 100 users, "
             "Confusion share, Median resolution time, Open tickets, Repeated topics still count those rows for every "
             "use case.") in texts(at.caption)
+
+
+def test_recorded_gate_reviews_are_marked_on_every_trend(demo_db: Path) -> None:
+    with store.connect(demo_db) as con:
+        june = evaluate(con, plan(), "department", month_window("2026-06"))
+        record_review(con, plan(), june, Decision(outcome="pause", decided_by="Steering group"))
+    at = _page("risk")
+    for chart in (json.loads(c.proto.spec) for c in at.get("plotly_chart")):
+        marks = [s for s in chart["layout"]["shapes"] if s["name"].startswith("review:")]
+        assert [(m["name"], m["x0"][:10]) for m in marks] == [("review:#1 Pause", "2026-06-30")]
+        assert "#1 Pause" in [a["text"] for a in chart["layout"]["annotations"]]

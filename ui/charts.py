@@ -53,14 +53,24 @@ class StageBand:
 
 
 @dataclass(frozen=True)
+class ReviewMark:
+    """A recorded gate review on the time axis: the last day it judged, and its label ('#3 Pause')."""
+
+    day: date
+    label: str
+
+
+@dataclass(frozen=True)
 class Trend:
-    """A metric month by month, with the plan's stages and their gates, and the selected window."""
+    """A metric month by month, with the plan's stages and their gates, the selected window and the recorded
+    gate reviews."""
 
     metric_id: str
     points: tuple[Point, ...]
     bands: tuple[StageBand, ...] = ()
     window: tuple[date, date] | None = None
     currency: str = "EUR"
+    reviews: tuple[ReviewMark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,21 +154,60 @@ def _layout(fig: go.Figure, title: str, **extra: object) -> go.Figure:
     return fig
 
 
+def month_step(months: int) -> str:
+    """The distance between month ticks for a trend of `months` months, so labels never run together on a
+    chart half a page wide: every month up to a year, then every 2nd, 3rd or 6th."""
+    for most, step in ((12, 1), (24, 2), (36, 3)):
+        if months <= most:
+            return f"M{step}"
+    return "M6"
+
+
+def count_step(top: float) -> float | None:
+    """The tick step of a count axis up to `top`: whole numbers only (no 0.2 incidents); None leaves it to
+    plotly once the numbers are large enough that its own steps are whole."""
+    if top <= 5:
+        return 1
+    if top <= 10:
+        return 2
+    return None
+
+
+def _y_range(values: list[float], levels: list[float]) -> list[float]:
+    """From below 0 when a limit or warn level lies at 0 (so its line shows above the axis) to a little above
+    the highest value or level."""
+    top = max([*values, *levels, 0.0]) or 1.0
+    bottom = -0.06 * top if any(level == 0 for level in levels) else 0.0
+    return [bottom, top * 1.12]
+
+
+# Legend entries for what colours and shapes mean (drawn as nothing: a legend item only).
+def _legend_only(name: str, marker: dict[str, object] | None = None, fill: str | None = None) -> go.Scatter:
+    if fill is not None:
+        return go.Scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                          marker={"symbol": "square", "size": 14, "color": fill, "line": {"width": 1,
+                                                                                         "color": WARN_LINE}})
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name, marker=marker, hoverinfo="skip")
+
+
 def trend_figure(trend: Trend) -> go.Figure:
     """The metric month by month: one point per month (shaped and coloured by its gate status, with its
     95% interval where it has one), each stage's period shaded and labelled, the stage's gate limit as a
-    solid line and its warn level as a dashed line over that period, and the selected window outlined."""
+    solid line and its warn level as a dashed line over that period, recorded gate reviews marked, and the
+    selected window outlined. Months without a value are gaps, never zeros; labels never run together."""
     m = trend.metric_id
     fig = go.Figure()
     for i, band in enumerate(trend.bands):
+        # Neighbouring stages alternate their label's height: a short stage's label never covers the next one's.
         fig.add_vrect(x0=band.start, x1=band.end + timedelta(days=1), fillcolor=BAND_FILLS[i % len(BAND_FILLS)],
                       line_width=0, layer="below", annotation_text=_html(band.stage_id),
-                      annotation_position="top left", annotation={"yanchor": "bottom"}, annotation_font_size=11,
-                      name=f"stage:{band.stage_id}")
+                      annotation_position="top left", annotation={"yanchor": "bottom", "yshift": -14 * (i % 2)},
+                      annotation_font_size=11, name=f"stage:{band.stage_id}")
     if trend.window is not None:
         start, end = trend.window
         fig.add_vrect(x0=start, x1=end + timedelta(days=1), fillcolor=WINDOW_FILL, line_width=1,
                       line_dash="dot", line_color=WARN_LINE, layer="below", name="window")
+    levels: list[float] = []
     for name, attr, colour, dash in (("Gate limit", "threshold", LIMIT_LINE, "solid"),
                                      ("Warn level", "warn", WARN_LINE, "dash")):
         xs: list[date | None] = []
@@ -168,23 +217,42 @@ def trend_figure(trend: Trend) -> go.Figure:
             level = getattr(band, attr)
             if level is None or band.op is None:
                 continue
+            levels.append(level)
             rule = f"{name} in {band.name}: {sign(band.op)} {limit_text(m, level, trend.currency)}"
             xs += [band.start, band.end + timedelta(days=1), None]
             ys += [level, level, None]
             texts += [rule, rule, None]
         if xs:
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line={"color": colour, "dash": dash,
-                                     "width": 2}, hovertext=texts, hoverinfo="text"))
+                                     "width": 2}, hovertext=texts, hoverinfo="text", cliponaxis=False))
     pts = trend.points
     fig.add_trace(go.Scatter(
         x=[_month_middle(p.key) for p in pts], y=[p.value for p in pts], mode="lines+markers",
         name=REGISTRY[m].label, line={"color": SERIES, "width": 2}, marker=_marker(pts), error_y=_errors(pts),
         hovertext=[_hover(m, p, trend.currency, month_label(p.key)) for p in pts], hoverinfo="text",
         connectgaps=False))
+    shown = {p.status for p in pts if p.status}
+    for status in ("pass", "warn", "fail", "insufficient"):
+        if status in shown:
+            style = STATUS[status]
+            fig.add_trace(_legend_only(style.label, {"symbol": style.marker, "size": 10, "color": style.colour}))
+    if trend.window is not None:
+        fig.add_trace(_legend_only("Selected window", fill=WINDOW_FILL))
+    for review in trend.reviews:  # a shape and its label apart: plotly cannot place a line's label on dates
+        fig.add_shape(type="line", x0=review.day, x1=review.day, y0=0, y1=1, yref="paper",
+                      name=f"review:{review.label}", line={"color": SERIES, "width": 1, "dash": "dot"})
+        fig.add_annotation(x=review.day, y=0, yref="paper", text=_html(review.label), showarrow=False,
+                           xanchor="left", yanchor="bottom", font={"size": 10})
+    values = [p.value for p in pts if p.value is not None]
     if pts:
         first, last = _month_start(pts[0].key), _month_start(pts[-1].key) + timedelta(days=31)
-        fig.update_xaxes(range=[first, last.replace(day=1)], dtick="M1", tickformat="%b<br>%Y", tickangle=0)
-    fig.update_yaxes(rangemode="tozero", **_axis(m, trend.currency))
+        fig.update_xaxes(range=[first, last.replace(day=1)], dtick=month_step(len(pts)), tickformat="%b<br>%Y",
+                         tickangle=0)
+    axis = _axis(m, trend.currency)
+    if display_unit(m) == "count":
+        step = count_step(max([*values, *levels, 0.0]))
+        axis = {**axis, "tickformat": ",d", **({"dtick": step} if step else {})}  # type: ignore[dict-item]
+    fig.update_yaxes(range=_y_range(values, levels), **axis)
     return _layout(fig, REGISTRY[m].label)
 
 
@@ -194,12 +262,22 @@ def breakdown_figure(bd: Breakdown) -> go.Figure:
     m = bd.metric_id
     pts = bd.points
     labels = [f"{STATUS[p.status].symbol} " if p.status else "" for p in pts]
+    texts = [f"{lab}{value_text(m, p.value, bd.currency)}" for lab, p in zip(labels, pts, strict=True)]
+    keys = [_html(p.key) for p in pts]
     fig = go.Figure(go.Bar(
-        y=[_html(p.key) for p in pts], x=[p.value for p in pts], orientation="h", name=REGISTRY[m].label,
+        y=keys, x=[p.value for p in pts], orientation="h", name=REGISTRY[m].label,
         marker={"color": [STATUS[p.status].colour if p.status else SERIES for p in pts]},
-        text=[f"{lab}{value_text(m, p.value, bd.currency)}" for lab, p in zip(labels, pts, strict=True)],
-        textposition="auto", error_x=_errors(pts),
-        hovertext=[_hover(m, p, bd.currency, p.key) for p in pts], hoverinfo="text"))
+        # The value and status are written beside the group's name, not on the bar, where the interval's
+        # whiskers would cross them.
+        text=texts, textposition="none", error_x=_errors(pts),
+        hovertext=[_hover(m, p, bd.currency, p.key) for p in pts], hoverinfo="text", showlegend=False))
+    shown = {p.status for p in pts}
+    for status in ("pass", "warn", "fail", "insufficient"):
+        if status in shown:
+            style = STATUS[status]
+            fig.add_trace(_legend_only(style.text(), {"symbol": "square", "size": 12, "color": style.colour}))
+    if None in shown:
+        fig.add_trace(_legend_only("No gate", {"symbol": "square", "size": 12, "color": SERIES}))
     for name, level, colour, dash in (("Gate limit", bd.threshold, LIMIT_LINE, "solid"),
                                       ("Warn level", bd.warn, WARN_LINE, "dash")):
         if level is None or bd.op is None:
@@ -208,6 +286,7 @@ def breakdown_figure(bd: Breakdown) -> go.Figure:
                       annotation_text=f"{name} {sign(bd.op)} {limit_text(m, level, bd.currency)}",
                       annotation_position="top", annotation_font_size=11)
     fig.update_xaxes(rangemode="tozero", **_axis(m, bd.currency))
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(autorange="reversed", type="category", tickvals=keys,
+                     ticktext=[f"{k}  {t}" for k, t in zip(keys, texts, strict=True)])
     by = "department" if bd.by == "department" else "use case"
-    return _layout(fig, f"{REGISTRY[m].label} by {by}", height=max(HEIGHT, 60 + 40 * len(pts)), showlegend=False)
+    return _layout(fig, f"{REGISTRY[m].label} by {by}", height=max(HEIGHT, 90 + 40 * len(pts)), showlegend=True)

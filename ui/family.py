@@ -10,6 +10,7 @@ only arranges them into records for ui.charts and tables.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
@@ -26,11 +27,11 @@ from metrics.filters import FILTER_LINKS
 from metrics.format import count_text, escape_md, interval_text, month_label, rule_text, value_text, window_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILY_QUESTIONS, REGISTRY, Family, MetricDef, by_family
-from ui import guards, session
-from ui.charts import Breakdown, Point, StageBand, Trend, breakdown_figure, trend_figure
+from ui import guards, session, snapshots_data
+from ui.charts import Breakdown, Point, ReviewMark, StageBand, Trend, breakdown_figure, trend_figure
 from ui.evidence import FAMILY_TITLES, criteria_by_metric
 from ui.session import Session
-from ui.style import STATUS, badge_markdown
+from ui.style import OUTCOME, STATUS, badge_markdown
 
 VIEWS = ("Monthly trend", "By department", "By use case", "Numbers")
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -58,7 +59,8 @@ def _points(verdicts: tuple[Verdict, ...]) -> tuple[Point, ...]:
 
 
 def trend_record(s: Session, defn: MetricDef, monthly: dict[str, dict[str, MetricValue]]) -> Trend:
-    """The metric month by month as gates.trend judged it, with each stage's period and its gate."""
+    """The metric month by month as gates.trend judged it, with each stage's period and its gate, and the recorded
+    gate reviews (their last day judged, number and decision)."""
     plan = s.plan
     assert plan is not None and s.window is not None
     months = s.extent.months
@@ -69,7 +71,12 @@ def trend_record(s: Session, defn: MetricDef, monthly: dict[str, dict[str, Metri
         bands.append(StageBand(period.stage.id, period.stage.name, period.start, period.end,
                                gate.op if gate else None, gate.threshold if gate else None,
                                gate.warn if gate else None))
-    return Trend(defn.id, points, tuple(bands), (s.window.start, s.window.end), plan.currency)
+    first, last = month_of_key(months[0])[0], month_of_key(months[-1])[1]
+    standing = [e for e in sorted(snapshots_data.entries(s.db, s.version), key=lambda e: e.id)
+                if e.intact and e.superseded_by is None]
+    reviews = tuple(ReviewMark(day, f"#{e.id} {OUTCOME[e.decision].label}") for e in standing
+                    if first <= (day := date.fromisoformat(e.window_to)) <= last)
+    return Trend(defn.id, points, tuple(bands), (s.window.start, s.window.end), plan.currency, reviews)
 
 
 # Building a plotly figure costs ~15 ms; the same record always gives the same figure, so an unchanged
@@ -215,8 +222,9 @@ def render(family: Family) -> None:
                 monthly = s.monthly()
             st.caption("Month by month over all loaded months, with the sidebar's department and use-case filters. "
                        "Shaded: the plan's stages; solid line: the gate limit; dashed: the warn level; dotted box: "
-                       "the selected window. Marker shapes show each month's gate status (● pass, ▲ warn, ✖ fail, "
-                       "○ not enough evidence).")
+                       "the selected window; dotted line: a recorded gate review. Marker shapes show each month's "
+                       "gate status (● pass, ▲ warn, ✖ fail, ○ not enough evidence); a gap is a month without a "
+                       "value.")
             for i in range(0, len(metrics), 2):
                 for col, defn in zip(st.columns(2), metrics[i:i + 2], strict=False):
                     col.plotly_chart(_trend_chart(trend_record(s, defn, monthly)), key=f"{family}_trend_{defn.name}",

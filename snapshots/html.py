@@ -18,7 +18,7 @@ import calendar
 import html as _html
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from core.words import STATUS_WORDS, sign
 from gates.summary import headline_of, issues_of
@@ -366,6 +366,23 @@ def _integrity(s: Snapshot) -> Markup:
 # -- charts -------------------------------------------------------------------------------------------
 
 W, H = 330, 170
+# Paint as SVG presentation attributes as well as the style sheet's classes: PDF renderers (WeasyPrint) do not
+# apply a page's CSS inside inline SVG, and an unpainted shape is filled black.
+PAINT: dict[str, dict[str, object]] = {
+    "gridline": {"stroke": "#d9dee5", "stroke_width": 1},
+    "tick": {"font_size": 9, "fill": "#5b6472"},
+    "band-0": {"fill": "#808080", "fill_opacity": 0.10},
+    "band-1": {"fill": "#3b82c4", "fill_opacity": 0.10},
+    "stage-label": {"font_size": 8, "fill": "#5b6472"},
+    "threshold": {"stroke": "#b3261e", "stroke_width": 1.6},
+    "warn": {"stroke": "#a86400", "stroke_width": 1.4, "stroke_dasharray": "5 3"},
+    "threshold-label": {"font_size": 8, "fill": "#b3261e"},
+    "warn-label": {"font_size": 8, "fill": "#a86400"},
+    "window": {"fill": "#e08a00", "fill_opacity": 0.06, "stroke": "#a86400", "stroke_width": 1,
+               "stroke_dasharray": "2 2"},
+    "series": {"fill": "none", "stroke": "#1f4e9c", "stroke_width": 2},
+    "point": {"fill": "#1f4e9c"},
+}
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 30
 
 
@@ -375,8 +392,9 @@ def _overlaps(p: TrendPoint, start: date, end: date) -> bool:
 
 def _chart(s: Snapshot, metric_id: str, label: str, points: Sequence[TrendPoint], op: str | None,
            threshold: float | None, warn: float | None) -> Markup:
-    """A line chart of one metric by month (inline SVG): the reviewed months shaded, the threshold
-    dashed, the warn level dotted, stage starts as thin vertical lines."""
+    """A line chart of one metric by month (inline SVG), drawn as the app draws its trends: each stage's period
+    shaded and labelled, the reviewed stage's limit solid and warn level dashed over its period, the window
+    outlined."""
     title = tag("figcaption", label)
     values = [p.value for p in points if p.value is not None]
     if not points or not values:
@@ -394,43 +412,66 @@ def _chart(s: Snapshot, metric_id: str, label: str, points: Sequence[TrendPoint]
         return TOP + plot_h - (v - lo) / (hi - lo) * plot_h
 
     parts: list[Markup] = []
-    for i, p in enumerate(points):
-        if _overlaps(p, s.window.from_, s.window.to):
-            half = step / 2 if len(points) > 1 else plot_w / 2
-            parts.append(void("rect", x=f"{max(LEFT, x(i) - half):.1f}", y=TOP,
-                              width=f"{min(x(i) + half, W - RIGHT) - max(LEFT, x(i) - half):.1f}", height=plot_h,
-                              class_="window"))
     for v in ticks:
-        parts.append(void("line", x1=LEFT, x2=W - RIGHT, y1=f"{y(v):.1f}", y2=f"{y(v):.1f}", class_="gridline"))
+        parts.append(void("line", x1=LEFT, x2=W - RIGHT, y1=f"{y(v):.1f}", y2=f"{y(v):.1f}", class_="gridline",
+                          **PAINT["gridline"]))
         parts.append(tag("text", _value(metric_id, v, s.currency), x=LEFT - 4, y=f"{y(v) + 3:.1f}",
-                         class_="tick", text_anchor="end"))
+                         class_="tick", text_anchor="end", **PAINT["tick"]))
     months = [p.month for p in points]
-    for st in s.plan.stages:
-        key = f"{st.starts_on:%Y-%m}"
-        if key in months and months.index(key) > 0:
-            days = calendar.monthrange(st.starts_on.year, st.starts_on.month)[1]
-            xi = x(months.index(key)) - step / 2 + step * (st.starts_on.day - 1) / days
-            parts.append(void("line", x1=f"{xi:.1f}", x2=f"{xi:.1f}", y1=TOP, y2=TOP + plot_h, class_="stage"))
-            parts.append(tag("text", st.id[:16], x=f"{xi + 2:.1f}", y=TOP + 8, class_="stage-label"))
+
+    def xd(day: date) -> float:
+        """The x of a day: inside its month's slot; before the first month the left edge, after the last the
+        right edge."""
+        key = f"{day:%Y-%m}"
+        if key not in months:
+            return float(LEFT) if key < months[0] else float(W - RIGHT)
+        days = calendar.monthrange(day.year, day.month)[1]
+        return max(LEFT, min(W - RIGHT, x(months.index(key)) - step / 2 + step * (day.day - 1) / days))
+
+    # As the app draws them (ui.charts): each stage's period shaded (neighbours alternate) and labelled (labels
+    # staggered), the reviewed stage's limit solid and warn level dashed over its own period.
+    stages = list(s.plan.stages)
+    last_day = max(p.to for p in points)
+    spans = [(st, st.starts_on, (stages[i + 1].starts_on if i + 1 < len(stages) else last_day + timedelta(days=1)))
+             for i, st in enumerate(stages)]
+    for i, (st, start, stop) in enumerate(spans):
+        x0, x1 = xd(start), xd(stop) if stop <= last_day else float(W - RIGHT)
+        if x1 <= x0:
+            continue
+        parts.append(void("rect", x=f"{x0:.1f}", y=TOP, width=f"{x1 - x0:.1f}", height=plot_h,
+                          class_=f"stage-band band-{i % 2}", **PAINT[f"band-{i % 2}"]))
+        parts.append(tag("text", st.id[:16], x=f"{x0 + 2:.1f}", y=TOP + 8 + 9 * (i % 2), class_="stage-label",
+                         **PAINT["stage-label"]))
+    reviewed = next(((a, b) for st, a, b in spans if st.id == s.stage.id), None)
     for level, cls, word in ((threshold, "threshold", "limit"), (warn, "warn", "warn")):
         if level is not None:
-            parts.append(void("line", x1=LEFT, x2=W - RIGHT, y1=f"{y(level):.1f}", y2=f"{y(level):.1f}", class_=cls))
-            parts.append(tag("text", f"{word} {_limit(metric_id, level, s.currency)}", x=W - RIGHT,
-                             y=f"{y(level) - 3:.1f}", class_=f"level-label {cls}-label", text_anchor="end"))
+            x0, x1 = ((xd(reviewed[0]), xd(reviewed[1]) if reviewed[1] <= last_day else float(W - RIGHT))
+                      if reviewed else (float(LEFT), float(W - RIGHT)))
+            parts.append(void("line", x1=f"{x0:.1f}", x2=f"{x1:.1f}", y1=f"{y(level):.1f}", y2=f"{y(level):.1f}",
+                              class_=cls, **PAINT[cls]))
+            parts.append(tag("text", f"{word} {_limit(metric_id, level, s.currency)}", x=f"{x1:.1f}",
+                             y=f"{y(level) - 3:.1f}", class_=f"level-label {cls}-label", text_anchor="end",
+                             **PAINT[f"{cls}-label"]))
+    inside = [i for i, p in enumerate(points) if _overlaps(p, s.window.from_, s.window.to)]
+    if inside:  # the selected window: a dotted box over its months
+        half = step / 2 if len(points) > 1 else plot_w / 2
+        x0, x1 = max(LEFT, x(inside[0]) - half), min(W - RIGHT, x(inside[-1]) + half)
+        parts.append(void("rect", x=f"{x0:.1f}", y=TOP, width=f"{x1 - x0:.1f}", height=plot_h, class_="window",
+                          **PAINT["window"]))
     segment: list[str] = []
     for i, point in enumerate([*points, None]):
         if point is not None and point.value is not None:
             segment.append(f"{x(i):.1f},{y(point.value):.1f}")
             continue
         if len(segment) > 1:
-            parts.append(void("polyline", points=" ".join(segment), class_="series"))
+            parts.append(void("polyline", points=" ".join(segment), class_="series", **PAINT["series"]))
         segment = []
     for i, p in enumerate(points):
         if p.value is not None:
             parts.append(tag("circle", tag("title", f"{p.month}: {_value(metric_id, p.value, s.currency)}"),
-                             cx=f"{x(i):.1f}", cy=f"{y(p.value):.1f}", r=2.6, class_="point"))
+                             cx=f"{x(i):.1f}", cy=f"{y(p.value):.1f}", r=2.6, class_="point", **PAINT["point"]))
         parts.append(tag("text", _month_label(p.month, i), x=f"{x(i):.1f}", y=H - BOTTOM + 14, class_="tick",
-                         text_anchor="middle"))
+                         text_anchor="middle", **PAINT["tick"]))
     rule = ""
     if threshold is not None:
         rule = f"; gate {sign(op or '')} {_limit(metric_id, threshold, s.currency)}"
@@ -501,10 +542,12 @@ section.decision h2 { border: 0; margin-top: 8px; }
 figure.chart { margin: 0; } figcaption { font-weight: 600; font-size: 13px; }
 svg.trend { width: 100%; height: auto; display: block; }
 svg .gridline { stroke: var(--line); stroke-width: 1; } svg .tick { font-size: 9px; fill: var(--muted); }
-svg .window { fill: var(--band); } svg .series { fill: none; stroke: #1f4e9c; stroke-width: 2; }
-svg .point { fill: #1f4e9c; } svg .threshold { stroke: var(--fail); stroke-dasharray: 5 3; stroke-width: 1.3; }
-svg .warn { stroke: var(--warn); stroke-dasharray: 2 2; stroke-width: 1.2; }
-svg .stage { stroke: #8a93a0; stroke-width: 1; } svg .stage-label { font-size: 8px; fill: #8a93a0; }
+svg .window { fill: rgba(224, 138, 0, 0.06); stroke: var(--warn); stroke-width: 1; stroke-dasharray: 2 2; }
+svg .series { fill: none; stroke: #1f4e9c; stroke-width: 2; }
+svg .point { fill: #1f4e9c; } svg .threshold { stroke: var(--fail); stroke-width: 1.6; }
+svg .warn { stroke: var(--warn); stroke-dasharray: 5 3; stroke-width: 1.4; }
+svg .band-0 { fill: rgba(128, 128, 128, 0.10); } svg .band-1 { fill: rgba(59, 130, 196, 0.10); }
+svg .stage-label { font-size: 8px; fill: #5b6472; }
 svg .level-label { font-size: 8px; } svg .threshold-label { fill: var(--fail); } svg .warn-label { fill: var(--warn); }
 td.date { white-space: nowrap; }
 td.sev-high, td.sev-critical { color: var(--fail); font-weight: 700; }

@@ -183,7 +183,14 @@ def test_trend_charts_are_inline_svg_with_the_gate_lines(tmp_path: Path) -> None
     assert page.count('class="threshold"') == gated
     assert page.count('class="warn"') == sum(1 for c in snap.criteria if c.warn is not None)
     assert "Error rate by month; gate ≤ 10%: 2026-01 " in page
-    assert page.count('class="window"') == gated  # June shaded in every chart
+    assert page.count('class="window"') == gated  # June outlined in every chart
+    # drawn as the app draws its trends: the stages shaded (neighbours alternate), the limit solid, the warn dashed
+    # (January to June: the pilot and the department stage; extra review starts after the trend ends)
+    assert page.count('class="stage-band band-0"') == page.count('class="stage-band band-1"') == gated
+    first = page[page.index("<svg"):page.index("</svg>")]
+    assert re.search(r'<line [^>]*class="threshold"[^>]*stroke="#b3261e"', first)
+    assert 'stroke-dasharray' not in re.search(r'<line [^>]*class="threshold"[^>]*>', first).group(0)  # type: ignore[union-attr]
+    assert re.search(r'<line [^>]*class="warn"[^>]*stroke-dasharray="5 3"', first)
 
 
 # -- CSV ------------------------------------------------------------------------------------------------

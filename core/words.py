@@ -15,6 +15,9 @@ STATUS_ORDER: tuple[str, ...] = ("fail", "warn", "insufficient", "pass", NO_GATE
 STATUS_WORDS: dict[str, str] = {"pass": "Pass", "warn": "Warn", "fail": "Fail",
                                 "insufficient": "Not enough evidence", NO_GATE: "No gate"}
 OP_SIGNS: dict[str, str] = {"<=": "≤", ">=": "≥"}
+# A gate's two levels, named the same in every table, chart, card and report.
+LIMIT_LABEL = "Limit"
+WARN_LABEL = "Warn level"
 
 
 def sign(op: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.words import NO_GATE, worst
+from core.words import LIMIT_LABEL, NO_GATE, WARN_LABEL, sign, worst
 from gates.criteria import CriterionResult, holds
 from gates.plan import Outcome
 from gates.readiness import TRAINED_ITEM, TRAINED_SHARE
@@ -100,11 +100,10 @@ def _allowed(metric: str, op: str, threshold: float, currency: str) -> str:
 
 
 def _limit(c: CriterionResult, currency: str) -> str:
-    """'limit: at most 10%', with the warn level when there is one."""
-    side = "at most" if c.op == "<=" else "at least"
-    text = f"limit: {side} {limit_text(c.metric, c.threshold, currency)}"
+    """'limit ≤ 10%', with the warn level when there is one: 'limit ≤ 10%, warn level ≤ 7%'."""
+    text = f"{LIMIT_LABEL.lower()} {sign(c.op)} {limit_text(c.metric, c.threshold, currency)}"
     if c.warn is not None:
-        text += f", warns {'above' if c.op == '<=' else 'below'} {limit_text(c.metric, c.warn, currency)}"
+        text += f", {WARN_LABEL.lower()} {sign(c.op)} {limit_text(c.metric, c.warn, currency)}"
     return text
 
 

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from core.words import STATUS_WORDS, sign
+from core.words import STATUS_WORDS, WARN_LABEL, sign
 from gates.summary import headline_of, issues_of
 from metrics.format import day_label, interval_text, limit_text, sample_text, value_text
 from metrics.model import MetricValue
@@ -214,7 +214,7 @@ def _rule(c_metric: str, op: str, threshold: float, warn: float | None, min_samp
           currency: str) -> str:
     text = f"{sign(op)} {_limit(c_metric, threshold, currency)}"
     if warn is not None:
-        text += f"; warn beyond {_limit(c_metric, warn, currency)}"
+        text += f"; {WARN_LABEL.lower()} {sign(op)} {_limit(c_metric, warn, currency)}"
     if min_sample is not None:
         text += f"; at least {min_sample:,}"
     return text

@@ -43,12 +43,12 @@ def _trace(fig: go.Figure, name: str) -> go.Scatter:
 
 
 def test_trend_draws_each_stage_limit_over_its_own_period() -> None:
-    limit = _trace(trend_figure(TREND), "Gate limit")
+    limit = _trace(trend_figure(TREND), "Limit")
     # One segment per stage with a gate, each from its first day to the day after its last; None breaks the line.
     assert list(limit.x) == [date(2026, 1, 5), date(2026, 4, 1), None, date(2026, 4, 1), date(2026, 7, 15), None]
     assert list(limit.y) == [0.10, 0.10, None, 0.12, 0.12, None]
     assert limit.line.dash == "solid"
-    assert limit.hovertext[0] == "Gate limit in Limited pilot users: ≤ 10%"
+    assert limit.hovertext[0] == "Limit in Limited pilot users: ≤ 10%"
 
 
 def test_trend_draws_warn_levels_dashed_only_where_a_gate_has_one() -> None:
@@ -104,7 +104,7 @@ def test_breakdown_bars_show_status_symbol_and_value_and_the_gate_lines() -> Non
     assert list(bars.marker.color) == [STATUS["pass"].colour, STATUS["fail"].colour, STATUS["insufficient"].colour]
     lines = [(s.x0, s.line.dash) for s in fig.layout.shapes if s.type == "line"]
     assert lines == [(0.10, "solid"), (0.07, "dash")]
-    assert [a.text for a in fig.layout.annotations] == ["Gate limit ≤ 10%", "Warn level ≤ 7%"]
+    assert [a.text for a in fig.layout.annotations] == ["Limit ≤ 10%", "Warn level ≤ 7%"]
     assert fig.layout.title.text == "Scope drift by department"
 
 
@@ -148,14 +148,14 @@ def test_a_limit_at_zero_is_drawn_above_the_axis() -> None:
                              (band,)))
     low, high = fig.layout.yaxis.range
     assert low < 0 < 1 < high  # the line at 0 sits inside the plot, not on its edge
-    assert _trace(fig, "Gate limit").cliponaxis is False
+    assert _trace(fig, "Limit").cliponaxis is False
 
 
 def test_neighbouring_stage_labels_are_staggered_and_every_colour_has_a_legend_entry() -> None:
     fig = trend_figure(TREND)
     assert [a.yshift for a in fig.layout.annotations] == [0, -14, 0]
     legend = [t.name for t in fig.data if t.showlegend is not False]
-    assert legend == ["Gate limit", "Warn level", "Error rate", "Pass", "Warn", "Fail", "Not enough evidence",
+    assert legend == ["Limit", "Warn level", "Error rate", "Pass", "Warn", "Fail", "Not enough evidence",
                       "Selected window"]
 
 

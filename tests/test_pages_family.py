@@ -61,7 +61,7 @@ def test_gate_statuses_follow_the_window(demo_db: Path) -> None:
     at = _page("adoption", filter_from="2026-05", filter_to="2026-05")
     # May: scope drift failed the department stage's 10% limit (DESIGN.md §8's story).
     assert {m.label: m.value for m in at.metric}["Scope drift"] == "25.4%"
-    assert ":red-badge[:material/cancel: Fail] limit ≤ 10% · warn ≤ 7%" in texts(at.markdown)
+    assert ":red-badge[:material/cancel: Fail] limit ≤ 10% · warn level ≤ 7%" in texts(at.markdown)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -76,7 +76,7 @@ def test_the_trend_view_draws_one_chart_per_metric_with_stages_and_limits(demo_d
     gated = {g.metric for s in plan().stages for g in s.gates}
     for d, chart in zip(by_family(family), charts, strict=True):
         names = [t.get("name") for t in chart["data"]]
-        assert ("Gate limit" in names) == (d.id in gated), d.id
+        assert ("Limit" in names) == (d.id in gated), d.id
 
 
 def test_the_error_rate_trend_has_each_months_engine_value(demo_db: Path) -> None:
@@ -88,7 +88,7 @@ def test_the_error_rate_trend_has_each_months_engine_value(demo_db: Path) -> Non
         expected = [metrics.compute(con, ctx, Window(date(2026, m, 1), _month_end(m)))["quality.error_rate"].value
                     for m in range(1, 10)]
     assert series["y"] == pytest.approx(expected)
-    limit = next(t for t in chart["data"] if t["name"] == "Gate limit")
+    limit = next(t for t in chart["data"] if t["name"] == "Limit")
     assert [y for y in limit["y"] if y is not None] == [0.10] * 6  # pilot, department, extra-review
 
 

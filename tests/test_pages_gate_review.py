@@ -37,7 +37,7 @@ def test_every_criterion_is_shown_with_value_n_interval_limit_status_and_explana
     error_rate = table.iloc[0].to_dict()
     assert error_rate == {
         "Status": "✔ Pass", "Family": "Quality", "Metric": "Error rate", "Value": "2.0%", "n": 254,
-        "95% interval": "0.8–4.5%", "Limit": "≤ 10%", "Warn": "≤ 7%", "Min sample": 100, "If it fails": "limit",
+        "95% interval": "0.8–4.5%", "Limit": "≤ 10%", "Warn level": "≤ 7%", "Min sample": 100, "If it fails": "limit",
         "Explanation": "Error rate 2.0% (5 of 254 reviews, 95% CI 0.8–4.5%) is within the 10% limit."}
     assert f"Recommendation: {OUTCOME[ev.recommendation.outcome].label}" in texts(at.markdown)
 

@@ -165,18 +165,18 @@ def test_junes_reasons_are_one_line_per_issue_grouped_by_action_worst_three_firs
     first = plain(at.markdown[2].value)
     assert first == (":red-badge[:material/pause_circle: Pause] **Pause the rollout**\n"
                      "- Data exposure incidents: 1 in the 30 days to 30 Jun 2026 (allowed: none); its gate fails too\n"
-                     "- High-severity incidents: 1 (limit: at most 0)\n\n"
+                     "- High-severity incidents: 1 (limit ≤ 0)\n\n"
                      ":violet-badge[:material/build: Redesign] **Redesign before going on**\n"
                      "- Severe error rate: 13.4% in the 30 days to 30 Jun 2026 (allowed: below 8%); its gate fails too")
     assert [e.label for e in at.expander] == ["5 more reasons"]
     folded = plain(at.expander[0].markdown[0].value)
     assert folded.startswith(":violet-badge[:material/build: Redesign] **Redesign before going on**\n"
-                             "- Satisfaction: 3.12 (limit: at least 3.5, warns below 3.8)\n\n"
+                             "- Satisfaction: 3.12 (limit ≥ 3.5, warn level ≥ 3.8)\n\n"
                              ":orange-badge[:material/front_hand: Limit] **Limit access**\n"
                              "- Scope drift: 37.8% in the 30 days to 30 Jun 2026 (allowed: below 30%); its gate fails "
-                             "too\n- Error rate: 19.7% (limit: at most 10%, warns above 7%)\n")
+                             "too\n- Error rate: 19.7% (limit ≤ 10%, warn level ≤ 7%)\n")
     assert folded.endswith(":blue-badge[:material/pending: Continue] **Continue at this stage**\n"
-                           "- Training completion: 83.9% (limit: at least 75%, warns below 90%); readiness needs 90%")
+                           "- Training completion: 83.9% (limit ≥ 75%, warn level ≥ 90%); readiness needs 90%")
     # the gate on data exposure fails too, but the trigger's line says it; the readiness item on training
     # measures what the training gate does: each fact once
     assert (first + folded).count("Data exposure incidents") == 1

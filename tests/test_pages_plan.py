@@ -38,7 +38,7 @@ def test_the_plan_reads_as_stages_with_their_gates(demo_db: Path) -> None:
     for i, table in enumerate(gates):
         assert_frame_equal(table, gates_frame(plan(), i).to_pandas(), check_dtype=False)
     first = gates[0].iloc[0].to_dict()
-    assert (first["Metric"], first["Must be"], first["Warn beyond"], first["If it fails"]) == \
+    assert (first["Metric"], first["Limit"], first["Warn level"], first["If it fails"]) == \
         ("Error rate", "≤ 10%", "≤ 7%", "limit the rollout")
     assert list(triggers["Trigger"]) == [t.name for t in plan().pause_triggers]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
-from core.words import sign
+from core.words import LIMIT_LABEL, WARN_LABEL, sign
 from metrics.format import display_unit, interval_text, limit_text, month_label, value_text
 from metrics.model import MetricValue
 from metrics.registry import REGISTRY
@@ -208,8 +208,8 @@ def trend_figure(trend: Trend) -> go.Figure:
         fig.add_vrect(x0=start, x1=end + timedelta(days=1), fillcolor=WINDOW_FILL, line_width=1,
                       line_dash="dot", line_color=WARN_LINE, layer="below", name="window")
     levels: list[float] = []
-    for name, attr, colour, dash in (("Gate limit", "threshold", LIMIT_LINE, "solid"),
-                                     ("Warn level", "warn", WARN_LINE, "dash")):
+    for name, attr, colour, dash in ((LIMIT_LABEL, "threshold", LIMIT_LINE, "solid"),
+                                     (WARN_LABEL, "warn", WARN_LINE, "dash")):
         xs: list[date | None] = []
         ys: list[float | None] = []
         texts: list[str | None] = []
@@ -278,8 +278,8 @@ def breakdown_figure(bd: Breakdown) -> go.Figure:
             fig.add_trace(_legend_only(style.text(), {"symbol": "square", "size": 12, "color": style.colour}))
     if None in shown:
         fig.add_trace(_legend_only("No gate", {"symbol": "square", "size": 12, "color": SERIES}))
-    for name, level, colour, dash in (("Gate limit", bd.threshold, LIMIT_LINE, "solid"),
-                                      ("Warn level", bd.warn, WARN_LINE, "dash")):
+    for name, level, colour, dash in ((LIMIT_LABEL, bd.threshold, LIMIT_LINE, "solid"),
+                                      (WARN_LABEL, bd.warn, WARN_LINE, "dash")):
         if level is None or bd.op is None:
             continue
         fig.add_vline(x=level, line_color=colour, line_dash=dash, line_width=2, name=name,

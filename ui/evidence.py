@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import polars as pl
 import streamlit as st
 
-from core.words import sign, worst
+from core.words import LIMIT_LABEL, WARN_LABEL, sign, worst
 from gates import summary
 from gates.criteria import CriterionResult
 from gates.review import Evaluation
@@ -82,14 +82,14 @@ def criteria_frame(judged: Evaluation | Snapshot) -> pl.DataFrame:
         "Value": value_text(c.metric, c.value, judged.currency),
         "n": c.n,
         "95% interval": interval_text(_mv(c)).removeprefix("95% CI "),
-        "Limit": rule_text(c.metric, c.op, c.threshold, judged.currency),
-        "Warn": rule_text(c.metric, c.op, c.warn, judged.currency),
+        LIMIT_LABEL: rule_text(c.metric, c.op, c.threshold, judged.currency),
+        WARN_LABEL: rule_text(c.metric, c.op, c.warn, judged.currency),
         "Min sample": c.min_sample,
         "If it fails": c.on_fail,
         "Explanation": c.explanation,
     } for c in judged.criteria]
     schema = {"Status": pl.String, "Family": pl.String, "Metric": pl.String, "Value": pl.String, "n": pl.Int64,
-              "95% interval": pl.String, "Limit": pl.String, "Warn": pl.String, "Min sample": pl.Int64,
+              "95% interval": pl.String, LIMIT_LABEL: pl.String, WARN_LABEL: pl.String, "Min sample": pl.Int64,
               "If it fails": pl.String, "Explanation": pl.String}
     return pl.DataFrame(rows, schema=schema)
 

@@ -18,7 +18,7 @@ import streamlit as st
 
 from core.calendar import month_of_key
 from core.csv_export import safe_csv
-from core.words import NO_GATE, worst
+from core.words import LIMIT_LABEL, NO_GATE, WARN_LABEL, worst
 from gates.criteria import CriterionResult
 from gates.plan import Stage
 from gates.trend import Verdict, gate_on, judge_groups, judge_months, stage_periods
@@ -98,8 +98,9 @@ def _card(defn: MetricDef, mv: MetricValue, crits: list[CriterionResult], stage:
         status = worst(c.status for c in crits)
         if crits:
             c = crits[0]
-            limits = " · ".join(t for t in (f"limit {rule_text(c.metric, c.op, c.threshold, currency)}",
-                                            f"warn {rule_text(c.metric, c.op, c.warn, currency)}" if c.warn is not None
+            limits = " · ".join(t for t in (f"{LIMIT_LABEL.lower()} {rule_text(c.metric, c.op, c.threshold, currency)}",
+                                            f"{WARN_LABEL.lower()} {rule_text(c.metric, c.op, c.warn, currency)}"
+                                            if c.warn is not None
                                             else "") if t)
             st.markdown(f"{badge_markdown(STATUS[status])} {escape_md(limits)}")
         else:
@@ -221,7 +222,7 @@ def render(family: Family) -> None:
             with st.spinner("Computing every month…", show_time=True):
                 monthly = s.monthly()
             st.caption("Month by month over all loaded months, with the sidebar's department and use-case filters. "
-                       "Shaded: the plan's stages; solid line: the gate limit; dashed: the warn level; dotted box: "
+                       "Shaded: the plan's stages; solid line: the limit; dashed: the warn level; dotted box: "
                        "the selected window; dotted line: a recorded gate review. Marker shapes show each month's "
                        "gate status (● pass, ▲ warn, ✖ fail, ○ not enough evidence); a gap is a month without a "
                        "value.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.words import sign
+from core.words import LIMIT_LABEL, WARN_LABEL, sign
 from gates.plan import Plan
 from gates.plan_check import Problem
 from gates.triggers import ACTION_WORDS
@@ -43,12 +43,12 @@ def summary(plan: Plan) -> None:
 def gates_frame(plan: Plan, stage_index: int) -> pl.DataFrame:
     stage = plan.stages[stage_index]
     rows = [{"Family": FAMILY_TITLES[REGISTRY[g.metric].family], "Metric": REGISTRY[g.metric].label,
-             "Must be": rule_text(g.metric, g.op, g.threshold, plan.currency),
-             "Warn beyond": rule_text(g.metric, g.op, g.warn, plan.currency),
+             LIMIT_LABEL: rule_text(g.metric, g.op, g.threshold, plan.currency),
+             WARN_LABEL: rule_text(g.metric, g.op, g.warn, plan.currency),
              "Min sample": g.min_sample, "If it fails": ON_FAIL[g.on_fail], "Metric id": g.metric}
             for g in stage.gates]
-    return pl.DataFrame(rows, schema={"Family": pl.String, "Metric": pl.String, "Must be": pl.String,
-                                      "Warn beyond": pl.String, "Min sample": pl.Int64, "If it fails": pl.String,
+    return pl.DataFrame(rows, schema={"Family": pl.String, "Metric": pl.String, LIMIT_LABEL: pl.String,
+                                      WARN_LABEL: pl.String, "Min sample": pl.Int64, "If it fails": pl.String,
                                       "Metric id": pl.String})
 
 

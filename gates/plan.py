@@ -89,8 +89,14 @@ class UseCase(_Model):
     """A use case the plan knows; `default_minutes_saved` applies to usage rows without minutes."""
 
     id: Identifier
+    name: OptionalText = ""  # how people call it; shown instead of the id (default: the id in words)
     description: OptionalText = ""
     default_minutes_saved: Annotated[float, Field(ge=0, le=MAX_DEFAULT_MINUTES)] | None = None
+
+    @property
+    def label(self) -> str:
+        """Its name, or its id in words ('clause_review' reads 'clause review')."""
+        return self.name or self.id.replace("_", " ").replace("-", " ")
 
 
 class Gate(_Model):
@@ -249,6 +255,10 @@ class Plan(_Model):
 
     def use_case(self, use_case_id: str) -> UseCase | None:
         return next((u for u in self.use_cases if u.id == use_case_id), None)
+
+    def use_case_label(self, use_case: str) -> str:
+        """The words for a use case: its declared label, or as the data writes it when the plan does not declare it."""
+        return next((u.label for u in self.use_cases if u.id == use_case), use_case)
 
     def mapping_overrides(self) -> dict[str, dict[str, str]]:
         """The plan's value mappings, {table: {export value: canonical value}}, for IngestOptions.mappings."""

@@ -20,7 +20,7 @@ in_force = s.stage_in_force()
 auto = (f"Stage in force on {day_label(window.end)}: {in_force.name}" if in_force
         else f"No stage in force on {day_label(window.end)}")
 chosen = st.selectbox("Stage to review", (state.ALL, *plan.stage_ids), key=state.GATE_STAGE,
-                      format_func=lambda i: auto if i == state.ALL else f"{plan.stage(i).name} ({i})",
+                      format_func=lambda i: auto if i == state.ALL else plan.stage(i).name,
                       help="By default the stage in force on the window's last day. The window, department and "
                            "use case are the sidebar's.")
 stage = plan.stage(chosen) if chosen else in_force
@@ -37,7 +37,7 @@ except NotInForce as e:
 evidence.recommendation(ev)
 
 st.subheader("Criteria")
-st.caption(f"Every gate of stage {escape_md(stage.id)}: the value with its sample and 95% interval, the limit, the "
+st.caption(f"Every gate of stage {escape_md(stage.name)}: the value with its sample and 95% interval, the limit, the "
            "status and why.")
 evidence.criteria_table(ev, key="gate_review_criteria")
 evidence.evidence_needed(ev)

@@ -42,9 +42,9 @@ if stage is None:
 
 ev = s.evaluation(stage.id)
 where = ", ".join(stage.departments) if stage.departments else "no departments"
-st.markdown(f"**Current stage:** {escape_md(stage.name)} ({escape_md(stage.id)}), since "
+st.markdown(f"**Current stage:** {escape_md(stage.name)}, since "
             f"{day_label(stage.starts_on)} — {escape_md(where)}; approved use cases: "
-            f"{escape_md(', '.join(stage.approved_use_cases) or 'none')}.  \n"
+            f"{escape_md(', '.join(plan.use_case_label(u) for u in stage.approved_use_cases) or 'none')}.  \n"
             f"**Window:** {escape_md(window_text(window))}.")
 evidence.recommendation(ev)
 

@@ -322,7 +322,7 @@ def test_a_recorded_decision_downloads_as_a_report_that_opens_offline(server: tu
     offline = context.new_page()
     offline.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else left.append(r.url))
     offline.goto(report.as_uri())
-    expect(offline.get_by_role("heading", name="Decision")).to_be_visible()
+    expect(offline.get_by_role("heading", name="Decision", exact=True)).to_be_visible()
     expect(offline.locator("#decision")).to_contain_text("PAUSE")
     expect(offline.locator("#decision")).to_contain_text("Steering committee chair")
     expect(offline.get_by_text(rationale, exact=True)).to_be_visible()  # the rationale as text, not markup

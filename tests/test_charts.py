@@ -65,7 +65,7 @@ def test_trend_shades_and_labels_every_stage_and_outlines_the_window() -> None:
     assert (rects["stage:department"].x0, rects["stage:department"].x1) == (date(2026, 4, 1), date(2026, 7, 15))
     assert rects["stage:pilot"].fillcolor != rects["stage:department"].fillcolor  # neighbours told apart
     assert (rects["window"].x0, rects["window"].x1) == (date(2026, 9, 1), date(2026, 10, 1))
-    assert [a.text for a in fig.layout.annotations] == ["pilot", "department", "extra-review"]
+    assert [a.text for a in fig.layout.annotations] == ["Limited pilot users", "Department rollout", "Extra review"]
 
 
 def test_trend_points_carry_status_as_shape_and_word_and_their_interval() -> None:

@@ -43,8 +43,8 @@ def test_september_shows_the_stage_and_the_engines_recommendation_with_every_rea
     ev = engine_review(demo_db, "extra-review")
     assert ev.recommendation.outcome == "proceed"
     shown = texts(at.markdown)
-    assert ("**Current stage:** Department rollout with extra review (extra-review), since 15 Jul 2026 — legal, "
-            "legal-ops, procurement; approved use cases: drafting, summarise, clause_review.") in shown
+    assert ("**Current stage:** Department rollout with extra review, since 15 Jul 2026 — legal, "
+            "legal-ops, procurement; approved use cases: drafting, summarise, clause review.") in shown
     assert "### :green[:material/check_circle: Recommendation: Proceed]" in shown
     assert (":green-badge[:material/check_circle: Proceed] **Proceed**\n- Every gate passed, no pause trigger fired, "
             "stage 'extra-review' has run 78 days (minimum 30) and every readiness item is met") in shown

@@ -117,7 +117,9 @@ def test_the_pages_say_when_a_metric_has_no_export_covering_it(demo_db: Path) ->
     run(at)
     assert not at.exception
     assert "no support export covers June 2026" in texts(at.caption)
-    _without(demo_db, "feedback")  # the Support card of the Overview headlines satisfaction, from feedback
+    _without(demo_db, "feedback")
     overview = run(app())
     assert not overview.exception
-    assert "no feedback export covers September 2026" in texts(overview.caption)
+    # the Support card headlines its first gate without evidence, and says why
+    assert "? limit ≤ 40 · no support export covers September 2026" in texts(overview.caption)
+    assert {m.label: m.value for m in overview.metric}["Tickets per 100 users"] == "no data"

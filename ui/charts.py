@@ -154,6 +154,11 @@ def _layout(fig: go.Figure, title: str, **extra: object) -> go.Figure:
     return fig
 
 
+def _short(name: str, most: int = 24) -> str:
+    """A stage's name for a label over its band: cut with '…' when long (the hover and legend say it whole)."""
+    return name if len(name) <= most else name[:most - 1].rstrip() + "…"
+
+
 def month_step(months: int) -> str:
     """The distance between month ticks for a trend of `months` months, so labels never run together on a
     chart half a page wide: every month up to a year, then every 2nd, 3rd or 6th."""
@@ -200,7 +205,7 @@ def trend_figure(trend: Trend) -> go.Figure:
     for i, band in enumerate(trend.bands):
         # Neighbouring stages alternate their label's height: a short stage's label never covers the next one's.
         fig.add_vrect(x0=band.start, x1=band.end + timedelta(days=1), fillcolor=BAND_FILLS[i % len(BAND_FILLS)],
-                      line_width=0, layer="below", annotation_text=_html(band.stage_id),
+                      line_width=0, layer="below", annotation_text=_html(_short(band.name)),
                       annotation_position="top left", annotation={"yanchor": "bottom", "yshift": -14 * (i % 2)},
                       annotation_font_size=11, name=f"stage:{band.stage_id}")
     if trend.window is not None:

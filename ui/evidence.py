@@ -33,7 +33,7 @@ def recommendation(ev: Evaluation, shown: int = 3) -> None:
     style = OUTCOME[ev.recommendation.outcome]
     with st.container(border=True):
         st.markdown(f"### :{style.badge}[{style.icon} Recommendation: {style.label}]")
-        st.caption(f"Stage {escape_md(ev.stage_name)} ({escape_md(ev.stage)}), judged on "
+        st.caption(f"Stage {escape_md(ev.stage_name)}, judged on "
                    f"{escape_md(window_text(ev.period))}; the stage has run {ev.days_run} days.")
         if ev.period_note:
             st.markdown(f":material/date_range: {escape_md(ev.period_note)}")

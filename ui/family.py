@@ -104,7 +104,7 @@ def _card(defn: MetricDef, mv: MetricValue, crits: list[CriterionResult], stage:
                                             else "") if t)
             st.markdown(f"{badge_markdown(STATUS[status])} {escape_md(limits)}")
         else:
-            where = f"stage {stage.id}" if stage else "this window (no stage in force)"
+            where = f"stage {stage.name}" if stage else "this window (no stage in force)"
             st.markdown(f"{badge_markdown(STATUS[NO_GATE])} {escape_md(f'no gate in {where}')}")
         # why there is no value, when an export does not cover the period or names nobody
         evidence = " · ".join(t for t in (count_text(mv) and f"n = {count_text(mv)}", interval_text(mv), mv.missing)
@@ -145,7 +145,7 @@ def _breakdown_view(s: Session, family: Family, by: str, stage: Stage | None) ->
                                      gate.threshold if gate else None, gate.warn if gate else None, plan.currency))
     st.plotly_chart(fig, key=f"{family}_{by}_chart", config=CHART_CONFIG)
     if gate:
-        st.caption(f"Each {word} is compared with the limit of stage {escape_md(stage.id if stage else '')}; "
+        st.caption(f"Each {word} is compared with the limit of stage {escape_md(stage.name if stage else '')}; "
                    "the gate itself is judged on the whole window.")
     st.dataframe(_group_table(rows, plan.currency), hide_index=True, placeholder="—", width="stretch",
                  key=f"{family}_{by}_table", column_config={"Group": st.column_config.TextColumn(word.capitalize())})
@@ -202,7 +202,7 @@ def render(family: Family) -> None:
     judged = s.stage_criteria(stage.id) if stage else None
     values = judged.metrics if judged else s.values(window)
     crits = criteria_by_metric(judged.criteria if judged else ())
-    stage_words = (f"judged against the gates of stage {escape_md(stage.name)} ({escape_md(stage.id)})" if stage
+    stage_words = (f"judged against the gates of stage {escape_md(stage.name)}" if stage
                    else "no stage of the plan is in force yet, so there are no gates to judge against")
     st.markdown(f"**{escape_md(window_text(window))}** — {stage_words}.")
     if judged is not None and judged.period.note:  # the figures below are those of the period judged

@@ -138,7 +138,8 @@ def load() -> Session:
 def start() -> Session:
     """app.py: initialise state, draw the shared sidebar, and keep the Session for the page."""
     base = load()
-    chosen = sidebar.filters(base.extent)
+    plan = base.plan
+    chosen = sidebar.filters(base.extent, plan.use_case_label if plan is not None else str)
     sidebar.to_address(chosen)
     s = replace(base, months=chosen.months, department=chosen.department, use_case=chosen.use_case)
     sidebar.plan_summary(s.plan_state, s.window.end if s.window else None, s.stage_in_force())

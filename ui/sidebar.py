@@ -41,8 +41,9 @@ def _all(label: str) -> Callable[[str], str]:
     return lambda v: label if v == state.ALL else v
 
 
-def filters(extent: Extent) -> Filters:
-    """Draw the heading, the months and the filters over `extent`; return the choices."""
+def filters(extent: Extent, use_case_label: Callable[[str], str] = str) -> Filters:
+    """Draw the heading, the months and the filters over `extent` (use cases in the plan's words,
+    `use_case_label`); return the choices."""
     bar = st.sidebar
     bar.markdown("**Rollgate** · evidence for each rollout gate")
     if extent.empty:
@@ -65,7 +66,7 @@ def filters(extent: Extent) -> Filters:
                                help="Departments come from the roster. Exports without a department link "
                                     "(incidents) are not narrowed; the pages say where.")
     use_case = bar.selectbox("Use case", (state.ALL, *extent.use_cases), key=state.USE_CASE,
-                             format_func=_all("All use cases"),
+                             format_func=lambda u: "All use cases" if u == state.ALL else use_case_label(u),
                              help="Use cases of the plan and of the data. Exports without a use case (support "
                                   "tickets, roster, training) are not narrowed; the pages say where.")
     for asked in st.session_state.get(state.ADDRESS_IGNORED, ()):
@@ -105,5 +106,5 @@ def plan_summary(plan_state: PlanState, end: date | None, stage: Stage | None) -
         bar.caption(f"**Stage on {when}:** none yet (the first stage, {escape_md(first_stage.name)}, starts "
                     f"{day_label(first_stage.starts_on)})")
     else:
-        bar.caption(f"**Stage on {when}:** {escape_md(stage.name)} ({escape_md(stage.id)}), since "
+        bar.caption(f"**Stage on {when}:** {escape_md(stage.name)}, since "
                     f"{day_label(stage.starts_on)}")

@@ -101,6 +101,7 @@ def test_the_overview_of_an_organisation_report_counts_nobody(tmp_path: Path, mo
     monkeypatch.setenv("ROLLGATE_DB", str(db))
     at = run(app())
     assert not at.exception
-    adoption = next(m for m in at.metric if m.label == "Active users")
-    assert adoption.value == "no data"  # never 1 for the pseudo-user `organisation`
+    adoption = at.metric[4]  # the Adoption card: its first gate without evidence, a share of people's use
+    assert (adoption.label, adoption.value) == ("Scope drift", "no data")
+    assert "1" not in [m.value for m in at.metric]  # nothing counts the pseudo-user `organisation` as one person
     assert NO_PEOPLE in texts(at.caption)

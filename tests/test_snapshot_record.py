@@ -139,7 +139,8 @@ def test_a_record_made_before_review_periods_still_verifies() -> None:
     raw = canonical_json(data)
     snap = load_verified(raw, "gate-review-0001.json")
     assert snap.period is None and snap.intact and "period" not in snap.as_data()
-    assert "Judged on" not in to_html(snap)
+    assert "The criteria, pause triggers and figures below are for" not in to_html(snap)  # no period note
+    assert "Judged on 1 Jun 2026 – 30 Jun 2026" in to_html(snap)  # the window, as judged then
     # a period added to an old record afterwards is a change of its content
     forged = json.loads(raw) | {"period": {"from": "2026-06-01", "to": "2026-06-30", "note": None, "months": []}}
     assert not verify(canonical_json(forged), "gate-review-0001.json").intact

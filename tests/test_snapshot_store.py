@@ -64,8 +64,8 @@ def test_get_names_a_missing_snapshot(con: duckdb.DuckDBPyConnection) -> None:
 def test_the_store_offers_no_way_to_change_or_remove_a_snapshot() -> None:
     public = {name for name, obj in vars(store).items() if callable(obj) and not name.startswith("_")
               and getattr(obj, "__module__", None) == store.__name__}
-    assert public == {"append", "check_supersedes", "entries", "get", "latest_id", "SnapshotAltered",
-                      "SnapshotEntry"}
+    assert public == {"append", "check_supersedes", "earlier_reviews", "entries", "get", "latest_id",
+                      "SnapshotAltered", "SnapshotEntry"}
     assert not [n for n in dir(store) if re.search(r"update|delete|remove|replace|edit|drop", n, re.I)]
 
 

@@ -9,6 +9,7 @@ only arranges them into records for ui.charts and tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 
@@ -80,13 +81,15 @@ def trend_record(s: Session, defn: MetricDef, monthly: dict[str, dict[str, Metri
 
 
 # Building a plotly figure costs ~15 ms; the same record always gives the same figure, so an unchanged
-# rerun reuses it. Figures are only read after building (st.plotly_chart copies them), so sharing is safe.
-@st.cache_resource(show_spinner=False, max_entries=1024)
+# rerun reuses it. Figures are only read after building (st.plotly_chart copies them), so sharing them between
+# sessions is safe. Kept by the records' own hash (frozen dataclasses): Streamlit's cache hashes an argument
+# field by field, which cost more per chart than the lookup saves when many people open a page at once.
+@functools.lru_cache(maxsize=1024)
 def _trend_chart(trend: Trend) -> go.Figure:
     return trend_figure(trend)
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
+@functools.lru_cache(maxsize=512)
 def _breakdown_chart(bd: Breakdown) -> go.Figure:
     return breakdown_figure(bd)
 

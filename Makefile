@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench bench-ingest bench-metrics bench-app bench-load docs clean
+.PHONY: run test bench bench-ingest bench-metrics bench-app bench-history bench-load docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ test: $(VENV)/.dev
 	$(PY) -m pytest
 
 # Benchmarks write their figures into bench/README.md; generated data stays in bench/data/.
-bench: bench-ingest bench-metrics bench-app bench-load
+bench: bench-ingest bench-metrics bench-app bench-history bench-load
 
 # every shape (z, offset, quoted) at 1M and 2M rows (median of 3) and at 10M (one run)
 bench-ingest: $(VENV)/.dev
@@ -42,6 +42,10 @@ bench-metrics: $(VENV)/.dev
 
 bench-app: $(VENV)/.dev
 	$(PY) bench/app_bench.py --write-readme
+
+# every page on the demo database after two years of vendor exports
+bench-history: $(VENV)/.dev
+	$(PY) bench/history_bench.py --write-readme
 
 # 1, 5, 10 and 20 sessions at once over Streamlit's websocket, on the demo database
 bench-load: $(VENV)/.dev

@@ -41,6 +41,7 @@ st.caption(f"Every gate of stage {escape_md(stage.name)}: the value with its sam
            "status and why.")
 evidence.criteria_table(ev, key="gate_review_criteria")
 evidence.evidence_needed(ev)
+evidence.drill_down(s, ev)
 
 st.subheader("Pause triggers")
 evidence.fired_triggers(ev)

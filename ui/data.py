@@ -34,6 +34,7 @@ from loaders.ingest import history, rejects_of
 from loaders.rejects import as_written
 from metrics.coverage import Cell
 from metrics.coverage import grid as coverage_grid
+from metrics.drill import rows as drill_rows
 from metrics.engine import BreakdownRow, By
 from metrics.extent import Extent
 from metrics.extent import extent as data_extent
@@ -128,6 +129,14 @@ def breakdown(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, fa
     """Every metric of `family` for every department or use case of one window."""
     with connection(db) as con:
         return metrics.family_breakdown(con, _plan.metric_context(), window, family, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def drill(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, metric_id: str, window: Window
+          ) -> pl.DataFrame:
+    """The rows behind `metric_id` over `window` (metrics.drill)."""
+    with connection(db) as con:
+        return drill_rows(con, _plan.metric_context(), metric_id, window)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

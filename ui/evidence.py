@@ -8,21 +8,28 @@ for Streamlit markdown or shown in st.dataframe; nothing here uses HTML.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import polars as pl
 import streamlit as st
 
-from core.words import LIMIT_LABEL, WARN_LABEL, sign, worst
+from core.csv_export import safe_csv
+from core.words import LIMIT_LABEL, STATUS_ORDER, WARN_LABEL, sign, worst
 from gates import summary
 from gates.criteria import CriterionResult
 from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
+from metrics.drill import DRILLS
 from metrics.format import day_label, escape_md, interval_text, limit_text, rule_text, value_text, window_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES, REGISTRY
 from snapshots.record import Snapshot
 from ui.style import OUTCOME, STATUS, badge_markdown
 
+if TYPE_CHECKING:  # the Session is handed in by the page; ui.session does not need this module
+    from ui.session import Session
+
+DRILL_SHOWN = 1000  # rows shown on the page; the download has them all
 FAMILY_TITLES = {"quality": "Quality", "value": "Value", "cost": "Cost", "risk": "Risk", "adoption": "Adoption",
                  "support": "Support"}
 
@@ -158,3 +165,26 @@ def readiness(ev: Evaluation) -> None:
         mark = ":green[:material/check_circle: Met]" if r.met else ":red[:material/cancel: Not met]"
         lines.append(f"- {mark} **{escape_md(r.item)}** — {escape_md(r.reason)}")
     st.markdown("\n".join(lines))
+
+
+def drill_down(s: Session, ev: Evaluation) -> None:
+    """The rows behind a failing or warning criterion — and any other with records to show — for the judged
+    period and filters (metrics.drill), in a table and as a CSV to take away."""
+    ordered = sorted((c for c in ev.criteria if c.metric in DRILLS),
+                     key=lambda c: STATUS_ORDER.index(c.status) if c.status in STATUS_ORDER else len(STATUS_ORDER))
+    if not ordered:
+        return
+    labels = {c.metric: f"{STATUS[c.status].symbol} {c.label} — {DRILLS[c.metric].title.lower()}" for c in ordered}
+    with st.expander("The rows behind a criterion", icon=":material/table_rows:",
+                     expanded=any(c.status in ("fail", "warn") for c in ordered)):
+        chosen = st.selectbox("Criterion", list(labels), format_func=labels.__getitem__, key="drill_metric",
+                              help="Failing and warning criteria first. The rows are those the number counted, "
+                                   "over the period judged and with the sidebar's filters.")
+        found = s.drill(chosen, ev.period)
+        st.caption(f"{found.height:,} row{'s' if found.height != 1 else ''}, {escape_md(window_text(ev.period))}.")
+        st.dataframe(found.head(DRILL_SHOWN), hide_index=True, placeholder="—", width="stretch", key="drill_rows")
+        if found.height > DRILL_SHOWN:
+            st.caption(f"The first {DRILL_SHOWN:,} shown; the download holds all of them.")
+        st.download_button("Download these rows (CSV)", safe_csv(found.to_dicts(), found.columns),
+                           file_name=f"{chosen.replace('.', '-')}-{ev.period_start}-to-{ev.period_end}.csv",
+                           mime="text/csv", key="drill_download", icon=":material/download:", on_click="ignore")

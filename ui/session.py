@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
+import polars as pl
 import streamlit as st
 
 from core.calendar import add_months, month_of_key
@@ -113,6 +114,10 @@ class Session:
             if (snap.window.department, snap.window.use_case) == (self.department, self.use_case):
                 return snap
         return None
+
+    def drill(self, metric_id: str, window: Window) -> pl.DataFrame:
+        """The rows behind `metric_id` over `window` (a review's period, with its filters)."""
+        return data.drill(self.db, self.version, self.plan_state.sha256, self._plan(), metric_id, window)
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         w = self.window

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pages_fixture import app, elements, engine_review, months, run, texts
+from pages_fixture import app, elements, engine_review, months, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from loaders import store
+from metrics.drill import rows as drill_rows
 from metrics.format import escape_md, value_text
 from metrics.model import Window
 from snapshots import store as snapshot_store
@@ -187,3 +188,21 @@ def test_the_outcome_follows_the_recommendation_of_another_window(demo_db: Path)
     months(at, "2026-06", "2026-06")  # June: the pause triggers fire
     run(at)
     assert at.radio(key=_field(at, "decision_outcome")).value == "pause"
+
+
+def test_the_rows_behind_a_failing_criterion_are_shown_and_downloadable(demo_db: Path) -> None:
+    at = _page(filter_from="2026-06", filter_to="2026-06")
+    box = at.selectbox(key="drill_metric")
+    assert box.value == "quality.error_rate"  # failing criteria first, in plan order
+    assert box.format_func(box.value) == "✖ Error rate — reviews that corrected or rejected the output"
+    ev = engine_review(demo_db, "department", Window(date(2026, 6, 1), date(2026, 6, 30)))
+    with store.connect(demo_db) as con:
+        expected = drill_rows(con, plan().metric_context(), "quality.error_rate", ev.period)
+    shown = next(d.value for d in at.dataframe if "review_id" in d.value.columns)
+    assert list(shown["review_id"]) == list(expected["review_id"]) and len(shown) == 25  # 25 of 127 reviews
+    assert "25 rows, 1 Jun 2026 – 30 Jun 2026." in texts(at.caption)
+    assert "Download these rows (CSV)" in [b.label for b in elements(at, "download_button")]
+    box.set_value("adoption.scope_drift_share")
+    run(at)
+    drift = next(d.value for d in at.dataframe if "why" in d.value.columns)
+    assert drift["interactions"].sum() == 546  # 37.8% of 1,445 people's interactions

@@ -7,7 +7,7 @@ import streamlit as st
 
 from gates.plan_check import reference_warnings
 from metrics.format import escape_md
-from ui import data, guards, plan_view, session, state
+from ui import data, guards, plan_form, plan_view, session, state
 from ui import plan as plans
 
 st.title("Plan")
@@ -16,10 +16,44 @@ guards.show_flash()
 s = session.get()
 ps = s.plan_state
 
+PENDING = "plan_pending"  # the text a person asked to save, shown as a difference until confirmed
+
+
+def review_and_save(new_text: str, source: str) -> None:
+    """Check `new_text`; when valid, show what changes against the saved plan and save only on confirmation."""
+    result = plans.check(new_text)
+    if result.plan is None:
+        n = len(result.problems)
+        st.error(f"Not saved: the plan has {n} problem{'s' if n != 1 else ''}; fix {'them' if n != 1 else 'it'} and "
+                 f"try again.\n\n{plan_view.problems_markdown(result.problems, new_text)}", icon=":material/block:")
+        plan_view.syntax_context(new_text, result.problems)
+        return
+    change = plan_form.difference(ps.text, new_text)
+    if not change:
+        st.info("Nothing changes: this is the plan as saved.", icon=":material/info:")
+        st.session_state.pop(PENDING, None)
+        return
+    st.markdown("**What changes** (− as saved, + as it would be):")
+    st.code(change, language="diff")
+    confirm, cancel = st.columns(2)
+    if confirm.button("Replace the plan with this", type="primary", key=f"{source}_confirm", icon=":material/save:"):
+        saved = plans.save(new_text)
+        assert saved.plan is not None  # checked above
+        st.session_state.pop(PENDING, None)
+        st.session_state[state.FLASH] = (f"Saved the plan '{saved.plan.name}' to {ps.path.name}: "
+                                         f"{len(saved.plan.stages)} stages, "
+                                         f"{sum(len(x.gates) for x in saved.plan.stages)} gates.")
+        st.rerun()
+    if cancel.button("Keep the saved plan", key=f"{source}_cancel"):
+        st.session_state.pop(PENDING, None)
+        st.rerun()
+
+
 if ps.plan is None:
     st.warning(f"The plan file {escape_md(ps.path.name)} has {len(ps.problems)} problem(s), so no gate can be "
-               f"judged until they are fixed in the editor below:\n\n{plan_view.problems_markdown(ps.problems)}",
-               icon=":material/rule:")
+               f"judged until they are fixed in the editor below:\n\n"
+               f"{plan_view.problems_markdown(ps.problems, ps.text)}", icon=":material/rule:")
+    form_area = None
     edit_area = st.container()
 else:
     plan = ps.plan
@@ -27,15 +61,41 @@ else:
         departments, modules = data.plan_references(s.db, s.version)
         warnings = reference_warnings(plan, departments, modules)
         if warnings:
-            st.warning("Compared with the loaded data:\n\n" + plan_view.problems_markdown(warnings),
+            st.warning("Compared with the loaded data:\n\n" + plan_view.problems_markdown(warnings, ps.text),
                        icon=":material/warning:")
-    view, edit_area = st.tabs(["Stages and gates", "Edit, load or download"], key="plan_tab")
+    view, form_area, edit_area = st.tabs(["Stages and gates", "Change the gates", "TOML and files (advanced)"],
+                                         key="plan_tab")
     with view:
         plan_view.summary(plan)
         st.subheader("Stages")
         plan_view.stages(plan)
         st.subheader("Pause triggers")
         plan_view.triggers(plan)
+
+if form_area is not None and ps.plan is not None:
+    with form_area:
+        plan = ps.plan
+        st.caption("Each stage's start, minimum duration and gates, and the pause triggers, in the units the pages "
+                   "show: shares in %, money in the plan's currency, days as days. You see what changes before "
+                   "anything is saved. Saving from here writes the plan in Rollgate's own layout, so comments in the "
+                   "file are not kept (the TOML tab keeps them).")
+        fields, tables = [], []
+        for i, stage in enumerate(plan.stages):
+            with st.container(border=True):
+                st.markdown(f"**Stage {i + 1}: {escape_md(stage.name)}**")
+                fields.append(plan_form.stage_fields(plan, i, key=f"form_stage_{i}"))
+                tables.append(plan_view.edited(st.data_editor(
+                    plan_form.gates_table(plan, i), key=f"form_gates_{i}", hide_index=True, num_rows="fixed",
+                    width="stretch", disabled=["Metric", "Unit"], column_config=plan_view.GATE_COLUMNS)))
+        st.markdown("**Pause triggers**")
+        triggers = plan_view.edited(st.data_editor(
+            plan_form.triggers_table(plan), key="form_triggers", hide_index=True, num_rows="fixed", width="stretch",
+            disabled=["Metric", "Unit"], column_config=plan_view.TRIGGER_COLUMNS))
+        if st.button("Review the changes", key="form_review", icon=":material/difference:"):
+            st.session_state[PENDING] = ("form", plan_form.edited_text(plan, fields, tables, triggers))
+        pending = st.session_state.get(PENDING)
+        if pending and pending[0] == "form":
+            review_and_save(pending[1], "form")
 
 
 def _load_file() -> None:
@@ -47,7 +107,8 @@ def _load_file() -> None:
 
 
 with edit_area:
-    st.markdown(f"Plan file: **{escape_md(ps.path.name)}** — saving replaces it for everyone using this Rollgate.")
+    st.markdown(f"Plan file: **{escape_md(ps.path.name)}**. Saving replaces it for everyone using this Rollgate; "
+                "you see what changes first.")
     st.file_uploader("Load another plan file", type=["toml"], key="plan_upload", on_change=_load_file,
                      help="The file is put into the editor below and checked; it is used only once you save it.")
     if loaded := st.session_state.pop("plan_loaded_from", None):
@@ -55,24 +116,25 @@ with edit_area:
                 icon=":material/upload_file:")
     text = st.text_area("Plan (TOML)", key=state.PLAN_EDITOR, height=480)
     check_col, save_col, download_col = st.columns(3)
-    checked = save_col.button("Save plan", type="primary", key="plan_save", icon=":material/save:")
+    saving = save_col.button("Review and save", type="primary", key="plan_save", icon=":material/save:")
     checking = check_col.button("Check", key="plan_check", icon=":material/rule:")
     download_col.download_button("Download the saved plan", ps.content, file_name=ps.path.name,
                                  mime="application/toml", key="plan_download", icon=":material/download:")
-    if checked or checking:
-        result = plans.save(text or "") if checked else plans.check(text or "")
+    if saving:
+        st.session_state[PENDING] = ("toml", text or "")
+    pending = st.session_state.get(PENDING)
+    if checking:
+        result = plans.check(text or "")
         if result.plan is None:
             n = len(result.problems)
-            st.error(f"{'Not saved: t' if checked else 'T'}he plan has {n} problem{'s' if n != 1 else ''}; fix "
-                     f"{'them' if n != 1 else 'it'} and try again.\n\n{plan_view.problems_markdown(result.problems)}",
+            st.error(f"The plan has {n} problem{'s' if n != 1 else ''}; fix {'them' if n != 1 else 'it'} and try "
+                     f"again.\n\n{plan_view.problems_markdown(result.problems, text or '')}",
                      icon=":material/block:")
-        elif checked:
-            st.session_state[state.FLASH] = (f"Saved the plan '{result.plan.name}' to {ps.path.name}: "
-                                             f"{len(result.plan.stages)} stages, "
-                                             f"{sum(len(x.gates) for x in result.plan.stages)} gates.")
-            st.rerun()
+            plan_view.syntax_context(text or "", result.problems)
         else:
             st.success(f"The plan is valid: {len(result.plan.stages)} stages, "
                        f"{sum(len(x.gates) for x in result.plan.stages)} gates, "
                        f"{len(result.plan.pause_triggers)} pause triggers. Save it to use it.",
                        icon=":material/check_circle:")
+    elif pending and pending[0] == "toml":
+        review_and_save(pending[1], "toml")

@@ -260,7 +260,8 @@ def test_the_plan_page_refuses_a_plan_out_of_bounds_and_keeps_the_saved_one(demo
     at.button(key="plan_save").click()
     run(at)
     assert texts(at.error) == ("Not saved: the plan has 1 problem; fix it and try again.\n\n"
-                               "- pause_triggers[0].window_days: should be at most 366, not 999999999")
+                               "- Pause trigger 'Unexpected data exposure', the days it looks back: should be at most "
+                               "366, not 999999999")
     assert (tmp_path / "plan.toml").read_text() == saved
 
 
@@ -341,6 +342,7 @@ def test_the_pages_refuse_a_saved_plan_out_of_bounds_without_failing(demo_db: Pa
         assert [e.value for e in at.exception] == [], page
         shown = "\n".join((texts(at.error), texts(at.warning), texts(at.markdown)))
         if page == "pages/plan.py":
-            assert "pause_triggers[0].window_days: should be at most 366, not 999999999" in shown
+            assert ("Pause trigger 'Unexpected data exposure', the days it looks back: should be at most 366, not "
+                    "999999999") in shown
         elif page not in ("pages/snapshots.py", "pages/upload.py"):  # the record and the import need no plan
             assert "The rollout plan (plan.toml) has 1 problem(s), so nothing can be judged against it." in shown, page

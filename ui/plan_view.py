@@ -9,18 +9,50 @@ import streamlit as st
 from core.words import LIMIT_LABEL, WARN_LABEL, sign
 from gates.plan import Plan
 from gates.plan_check import Problem
+from gates.plan_words import in_words
 from gates.triggers import ACTION_WORDS
 from metrics.format import day_label, escape_md, limit_text, rule_text
 from metrics.registry import REGISTRY
+from ui import plan_form
 from ui.evidence import FAMILY_TITLES
 
 MODES = {"read_only": "read only", "approval_first": "every output approved before use", "standard": "standard use"}
 ON_FAIL = {"limit": "limit the rollout", "redesign": "redesign", "pause": "pause"}
 
 
-def problems_markdown(problems: tuple[Problem, ...] | list[Problem]) -> str:
-    """Every problem on its own line, path first."""
-    return "\n".join(f"- {escape_md(str(p))}" for p in problems)
+def problems_markdown(problems: tuple[Problem, ...] | list[Problem], text: str) -> str:
+    """Every problem on its own line, its place said by stage, gate and trigger name (gates.plan_words)."""
+    return "\n".join(f"- {escape_md(in_words(p, text))}" for p in problems)
+
+
+def syntax_context(text: str, problems: tuple[Problem, ...] | list[Problem]) -> None:
+    """For a TOML syntax error, the lines around it, numbered, the faulty one marked (the box has no numbers)."""
+    for p in problems:
+        shown = plan_form.syntax_context(text, p.message)
+        if shown:
+            st.code(shown, language=None)
+
+
+def edited(table: object) -> pl.DataFrame:
+    """A data editor's result as a polars frame (it hands back the type it was given)."""
+    return table if isinstance(table, pl.DataFrame) else pl.from_pandas(table)  # type: ignore[arg-type]
+
+
+GATE_COLUMNS = {
+    "Direction": st.column_config.SelectboxColumn(options=list(plan_form.DIRECTION.values()), required=True),
+    "Limit": st.column_config.NumberColumn(required=True, help="In the unit of the Unit column: a share in %."),
+    "Warn level": st.column_config.NumberColumn(help="Optional: where the gate warns before it fails."),
+    "Minimum sample": st.column_config.NumberColumn(min_value=1, step=1, format="%d",
+                                                    help="Optional: fewer observations are not enough evidence."),
+    "If it fails": st.column_config.SelectboxColumn(options=list(plan_form.ON_FAIL_WORDS.values()), required=True),
+}
+TRIGGER_COLUMNS = {
+    "Fires when": st.column_config.SelectboxColumn(options=list(plan_form.DIRECTION.values()), required=True),
+    "Level": st.column_config.NumberColumn(required=True, help="In the unit of the Unit column: a share in %."),
+    "Over the last (days)": st.column_config.NumberColumn(min_value=1, max_value=366, step=1, format="%d",
+                                                          required=True),
+    "Action": st.column_config.SelectboxColumn(options=list(plan_form.ACTION_WORDS_FORM.values()), required=True),
+}
 
 
 def summary(plan: Plan) -> None:

@@ -91,8 +91,12 @@ if form_area is not None and ps.plan is not None:
         triggers = plan_view.edited(st.data_editor(
             plan_form.triggers_table(plan), key="form_triggers", hide_index=True, num_rows="fixed", width="stretch",
             disabled=["Metric", "Unit"], column_config=plan_view.TRIGGER_COLUMNS))
+        options = st.text_area("Fallback options, one per line", value="\n".join(plan.fallback.options),
+                               key="form_fallback", height=120,
+                               help="What the organisation falls back to when a stage is paused or limited.")
         if st.button("Review the changes", key="form_review", icon=":material/difference:"):
-            st.session_state[PENDING] = ("form", plan_form.edited_text(plan, fields, tables, triggers))
+            st.session_state[PENDING] = ("form", plan_form.edited_text(plan, fields, tables, triggers,
+                                                                       (options or "").splitlines()))
         pending = st.session_state.get(PENDING)
         if pending and pending[0] == "form":
             review_and_save(pending[1], "form")

@@ -31,13 +31,14 @@ def test_an_edit_in_percent_is_written_as_a_fraction_and_shown_as_a_difference_f
     gates[0] = gates[0].with_columns(pl.when(pl.col("Metric") == "Error rate").then(12.0).otherwise(pl.col("Limit"))
                                      .alias("Limit"))
     triggers = plan_form.triggers_table(p).with_columns(pl.lit(45).alias("Over the last (days)"))
-    text = plan_form.edited_text(p, stages, gates, triggers)
+    text = plan_form.edited_text(p, stages, gates, triggers, ["Return to manual drafting", "  ", "Second reviewer"])
     checked = check_text(text)
     assert checked.plan is not None, checked.problems
     assert checked.plan.stages[0].gates[0].threshold == 0.12
     assert checked.plan.stages[0].gates[0].warn == 0.07
     assert checked.plan.stages[1].min_duration_days == 75
     assert {t.window_days for t in checked.plan.pause_triggers} == {45}
+    assert checked.plan.fallback.options == ("Return to manual drafting", "Second reviewer")
     # everything else as it was
     assert checked.plan.stages[2].gates == p.stages[2].gates and checked.plan.use_cases == p.use_cases
     change = plan_form.difference(p.content, text)

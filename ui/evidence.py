@@ -105,8 +105,12 @@ def criteria_table(ev: Evaluation, key: str) -> None:
     if not ev.criteria:
         st.info(f"Stage {ev.stage} has no gates, so nothing is judged.", icon=":material/info:")
         return
+    # Status, metric and value stay in view when a narrow screen scrolls the table sideways.
     st.dataframe(criteria_frame(ev), hide_index=True, placeholder="—", key=key, width="stretch", height="content",
-                 column_config={"Explanation": st.column_config.TextColumn(width="large"),
+                 column_config={"Status": st.column_config.TextColumn(pinned=True),
+                                "Metric": st.column_config.TextColumn(pinned=True),
+                                "Value": st.column_config.TextColumn(pinned=True),
+                                "Explanation": st.column_config.TextColumn(width="large"),
                                 "n": st.column_config.NumberColumn(format="localized"),
                                 "Min sample": st.column_config.NumberColumn(format="localized")})
 

@@ -76,9 +76,11 @@ def _number(value: Any) -> float | None:
     return None if value is None or value != value else float(value)  # NaN from an emptied cell is no value
 
 
-def edited_text(plan: Plan, stages: list[dict[str, Any]], gates: list[pl.DataFrame], triggers: pl.DataFrame) -> str:
+def edited_text(plan: Plan, stages: list[dict[str, Any]], gates: list[pl.DataFrame], triggers: pl.DataFrame,
+                fallback: list[str] | None = None) -> str:
     """The plan text with the forms' values: `stages` ({'starts_on', 'min_duration_days'} per stage), each stage's
-    gates table and the triggers table as edited (rows in the plan's order; metrics are not changed here)."""
+    gates table and the triggers table as edited (rows in the plan's order; metrics are not changed here), and
+    the fallback options (one per entry; None leaves them)."""
     data = tomllib.loads(plan.content)
     for i, (stage, fields, table) in enumerate(zip(data["stages"], stages, gates, strict=True)):
         stage["starts_on"] = fields["starts_on"]
@@ -102,6 +104,8 @@ def edited_text(plan: Plan, stages: list[dict[str, Any]], gates: list[pl.DataFra
         trigger["value"] = stored(trigger["metric"], _number(row["Level"]))
         trigger["window_days"] = int(row["Over the last (days)"])
         trigger["action"] = _back(ACTION_WORDS_FORM, row["Action"])
+    if fallback is not None:
+        data.setdefault("fallback", {})["options"] = [o.strip() for o in fallback if o.strip()]
     return dumps(data)
 
 

@@ -5,10 +5,11 @@ on Snapshots."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
-from pages_fixture import app, elements, engine_review, months, plan, run, texts
+from pages_fixture import app, elements, engine_review, months, plain, plan, run, texts
 from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -149,7 +150,11 @@ def test_recording_a_decision_creates_the_snapshot_offers_its_downloads_and_list
     assert [(d.label, d.proto.url.rsplit(".", 1)[1]) for d in buttons[:3]] == [
         ("HTML report", "html"), ("JSON record", "json"), ("Criteria CSV", "csv")]
     assert (buttons[3].label, buttons[3].proto.disabled) == ("PDF report", False)  # rendered when asked for
-    assert "**Recorded as snapshot #1:** decision **Pause** by A. Chair <b>x</b>, 2026-" in texts(at.markdown)
+    # the time in the viewer's zone (UTC here: AppTest has no browser), the stored UTC time on hover
+    recorded = next(m for m in at.markdown if "Recorded as snapshot #1" in m.value)
+    assert re.search(r"\*\*Recorded as snapshot #1:\*\* decision \*\*Pause\*\* by A\. Chair <b>x</b>, \d{1,2} \w{3} "
+                     r"\d{4}, \d\d:\d\d UTC\. Download", plain(recorded.value))
+    assert re.fullmatch(r"Recorded at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.", recorded.help or "")
     assert at.radio(key=_field(at, "decision_outcome")).value == "proceed"
     assert at.text_area(key=_field(at, "decision_rationale")).value == ""
     assert at.selectbox(key=_field(at, "decision_supersedes")).options[1].startswith("#1 · extra-review · 1 Sep 2026")

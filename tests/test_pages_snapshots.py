@@ -76,10 +76,10 @@ def test_the_history_lists_every_snapshot_newest_first_with_its_integrity(demo_d
     at = _page()
     assert at.subheader[0].value == "History"
     assert at.dataframe[0].value.to_dict("records") == [
-        {"#": 2, "Recorded (UTC)": "2026-09-02 09:00", "Stage": "extra-review", "Window": "1 Aug 2026 – 31 Aug 2026",
+        {"#": 2, "Recorded": "2 Sep 2026, 09:00 UTC", "Stage": "extra-review", "Window": "1 Aug 2026 – 31 Aug 2026",
          "Recommendation": "✔ Proceed", "Decision": "✔ Proceed", "Decided by": "Steering committee",
          "Integrity": "✔ Intact", "Corrections": ""},
-        {"#": 1, "Recorded (UTC)": "2026-08-02 09:00", "Stage": "extra-review", "Window": "1 Jul 2026 – 31 Jul 2026",
+        {"#": 1, "Recorded": "2 Aug 2026, 09:00 UTC", "Stage": "extra-review", "Window": "1 Jul 2026 – 31 Jul 2026",
          "Recommendation": "→ Continue", "Decision": "⏸ Pause", "Decided by": "Head of Legal <i>Ops</i>",
          "Integrity": "✔ Intact", "Corrections": ""}]
     assert not at.error
@@ -176,7 +176,7 @@ def test_the_same_snapshot_twice_is_not_compared(demo_db: Path) -> None:
     at.selectbox(key="snapshots_compare_a").set_value(2)
     run(at)
     assert "Choose two different snapshots." in texts(at.info)
-    assert [list(d.value.columns)[:2] for d in at.dataframe] == [["#", "Recorded (UTC)"], ["Status", "Family"]]
+    assert [list(d.value.columns)[:2] for d in at.dataframe] == [["#", "Recorded"], ["Status", "Family"]]
     assert not at.subheader[1:]  # the history only: no comparison
 
 

@@ -24,6 +24,7 @@ from snapshots.build import MAX_NAME, MAX_TEXT, record_review
 from snapshots.record import Decision, Snapshot
 from snapshots.store import SnapshotEntry
 from ui import snapshot_view, snapshots_data, state
+from ui.clock import local_text, utc_text
 from ui.session import Session
 from ui.style import OUTCOME
 
@@ -102,12 +103,13 @@ def _recorded(s: Session, ev: Evaluation, known: list[SnapshotEntry]) -> None:
             with st.container(border=True, key="decision_recorded_box"):
                 st.markdown(f":{style.badge}[{style.icon}] **Recorded as snapshot #{snap.id}:** decision "
                             f"**{style.label}** by {escape_md(snap.decision.decided_by)}, "
-                            f"{escape_md(snap.created_at)}. Download the report for the steering meeting:")
+                            f"{escape_md(local_text(snap.created_at))}. Download the report for the steering meeting:",
+                            help=f"Recorded at {utc_text(snap.created_at)}.")
                 snapshot_view.downloads(s.db, s.version, snap.id, key="decision_download")
                 st.page_link("pages/snapshots.py", label="Open it among the snapshots", icon=":material/photo_camera:")
     if earlier:
-        listed = "; ".join(f"#{e.id} ({e.decision} by {escape_md(e.decided_by)}, {e.created_at:%Y-%m-%d})"
-                           for e in earlier)
+        listed = "; ".join(f"#{e.id} ({e.decision} by {escape_md(e.decided_by)}, "
+                           f"{escape_md(local_text(e.created_at))})" for e in earlier)
         st.caption(f"Already recorded for this review: {listed}. Recording again adds a new snapshot; to correct one, "
                    "name it under *Corrects*.")
 

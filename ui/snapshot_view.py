@@ -21,6 +21,7 @@ from snapshots.compare import Comparison, FlagChange
 from snapshots.pdf import unavailable
 from snapshots.record import Snapshot
 from snapshots.store import SnapshotEntry
+from ui.clock import local_text, utc_text
 from ui.evidence import FAMILY_TITLES, criteria_frame
 from ui.snapshots_data import DOWNLOADS, files, pdf
 from ui.style import OUTCOME, STATUS, badge_markdown
@@ -52,7 +53,7 @@ def history_frame(entries: list[SnapshotEntry]) -> pl.DataFrame:
     and whether the stored record still matches its content_sha256 and the chain."""
     rows = [{
         "#": e.id,
-        "Recorded (UTC)": f"{e.created_at:%Y-%m-%d %H:%M}",
+        "Recorded": local_text(e.created_at),
         "Stage": e.stage,
         "Window": f"{_day(e.window_from)} – {_day(e.window_to)}",
         "Recommendation": OUTCOME[e.recommendation].text(),
@@ -62,7 +63,7 @@ def history_frame(entries: list[SnapshotEntry]) -> pl.DataFrame:
         "Corrections": "; ".join(t for t in (f"corrects #{e.supersedes}" if e.supersedes else "",
                                              f"corrected by #{e.superseded_by}" if e.superseded_by else "") if t),
     } for e in entries]
-    schema = {"#": pl.Int64, **{k: pl.String for k in ("Recorded (UTC)", "Stage", "Window", "Recommendation",
+    schema = {"#": pl.Int64, **{k: pl.String for k in ("Recorded", "Stage", "Window", "Recommendation",
                                                         "Decision", "Decided by", "Integrity", "Corrections")}}
     return pl.DataFrame(rows, schema=schema)
 
@@ -121,8 +122,8 @@ def summary(snap: Snapshot) -> None:
     st.markdown(f"**Evidence:** {'; '.join(facts)}.\n\n**Why the recommendation was "
                 f"{OUTCOME[snap.recommendation.outcome].label.lower()}:**\n{reasons}")
     st.caption(f"Plan {escape_md(snap.plan.name)} (sha256 {snap.plan.sha256[:12]}…); recorded "
-               f"{escape_md(snap.created_at)} by Rollgate {escape_md(snap.app_version)}; content\\_sha256 "
-               f"{snap.content_sha256}.")
+               f"{escape_md(local_text(snap.created_at))} by Rollgate {escape_md(snap.app_version)}; content\\_sha256 "
+               f"{snap.content_sha256}.", help=f"Recorded at {utc_text(snap.created_at)}.")
 
 
 def criteria(snap: Snapshot, key: str) -> None:

@@ -40,6 +40,7 @@ from metrics.coverage import Cell, cell_text
 from metrics.format import escape_md, month_label
 from ui import data, state
 from ui import plan as plan_ui
+from ui.clock import viewer_zone, zone_note
 
 ACCEPTED_TYPES = sorted(ext.lstrip(".") for ext in FORMATS)
 PEEK_ROWS = 10
@@ -553,14 +554,20 @@ def history(db: str, version: data.DataVersion) -> None:
     if hist.is_empty():
         st.caption("Nothing has been imported yet.")
         return
+    zone = viewer_zone()
+
+    def moment(label: str) -> Any:  # shown in the viewer's zone (stored in UTC, which the column's help says)
+        return st.column_config.DatetimeColumn(label, timezone=zone.key if zone else "UTC", help=zone_note(),
+                                               format="D MMM YYYY, HH:mm")
+
     st.dataframe(
         hist.select("id", "uploaded_at", "dataset", "file_name", "rows_read", "inserted", "updated", "unchanged",
                     "rejected", "duplicates", "undone_at"),
         hide_index=True, placeholder="—", width="stretch", key="history_table",
-        column_config={"id": "#", "uploaded_at": st.column_config.DatetimeColumn("Uploaded (UTC)"),
-                       "dataset": "Dataset", "file_name": "File", "rows_read": "Rows read", "inserted": "New",
-                       "updated": "Updated", "unchanged": "Unchanged", "rejected": "Rejected",
-                       "duplicates": "Duplicates", "undone_at": st.column_config.DatetimeColumn("Undone (UTC)")},
+        column_config={"id": st.column_config.NumberColumn("#", pinned=True), "uploaded_at": moment("Uploaded"),
+                       "dataset": "Dataset", "file_name": st.column_config.TextColumn("File", pinned=True),
+                       "rows_read": "Rows read", "inserted": "New", "updated": "Updated", "unchanged": "Unchanged",
+                       "rejected": "Rejected", "duplicates": "Duplicates", "undone_at": moment("Undone")},
     )
     active = hist.filter(hist["undone_at"].is_null())
     if active.is_empty():

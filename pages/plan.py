@@ -118,7 +118,10 @@ with edit_area:
     if loaded := st.session_state.pop("plan_loaded_from", None):
         st.info(f"Loaded {escape_md(loaded)} into the editor: check it, then save it to use it.",
                 icon=":material/upload_file:")
-    text = st.text_area("Plan (TOML)", key=state.PLAN_EDITOR, height=480)
+    with st.expander("The saved plan, with line numbers", icon=":material/format_list_numbered:"):
+        st.code(ps.text, language="toml", line_numbers=True)
+    text = st.text_area("Plan (TOML)", key=state.PLAN_EDITOR, height=480,
+                        help="A problem's line number refers to this text; the saved plan above has them shown.")
     check_col, save_col, download_col = st.columns(3)
     saving = save_col.button("Review and save", type="primary", key="plan_save", icon=":material/save:")
     checking = check_col.button("Check", key="plan_check", icon=":material/rule:")

@@ -79,7 +79,7 @@ def test_a_valid_plan_is_saved_and_used_at_once(demo_db: Path, tmp_path: Path) -
     at.button(key="plan_save").click()
     run(at)
     # first what changes, and nothing saved yet
-    assert at.code[0].value == ('--- plan as saved\n+++ plan as edited\n@@ -4,3 +4,3 @@\n \n'
+    assert at.code[-1].value == ('--- plan as saved\n+++ plan as edited\n@@ -4,3 +4,3 @@\n \n'
                                 '-name = "Contract drafting assistant"\n+name = "Drafting assistant, v2"\n'
                                 ' owner = "Head of Legal Operations"')
     assert 'name = "Contract drafting assistant"' in (tmp_path / "plan.toml").read_text()
@@ -109,6 +109,13 @@ def test_departments_the_roster_does_not_have_are_warnings(demo_db: Path, tmp_pa
     assert ("Stage 'Limited pilot users', the departments (item 1): no roster row has department 'legal-opps' — "
             "did you mean 'legal-ops'?"
             in texts(at.warning))
+
+
+def test_the_toml_tab_shows_the_saved_plan_with_line_numbers(demo_db: Path) -> None:
+    at = _page()
+    saved = at.code[0]
+    assert (saved.value.rstrip(), saved.language, saved.proto.show_line_numbers) == (PLAN.read_text().rstrip(), "toml",
+                                                                                    True)
 
 
 def test_the_saved_plan_can_be_downloaded(demo_db: Path) -> None:

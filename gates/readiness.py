@@ -15,6 +15,7 @@ from itertools import pairwise
 from pydantic import BaseModel, ConfigDict
 
 from gates.plan import Plan, Stage
+from metrics.format import day_label
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES, REGISTRY
 
@@ -74,7 +75,7 @@ def _scope(r: ReadinessInput) -> tuple[bool, str]:
 
 def _stages(r: ReadinessInput) -> tuple[bool, str]:
     stages = r.plan.stages
-    listed = _listing([f"{s.id} from {s.starts_on.isoformat()}" for s in stages])
+    listed = _listing([f"{s.id} from {day_label(s.starts_on)}" for s in stages])
     in_order = all(a.starts_on < b.starts_on for a, b in pairwise(stages))
     if len(stages) < 2:
         return False, f"The plan has only one stage ({listed}); define at least two so there is a next step to gate."
@@ -108,8 +109,8 @@ def _trained(r: ReadinessInput) -> tuple[bool, str]:
     share = f"{value * 100:.1f}% of {n:,} users with access"
     needed = f"{TRAINED_SHARE * 100:g}% needed"
     if value >= TRAINED_SHARE:
-        return True, f"{share} completed every required module ({modules}) by {r.end.isoformat()}; {needed}."
-    return False, f"Only {share} completed every required module ({modules}) by {r.end.isoformat()}; {needed}."
+        return True, f"{share} completed every required module ({modules}) by {day_label(r.end)}; {needed}."
+    return False, f"Only {share} completed every required module ({modules}) by {day_label(r.end)}; {needed}."
 
 
 def _support(r: ReadinessInput) -> tuple[bool, str]:

@@ -18,6 +18,7 @@ from gates.criteria import CriterionResult
 from gates.plan import Outcome
 from gates.readiness import ReadinessItem
 from gates.triggers import TriggerResult
+from metrics.format import day_label
 
 SEVERITY: tuple[Outcome, ...] = ("proceed", "continue", "limit", "redesign", "pause")
 RANK: dict[str, int] = {o: i for i, o in enumerate(SEVERITY)}
@@ -91,7 +92,7 @@ def recommend(criteria: Iterable[CriterionResult], triggers: Iterable[TriggerRes
     if run < min_duration_days:
         reasons.append(Reason(outcome="continue", kind="duration",
                               detail=f"stage '{stage_id}' has run {run} of its minimum {min_duration_days} days "
-                                     f"(since {starts_on.isoformat()})."))
+                                     f"(since {day_label(starts_on)})."))
     reasons += [Reason(outcome="continue", kind="readiness", detail=f"{r.item} — {r.reason}")
                 for r in readiness if not r.met]
     if not reasons:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gates.criteria import holds
 from gates.plan import Action, Op, Outcome, PauseTrigger
-from metrics.format import count_text, limit_text, value_text
+from metrics.format import count_text, day_label, limit_text, value_text
 from metrics.model import MetricValue, Window
 from metrics.registry import REGISTRY
 
@@ -87,7 +87,7 @@ def check_trigger(trigger: PauseTrigger, mv: MetricValue, end: date, fallback: t
                   currency: str = "EUR") -> TriggerResult:
     """Check `trigger` on its metric `mv` computed over the trigger's window ending on `end`. Pure."""
     label = REGISTRY[trigger.metric].label
-    period = f"in the {trigger.window_days} days to {end.isoformat()}"
+    period = f"in the {trigger.window_days} days to {day_label(end)}"
     limit = f"{OP_WORDS[trigger.op]} {limit_text(trigger.metric, trigger.value, currency)}"
     outcome = ACTION_OUTCOME[trigger.action]
     value, status = mv.value, _status(trigger, mv)

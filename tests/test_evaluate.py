@@ -61,7 +61,7 @@ def test_the_department_stage_pauses_in_june_for_the_data_exposure(demo: duckdb.
     first = result.recommendation.reasons[0]
     assert (first.kind, first.outcome) == ("trigger", "pause")
     assert first.detail.startswith("'Unexpected data exposure' fired: Data exposure incidents was 1 in the 30 days "
-                                   "to 2026-06-30")
+                                   "to 30 Jun 2026")
     exposure = next(t for t in result.fired if t.name == "Unexpected data exposure")
     assert exposure.fallback == load_plan(DEFAULT_PLAN).fallback.options
     statuses = {c.metric: c.status for c in result.criteria}
@@ -89,7 +89,7 @@ def test_a_stage_is_judged_on_the_part_of_the_window_it_was_in_force(demo: duckd
     trained = next(r for r in result.readiness if r.item == "Users trained")
     assert (trained.met, trained.reason) == (
         True, "95.7% of 46 users with access completed every required module (purpose, limits, data_rules, "
-              "review, escalation, issue_reporting, extra_review) by 2026-07-31; 90% needed.")
+              "review, escalation, issue_reporting, extra_review) by 31 Jul 2026; 90% needed.")
     assert result.days_run == 17
     assert "Too early" in [r.text.split(" →")[0] for r in result.recommendation.reasons]
 

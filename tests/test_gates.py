@@ -213,10 +213,10 @@ def test_a_fired_trigger_explains_itself_and_lists_the_fallback() -> None:
         "action": "return_to_manual", "outcome": "pause", "op": ">=", "threshold": 1, "min_sample": None,
         "window": {"from": "2026-03-02", "to": "2026-03-31"},
         "n": None, "fallback": ["Return to manual work", "Second reviewer"],
-        "explanation": "'T' fired: Data exposure incidents was 2 in the 30 days to 2026-03-31, at or above 1; "
+        "explanation": "'T' fired: Data exposure incidents was 2 in the 30 days to 31 Mar 2026, at or above 1; "
                        "action: return to manual work (pause)."}
     quiet = check_trigger(trigger("pause"), MetricValue("risk.data_exposure_incidents", 0), MARCH.end, ("x",))
-    assert quiet.explanation == ("'T' did not fire: Data exposure incidents was 0 in the 30 days to 2026-03-31; it "
+    assert quiet.explanation == ("'T' did not fire: Data exposure incidents was 0 in the 30 days to 31 Mar 2026; it "
                                  "fires at or above 1.")
     assert quiet.status == "quiet"
 
@@ -227,7 +227,7 @@ def test_below_its_min_sample_a_trigger_is_insufficient_saying_whether_it_would_
     small = check_trigger(rule, share(ERR, 2, 9), MARCH.end, ())
     assert (small.status, small.fired) == ("insufficient", False)
     assert small.explanation == ("'Repeated poor outputs' would fire, but only 9 reviews in the 30 days to "
-                                 "2026-03-31; it needs 30 to judge.")
+                                 "31 Mar 2026; it needs 30 to judge.")
     assert check_trigger(rule, share(ERR, 1, 9), MARCH.end, ()).explanation.startswith(
         "'Repeated poor outputs' would not fire, but only 9 reviews")
     assert check_trigger(rule, share(ERR, 7, 30), MARCH.end, ()).status == "fired"
@@ -240,12 +240,12 @@ def test_a_known_incident_is_never_silenced_by_a_missing_month() -> None:
     fired = check_trigger(trigger("pause"), seen, MARCH.end, ("Manual",))
     assert (fired.status, fired.value, fired.fallback) == ("fired", 1, ("Manual",))
     assert fired.explanation == (f"'T' fired: Data exposure incidents was at least 1 ({gap}) in the 30 days to "
-                                 "2026-03-31, at or above 1; action: pause the rollout (pause).")
+                                 "31 Mar 2026, at or above 1; action: pause the rollout (pause).")
     # none seen: the missing days may hold one, so it cannot be checked
     unknown = check_trigger(trigger("pause"), MetricValue("risk.data_exposure_incidents", None, missing=gap, partial=0),
                             MARCH.end, ())
     assert (unknown.status, unknown.explanation) == (
-        "insufficient", f"Data exposure incidents: {gap} in the 30 days to 2026-03-31, so 'T' cannot be checked.")
+        "insufficient", f"Data exposure incidents: {gap} in the 30 days to 31 Mar 2026, so 'T' cannot be checked.")
     # a rate is no floor: its missing rows may lower it
     rate = PauseTrigger.model_validate({"name": "R", "metric": ERR, "op": ">=", "value": 0.2, "window_days": 30,
                                         "action": "extra_review"})
@@ -307,7 +307,7 @@ def test_reasons_are_plain_sentences_most_severe_first() -> None:
     assert rec.as_json() == {"outcome": "redesign", "reasons": [
         "Gate failed → redesign: Satisfaction 3.10 (20 responses) is below the 3.5 minimum.",
         "Gate failed → limit: Error rate 12.0% (31 of 258 reviews, 95% CI 8.6–16.6%) is above the 10% limit.",
-        "Too early → continue: stage 'pilot' has run 22 of its minimum 30 days (since 2026-03-10).",
+        "Too early → continue: stage 'pilot' has run 22 of its minimum 30 days (since 10 Mar 2026).",
     ]}
     clear = recommend([], [], [], "pilot", date(2026, 1, 5), 30, MARCH.end)
     assert clear.as_json() == {"outcome": "proceed", "reasons": [
@@ -325,11 +325,11 @@ def items(plan: Plan, stage: int = 0, trained: MetricValue | None = None) -> dic
 def test_every_readiness_item_is_met_by_a_complete_plan() -> None:
     assert items(make_plan()) == {
         "Scope defined": (True, "Stage 'pilot' covers legal for drafting; the plan states 1 data rule."),
-        "Stages defined": (True, "2 stages in date order: pilot from 2026-01-05, dept from 2026-04-01."),
+        "Stages defined": (True, "2 stages in date order: pilot from 5 Jan 2026, dept from 1 Apr 2026."),
         "Every stage has gates": (True, "All 2 stages have gates."),
         "Gates cover all six families": (True, "Stage 'pilot' has gates on all six families."),
         "Users trained": (True, "95.0% of 40 users with access completed every required module (purpose) by "
-                                "2026-03-31; 90% needed."),
+                                "31 Mar 2026; 90% needed."),
         "Support assigned": (True, "Support contact: help@example.org."),
         "Pause rules exist": (True, "2 pause triggers and 2 fallback options."),
     }
@@ -353,15 +353,15 @@ def test_each_readiness_item_not_met_says_why() -> None:
         False, "Stage 'pilot' has no gate on cost, risk, adoption, support.")
     one_stage = make_plan(stages=[PLAN["stages"][0]])
     assert items(one_stage)["Stages defined"] == (
-        False, "The plan has only one stage (pilot from 2026-01-05); define at least two so there is a next step "
+        False, "The plan has only one stage (pilot from 5 Jan 2026); define at least two so there is a next step "
                "to gate.")
 
 
 @pytest.mark.parametrize(("trained", "met", "reason"), [
     (MetricValue(ACT, 0.9, 40), True, "90.0% of 40 users with access completed every required module (purpose) by "
-                                      "2026-03-31; 90% needed."),
+                                      "31 Mar 2026; 90% needed."),
     (MetricValue(ACT, 0.875, 40), False, "Only 87.5% of 40 users with access completed every required module "
-                                         "(purpose) by 2026-03-31; 90% needed."),
+                                         "(purpose) by 31 Mar 2026; 90% needed."),
     (MetricValue(ACT, None, 0), False, "No one had access in the window, so training cannot be confirmed."),
 ])
 def test_users_trained_needs_ninety_percent(trained: MetricValue, met: bool, reason: str) -> None:

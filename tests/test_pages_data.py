@@ -72,7 +72,7 @@ def test_the_pages_review_of_a_stage_is_on_the_part_of_the_window_it_was_in_forc
     trained = next(r for r in ev.readiness if r.item == "Users trained")
     assert (trained.met, trained.reason) == (
         True, "95.7% of 46 users with access completed every required module (purpose, limits, data_rules, "
-              "review, escalation, issue_reporting, extra_review) by 2026-07-31; 90% needed.")
+              "review, escalation, issue_reporting, extra_review) by 31 Jul 2026; 90% needed.")
     with pytest.raises(NotInForce):
         _session(demo_db, ("2026-06", "2026-06")).evaluation("extra-review")
 

@@ -90,7 +90,7 @@ def test_a_small_filtered_group_is_not_enough_evidence_for_trigger_or_gate(demo_
     poor = next(t for t in body["triggers"] if t["name"] == "Repeated poor outputs")
     assert (poor["status"], poor["fired"], poor["n"], poor["min_sample"]) == ("insufficient", False, 9, 30)
     assert poor["explanation"] == ("'Repeated poor outputs' would fire, but only 9 reviews in the 30 days to "
-                                   "2026-06-30; it needs 30 to judge.")
+                                   "30 Jun 2026; it needs 30 to judge.")
     error = next(c for c in body["criteria"] if c["metric"] == "quality.error_rate")
     assert (error["status"], error["n"]) == ("insufficient", 9)
     assert not any("Repeated poor outputs" in r and "→ redesign" in r for r in body["recommendation"]["reasons"])
@@ -107,7 +107,7 @@ def test_gate_review_of_a_small_filtered_group_shows_the_trigger_as_not_enough_e
     poor = triggers[triggers["Trigger"] == "Repeated poor outputs"].to_dict("records")[0]
     assert (poor["Status"], poor["Explanation"]) == (
         "? Not enough evidence", "'Repeated poor outputs' would fire, but only 9 reviews in the 30 days to "
-                                 "2026-06-30; it needs 30 to judge.")
+                                 "30 Jun 2026; it needs 30 to judge.")
 
 
 def test_the_pages_say_when_a_metric_has_no_export_covering_it(demo_db: Path) -> None:

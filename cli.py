@@ -36,6 +36,7 @@ from metrics.engine import compute
 from metrics.format import metrics_table
 from metrics.registry import REGISTRY
 from metrics.window import add_window_arguments, parse_day, window_from_args
+from snapshots import signing
 from snapshots.build import parse_outcome, record_review
 from snapshots.compare import compare, comparison_text
 from snapshots.exports import write_all
@@ -167,6 +168,13 @@ def _snapshot_parsers(sub: Any) -> None:
                        description="Recompute content_sha256 of a snapshot's JSON file and say whether the file was "
                                    "altered (exit 1 if so). Given a snapshot id instead, check the stored snapshot.")
     p.add_argument("target", metavar="SNAPSHOT.json|ID")
+    _common(p)
+
+    p = sub.add_parser("keys", help="the key that signs snapshots: its fingerprint, or rotate it",
+                       description="Show the fingerprint of the key that signs gate-review snapshots (kept in keys/ "
+                                   "beside the database, or $ROLLGATE_KEYS), or start a new one with `rotate`: new "
+                                   "snapshots are signed with it; older ones keep verifying with the key they name.")
+    p.add_argument("action", nargs="?", choices=["show", "rotate"], default="show")
     _common(p)
 
     p = sub.add_parser("compare", help="compare two snapshots: rules, decision, statuses, metric values",
@@ -435,6 +443,21 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        folder = signing.key_folder(con)
+    found: str | None
+    if args.action == "rotate":
+        found = signing.rotate(folder)
+        message = f"A new signing key, fingerprint {found}, signs new snapshots from now on ({folder})."
+    else:
+        found = signing.installation_fingerprint(folder)
+        message = (f"Snapshots are signed with the key with fingerprint {found} ({folder})." if found else
+                   f"No signing key yet: the first recorded snapshot makes one in {folder}.")
+    _print(args, {"folder": str(folder), "fingerprint": found, "message": message}, message)
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     target = Path(args.target)
     if target.is_file():
@@ -444,9 +467,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             raise InputError(f"{target}: cannot read it ({e.strerror}).") from e
         checked = verify(raw, str(target))
         _print(args, checked.as_json(), checked.message)
-        if not checked.intact:
+        if not checked.trusted:
             print(checked.message.splitlines()[0], file=sys.stderr)
-        return 0 if checked.intact else 1
+        return 0 if checked.trusted else 1
     if not args.target.strip().removeprefix("#").isdigit():
         raise InputError(f"{args.target}: no such file; give a snapshot's .json file or a stored snapshot's id.")
     snapshot_id = _snapshot_id(args.target, "verify")
@@ -503,7 +526,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "coverage": cmd_coverage,
             "demo": cmd_demo,
             "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan, "snapshot": cmd_snapshot,
-            "snapshots": cmd_snapshots, "verify": cmd_verify, "compare": cmd_compare, "export": cmd_export}
+            "snapshots": cmd_snapshots, "verify": cmd_verify, "compare": cmd_compare, "export": cmd_export,
+            "keys": cmd_keys}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

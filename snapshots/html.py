@@ -345,10 +345,14 @@ def _plan(s: Snapshot) -> Markup:
 
 def _footer(s: Snapshot) -> Markup:
     """Who recorded it and how to check it: the hashes, last, where a reader who needs them looks."""
+    signed = (join(["Signed by the key with fingerprint ", tag("span", s.signature.fingerprint, class_="mono-small"),
+                    "; `rollgate verify FILE.json` checks the record and its signature."])
+              if s.signature is not None else "Not signed (recorded before Rollgate signed its records).")
     return tag("footer", tag("p", f"Gate review #{s.id}, recorded {_recorded(s.created_at)} by Rollgate "
                                   f"{s.app_version}. Record content_sha256 ", tag("span", s.content_sha256,
                                                                                 class_="mono-small"),
-                             "; plan sha256 ", tag("span", s.plan.sha256, class_="mono-small"), "."))
+                             "; plan sha256 ", tag("span", s.plan.sha256, class_="mono-small"), "."),
+                   tag("p", signed))
 
 
 def _integrity(s: Snapshot) -> Markup:

@@ -38,10 +38,13 @@ from gates.readiness import ReadinessItem
 from gates.recommend import Recommendation
 from gates.triggers import TriggerResult
 from metrics.registry import METRICS
+from snapshots.signing import SignatureRecord
 
 FORMAT: Literal["rollgate.gate-review/1"] = "rollgate.gate-review/1"
 SIGNIFICANT_DIGITS = 10
 HASH_FIELD = "content_sha256"
+# The signature signs content_sha256, so it is not part of the content that hash covers.
+SIGNATURE_FIELD = "signature"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CREATED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
@@ -99,8 +102,8 @@ def canonical_json(data: Mapping[str, Any]) -> bytes:
 
 
 def content_sha256(data: Mapping[str, Any]) -> str:
-    """sha256 (hex) of the canonical JSON of `data` without its `content_sha256` key."""
-    body = {k: v for k, v in data.items() if k != HASH_FIELD}
+    """sha256 (hex) of the canonical JSON of `data` without its `content_sha256` and `signature` keys."""
+    body = {k: v for k, v in data.items() if k not in (HASH_FIELD, SIGNATURE_FIELD)}
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -278,6 +281,7 @@ class Snapshot(_Record):
     trends: dict[str, tuple[TrendPoint, ...]]
     incidents: IncidentList
     provenance: Provenance
+    signature: SignatureRecord | None = None  # absent from records made before snapshots were signed
 
     @field_validator("content_sha256")
     @classmethod
@@ -305,8 +309,9 @@ class Snapshot(_Record):
         """The record as JSON data, exactly as the .json file holds it (a record made before review periods
         has no `period` key, so its content_sha256 still holds)."""
         data = self.model_dump(mode="json", by_alias=True)
-        if self.period is None:
-            del data["period"]
+        for optional in ("period", SIGNATURE_FIELD):  # absent from older records: their hash still holds
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @property

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import InputError, NotFound, RollgateError
 from loaders import store as db
+from snapshots import signing
 from snapshots.record import HASH_FIELD, Snapshot, canonical_json, content_sha256
 
 __all__ = ["SnapshotAltered", "SnapshotEntry", "append", "check_supersedes", "entries", "get", "latest_id"]
@@ -86,9 +87,12 @@ def check_supersedes(con: duckdb.DuckDBPyConnection, supersedes: int | None) -> 
 
 
 def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Snapshot]) -> Snapshot:
-    """Append the snapshot `make(id, previous_sha256)` builds, in one transaction: the id is the next
-    one (1, 2, 3, ...) and previous_sha256 is the newest snapshot's content_sha256 (None for the
-    first). InputError when the snapshot supersedes one that is not stored. Returns the stored snapshot."""
+    """Append the snapshot `make(id, previous_sha256)` builds, signed with the installation's key, in one
+    transaction: the id is the next one (1, 2, 3, ...) and previous_sha256 is the newest snapshot's
+    content_sha256 (None for the first); then the chain head outside the database names it. InputError when
+    the snapshot supersedes one that is not stored, or the signing key is missing or unreadable (nothing is
+    recorded unsigned). Returns the stored snapshot."""
+    folder = signing.key_folder(con)
     with db.WRITE_LOCK:
         con.execute("begin transaction")
         try:
@@ -97,12 +101,17 @@ def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Sna
             check_supersedes(con, snap.supersedes)
             if not snap.intact:
                 raise RollgateError("internal error: a snapshot was built with a wrong content_sha256.")
+            # The key is made with the first signed record; after that a missing key is refused, not replaced.
+            signed_before = db.scalar(con, "select count(*) from gate_reviews where record like '%\"signature\":%'")
+            snap = snap.model_copy(update={"signature": signing.sign(folder, snap.content_sha256,
+                                                                     first=not signed_before)})
             con.execute(f"insert into gate_reviews ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})",
                         [*_columns_of(snap), canonical_json(snap.as_data()).decode("ascii")])
             con.execute("commit")
         except BaseException:
             db.rollback_quietly(con)
             raise
+        signing.write_head(folder, snap.id, snap.content_sha256)
     return snap
 
 
@@ -121,6 +130,8 @@ def _check_row(row: tuple[Any, ...]) -> tuple[Snapshot | None, str | None]:
         snap = Snapshot.model_validate(data)
     except ValidationError:
         return None, f"snapshot #{sid} is intact but was written by an incompatible Rollgate version"
+    if snap.signature is not None and (bad := signing.check(snap.signature, stored_sha)):
+        return None, f"snapshot #{sid} was altered after it was recorded: {bad}"
     if _columns_of(snap) != list(row[:11]):
         return None, f"snapshot #{sid} was altered after it was recorded: its listing no longer matches its record"
     return snap, None
@@ -189,7 +200,26 @@ def entries(con: duckdb.DuckDBPyConnection) -> list[SnapshotEntry]:
             previous_sha = content_sha256(json.loads(r[11]))
         except (ValueError, TypeError):
             previous_sha = None
+    problem = head_problem(con)
+    if out and problem and out[-1].intact:
+        out[-1] = out[-1].model_copy(update={"intact": False, "problem": problem})
     return list(reversed(out))
+
+
+def head_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the newest stored snapshot is not the one the chain head outside the database names (a newest record
+    deleted or forged, or the chain rewritten as a whole), or None when it is, or nothing was ever signed."""
+    head = signing.read_head(signing.key_folder(con))
+    newest = db.one(con, "select id, content_sha256 from gate_reviews order by id desc limit 1")
+    signed = db.scalar(con, "select count(*) from gate_reviews where record like '%\"signature\":%'")
+    if head is None:
+        return ("the chain head kept outside the database is missing, so a deleted or forged newest snapshot could "
+                "not be seen; restore the key folder from its backup") if signed else None
+    if newest is None or (int(newest[0]), str(newest[1])) != head:
+        named = f"#{head[0]}" if head[0] > 0 else "an unreadable record"
+        return (f"the newest snapshot does not match the chain head kept outside the database ({named}): a snapshot "
+                "was deleted or forged, or the chain rewritten")
+    return None
 
 
 def earlier_reviews(listed: list[SnapshotEntry], stage: str, before: str) -> list[int]:

@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.errors import InputError
-from snapshots.record import FORMAT, HASH_FIELD, Snapshot, content_sha256, parse_json
+from snapshots import signing
+from snapshots.record import FORMAT, HASH_FIELD, SIGNATURE_FIELD, Snapshot, content_sha256, parse_json
+from snapshots.signing import SignatureRecord
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,15 @@ class Verification:
     computed: str         # the sha256 of its content
     snapshot_id: object
     message: str
+    signed_by: str | None = None  # the fingerprint of the key whose signature checks; None when unsigned
+
+    @property
+    def trusted(self) -> bool:
+        """Intact and signed: the content is what was recorded, by the key named."""
+        return self.intact and self.signed_by is not None
 
     def as_json(self) -> dict[str, Any]:
-        return {"file": self.name, "intact": self.intact, "stated_sha256": self.stated,
+        return {"file": self.name, "intact": self.intact, "signed_by": self.signed_by, "stated_sha256": self.stated,
                 "computed_sha256": self.computed, "snapshot_id": self.snapshot_id, "message": self.message}
 
 
@@ -58,14 +66,33 @@ def verify(raw: bytes, name: str) -> Verification:
                             f"{name}: ALTERED — its content no longer matches its content_sha256.\n"
                             f"  stated:   {stated}\n  computed: {computed}\n"
                             "Do not rely on this file; export the snapshot again from Rollgate.")
+    signature = data.get(SIGNATURE_FIELD)
+    if signature is None:
+        return Verification(name, True, stated, computed, sid,
+                            f"{name}: intact but NOT SIGNED — snapshot #{sid}'s content matches its content_sha256, "
+                            "but nothing shows who recorded it: it was made before Rollgate signed its records, or "
+                            "its signature was removed. Rely on it only as far as you trust where it came from.")
+    try:
+        found = SignatureRecord.model_validate(signature)
+    except ValidationError:
+        problem: str | None = "its signature is not readable"
+    else:
+        problem = signing.check(found, computed)
+    if problem is not None:
+        return Verification(name, False, stated, computed, sid,
+                            f"{name}: ALTERED — {problem}.\n"
+                            "Do not rely on this file; export the snapshot again from Rollgate.")
     return Verification(name, True, stated, computed, sid,
-                        f"{name}: intact — snapshot #{sid}, content_sha256 {computed} matches its content.")
+                        f"{name}: intact and signed — snapshot #{sid}, content_sha256 {computed} matches its content, "
+                        f"signed by the key with fingerprint {found.fingerprint}.", found.fingerprint)
 
 
-def load_verified(raw: bytes, name: str) -> Snapshot:
-    """The snapshot in a JSON file, after verify: InputError when it is altered or not a snapshot."""
+def load_verified(raw: bytes, name: str, allow_unsigned: bool = False) -> Snapshot:
+    """The snapshot in a JSON file, after verify: InputError when it is altered or not a snapshot, or not signed
+    (a record edited, re-hashed and stripped of its signature would otherwise pass) unless `allow_unsigned`
+    (a record made before signing, read knowingly)."""
     checked = verify(raw, name)
-    if not checked.intact:
+    if not checked.intact or not (checked.trusted or allow_unsigned):
         raise InputError(checked.message)
     try:
         return Snapshot.model_validate(parse_json(raw))

@@ -24,6 +24,7 @@ from metrics.model import MetricValue, Window
 from metrics.registry import METRICS
 from snapshots.build import build_snapshot
 from snapshots.record import Decision, IncidentList, IncidentRecord, Snapshot
+from snapshots.signing import sign
 
 PLAN_TEXT = DEFAULT_PLAN.read_text(encoding="utf-8")
 JUNE = Window(date(2026, 6, 1), date(2026, 6, 30))
@@ -82,6 +83,18 @@ def pure_snapshot(evaluation: Evaluation | None = None, p: Plan | None = None, d
         trends={}, incidents=incidents or IncidentList(total=0, listed=()), sources=(), span=ev.window,
         snapshot_id=snapshot_id, created_at=MOMENT, previous_sha256=previous, supersedes=supersedes,
         app_version="0.1.0")
+
+
+def signed(snap: Snapshot) -> Snapshot:
+    """`snap` signed as the store signs it, with a key made for the test run (in a temporary folder)."""
+    return snap.model_copy(update={"signature": sign(_key_folder(), snap.content_sha256, first=True)})
+
+
+@cache
+def _key_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="rollgate-test-keys-")) / "keys"
+    atexit.register(shutil.rmtree, folder.parent, True)
+    return folder
 
 
 def incident(description: str, correction: str | None = None) -> IncidentRecord:

@@ -41,7 +41,7 @@ def test_snapshot_writes_three_files_that_verify_and_lists_them(db: Path, tmp_pa
     assert sorted(files) == ["CSV", "HTML", "JSON"]
     assert all(f.parent == out and f.is_file() for f in files.values())
     checked = cli("verify", str(files["JSON"]), db=db)
-    assert checked.returncode == 0 and " intact — snapshot #1, content_sha256 " in checked.stdout
+    assert checked.returncode == 0 and " intact and signed — snapshot #1, content_sha256 " in checked.stdout
 
     listed = cli("snapshots", "--json", db=db)
     assert listed.returncode == 0
@@ -143,3 +143,29 @@ def test_an_altered_stored_snapshot_is_reported(db: Path, tmp_path: Path) -> Non
     listed = cli("snapshots", db=db)
     assert listed.returncode == 0 and "ALTERED: snapshot #1 was altered" in listed.stdout
     assert listed.stderr.startswith("warning: snapshot #1 was altered")
+
+
+def test_keys_shows_the_signing_key_and_rotates_it(db: Path, tmp_path: Path) -> None:
+    folder = db.parent / "keys"
+    before = cli("keys", db=db)
+    assert (before.returncode, before.stdout.strip()) == (
+        0, f"No signing key yet: the first recorded snapshot makes one in {folder}.")
+    assert cli(*PAUSE, "--out", str(tmp_path / "a"), db=db).returncode == 0
+    shown = json.loads(cli("keys", "--json", db=db).stdout)
+    assert shown["folder"] == str(folder) and len(shown["fingerprint"].split()) == 8
+    rotated = json.loads(cli("keys", "rotate", "--json", db=db).stdout)
+    assert rotated["fingerprint"] != shown["fingerprint"]
+    assert rotated["message"].startswith(f"A new signing key, fingerprint {rotated['fingerprint']}, signs new")
+    listed = cli("snapshots", db=db)
+    assert listed.returncode == 0 and "ALTERED" not in listed.stdout  # the old record still checks with its key
+
+
+def test_a_file_without_its_signature_does_not_verify(db: Path, tmp_path: Path) -> None:
+    assert cli(*PAUSE, "--out", str(tmp_path / "a"), db=db).returncode == 0
+    path = next((tmp_path / "a").glob("*.json"))
+    data = json.loads(path.read_text())
+    del data["signature"]
+    path.write_text(json.dumps(data))
+    checked = cli("verify", str(path), db=db)
+    assert checked.returncode == 1
+    assert checked.stderr.startswith(f"{path}: intact but NOT SIGNED")

@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from snapshot_fixture import incident, pure_review, pure_snapshot
+from snapshot_fixture import incident, pure_review, pure_snapshot, signed
 
 from core.errors import InputError
 from snapshots.exports import to_json
@@ -21,7 +21,7 @@ def _snapshot_file() -> bytes:
                                                rationale="Data exposure in June; pause until the review.",
                                                conditions="Second reviewer on every output"),
                          incidents=IncidentList(total=1, listed=(incident("Client name pasted in a prompt"),)))
-    return to_json(snap)
+    return to_json(signed(snap))
 
 
 RAW = _snapshot_file()
@@ -31,8 +31,9 @@ def test_an_untouched_file_is_intact() -> None:
     checked = verify(RAW, "review.json")
     assert checked.intact
     assert checked.stated == checked.computed == json.loads(RAW)["content_sha256"]
-    assert checked.message == (f"review.json: intact — snapshot #1, content_sha256 {checked.computed} matches its "
-                               "content.")
+    assert checked.signed_by is not None and checked.trusted
+    assert checked.message == (f"review.json: intact and signed — snapshot #1, content_sha256 {checked.computed} "
+                               f"matches its content, signed by the key with fingerprint {checked.signed_by}.")
 
 
 @pytest.mark.parametrize(("old", "new"), [

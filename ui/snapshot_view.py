@@ -123,7 +123,10 @@ def summary(snap: Snapshot) -> None:
                 f"{OUTCOME[snap.recommendation.outcome].label.lower()}:**\n{reasons}")
     st.caption(f"Plan {escape_md(snap.plan.name)} (sha256 {snap.plan.sha256[:12]}…); recorded "
                f"{escape_md(local_text(snap.created_at))} by Rollgate {escape_md(snap.app_version)}; content\\_sha256 "
-               f"{snap.content_sha256}.", help=f"Recorded at {utc_text(snap.created_at)}.")
+               f"{snap.content_sha256}; "
+               + (f"signed by the key with fingerprint {snap.signature.fingerprint}." if snap.signature
+                  else "not signed (recorded before Rollgate signed its records)."),
+               help=f"Recorded at {utc_text(snap.created_at)}.")
 
 
 def criteria(snap: Snapshot, key: str) -> None:

@@ -22,7 +22,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(PY) cli.py demo --if-empty
 	@echo "Rollgate is starting: open http://localhost:$(PORT) in a browser (another port: make run PORT=8600)."
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 test: $(VENV)/.dev
 	$(PY) -m ruff check .

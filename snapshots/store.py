@@ -59,6 +59,7 @@ class SnapshotEntry(BaseModel):
     content_sha256: str
     intact: bool
     problem: str | None = None
+    stage_name: str = ""  # the stage's name as the record holds it (its id when the record cannot be read)
 
     def as_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -194,7 +195,8 @@ def entries(con: duckdb.DuckDBPyConnection) -> list[SnapshotEntry]:
         out.append(SnapshotEntry(
             id=r[0], created_at=r[1], stage=r[2], window_from=r[3].isoformat(), window_to=r[4].isoformat(),
             recommendation=r[5], decision=r[6], decided_by=r[7], supersedes=r[8], superseded_by=superseded_by.get(r[0]),
-            plan_sha256=r[9], content_sha256=r[10], intact=problem is None, problem=problem))
+            plan_sha256=r[9], content_sha256=r[10], intact=problem is None, problem=problem,
+            stage_name=snap.stage.name if snap is not None else r[2]))
         previous_id = int(r[0])
         try:
             previous_sha = content_sha256(json.loads(r[11]))

@@ -22,6 +22,8 @@ from ui import decision
 from ui.evidence import criteria_frame
 from ui.style import OUTCOME
 
+EXTRA = "Department rollout with extra review"  # the stage's name, as pages show it
+
 
 def _page(**state: object) -> AppTest:
     at = app()
@@ -157,7 +159,8 @@ def test_recording_a_decision_creates_the_snapshot_offers_its_downloads_and_list
     assert re.fullmatch(r"Recorded at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.", recorded.help or "")
     assert at.radio(key=_field(at, "decision_outcome")).value == "proceed"
     assert at.text_area(key=_field(at, "decision_rationale")).value == ""
-    assert at.selectbox(key=_field(at, "decision_supersedes")).options[1].startswith("#1 · extra-review · 1 Sep 2026")
+    assert at.selectbox(key=_field(at, "decision_supersedes")).options[1].startswith(
+        f"#1 · {EXTRA} · 1 Sep 2026")
     # The user's text is escaped wherever markdown shows it; no element allows HTML.
     assert all(not m.proto.allow_html for m in at.markdown)
     assert "A\\. Chair \\<b\\>x\\</b\\>" in "".join(m.value for m in at.markdown)
@@ -167,7 +170,8 @@ def test_recording_a_decision_creates_the_snapshot_offers_its_downloads_and_list
     history = at.dataframe[0].value.to_dict("records")
     assert [{k: row[k] for k in ("#", "Stage", "Window", "Recommendation", "Decision", "Decided by", "Integrity")}
             for row in history] == [
-        {"#": 1, "Stage": "extra-review", "Window": "1 Sep 2026 – 30 Sep 2026", "Recommendation": "✔ Proceed",
+        {"#": 1, "Stage": EXTRA,
+         "Window": "1 Sep 2026 – 30 Sep 2026", "Recommendation": "✔ Proceed",
          "Decision": "⏸ Pause", "Decided by": "A. Chair <b>x</b>", "Integrity": "✔ Intact"}]
 
 

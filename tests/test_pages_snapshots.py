@@ -30,6 +30,9 @@ AUGUST = Window(date(2026, 8, 1), date(2026, 8, 31))
 SEPTEMBER = Window(date(2026, 9, 1), date(2026, 9, 30))
 
 
+EXTRA = "Department rollout with extra review"  # the stage's name, as pages show it
+
+
 def _record(db: Path, window: Window, decision: Decision, supersedes: int | None = None,
             day: int = 2) -> Snapshot:
     """A snapshot recorded through the engine, as the Gate review form does."""
@@ -76,10 +79,12 @@ def test_the_history_lists_every_snapshot_newest_first_with_its_integrity(demo_d
     at = _page()
     assert at.subheader[0].value == "History"
     assert at.dataframe[0].value.to_dict("records") == [
-        {"#": 2, "Recorded": "2 Sep 2026, 09:00 UTC", "Stage": "extra-review", "Window": "1 Aug 2026 – 31 Aug 2026",
+        {"#": 2, "Recorded": "2 Sep 2026, 09:00 UTC", "Stage": EXTRA,
+         "Window": "1 Aug 2026 – 31 Aug 2026",
          "Recommendation": "✔ Proceed", "Decision": "✔ Proceed", "Decided by": "Steering committee",
          "Integrity": "✔ Intact", "Corrections": ""},
-        {"#": 1, "Recorded": "2 Aug 2026, 09:00 UTC", "Stage": "extra-review", "Window": "1 Jul 2026 – 31 Jul 2026",
+        {"#": 1, "Recorded": "2 Aug 2026, 09:00 UTC", "Stage": EXTRA,
+         "Window": "1 Jul 2026 – 31 Jul 2026",
          "Recommendation": "→ Continue", "Decision": "⏸ Pause", "Decided by": "Head of Legal <i>Ops</i>",
          "Integrity": "✔ Intact", "Corrections": ""}]
     assert not at.error

@@ -42,7 +42,7 @@ def _day(iso: str) -> str:
 def entry_label(e: SnapshotEntry) -> str:
     """'#3 · extra-review · 1 Sep 2026 – 30 Sep 2026 · pause by A. Chair' (selectbox options are plain text)."""
     mark = "" if e.intact else " · NOT INTACT"
-    return (f"#{e.id} · {e.stage} · {_day(e.window_from)} – {_day(e.window_to)} · {e.decision} by "
+    return (f"#{e.id} · {e.stage_name or e.stage} · {_day(e.window_from)} – {_day(e.window_to)} · {e.decision} by "
             f"{e.decided_by}{mark}")
 
 
@@ -54,7 +54,7 @@ def history_frame(entries: list[SnapshotEntry]) -> pl.DataFrame:
     rows = [{
         "#": e.id,
         "Recorded": local_text(e.created_at),
-        "Stage": e.stage,
+        "Stage": e.stage_name or e.stage,
         "Window": f"{_day(e.window_from)} – {_day(e.window_to)}",
         "Recommendation": OUTCOME[e.recommendation].text(),
         "Decision": OUTCOME[e.decision].text(),

@@ -30,7 +30,7 @@ from core.paths import DEFAULT_DB
 from loaders.schema import DATASETS
 from loaders.scratch import sweep
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0
 
@@ -156,6 +156,16 @@ MIGRATIONS: dict[int, list[str]] = {
     4: [
         "alter table ingestions add column user_level boolean default true",
         "update ingestions set user_level = (preset is distinct from 'github-copilot-org')",
+    ],
+    # Plan history (DESIGN.md §11): every saved plan, who saved it and when, kept; append-only.
+    5: [
+        """create table if not exists plan_versions (
+            id bigint primary key,
+            saved_at timestamp not null,
+            saved_by varchar not null,
+            sha256 varchar not null,
+            content varchar not null
+        )""",
     ],
 }
 

@@ -145,3 +145,29 @@ with edit_area:
                        icon=":material/check_circle:")
     elif pending and pending[0] == "toml":
         review_and_save(pending[1], "toml")
+
+    st.subheader("Versions")
+    kept = data.plan_versions(s.db, ps.sha256)
+    if not kept:
+        st.caption("Every saved plan is kept here, with who saved it and when; nothing has been saved yet.")
+    else:
+        st.dataframe(plan_view.versions_frame(kept, ps.sha256), hide_index=True, width="stretch",
+                     key="plan_versions")
+        ids = [v.id for v in kept]
+        older, newer = st.columns(2)
+        a = older.selectbox("Compare version", ids, index=min(1, len(ids) - 1), key="plan_version_a",
+                            format_func=lambda i: f"#{i}")
+        b = newer.selectbox("with version", ids, index=0, key="plan_version_b", format_func=lambda i: f"#{i}")
+        by_id = {v.id: v for v in kept}
+        change = plan_form.difference(by_id[a].content, by_id[b].content)
+        if change:
+            st.code(change.replace("plan as saved", f"version #{a}").replace("plan as edited", f"version #{b}"),
+                    language="diff")
+        else:
+            st.caption(f"Versions #{a} and #{b} are the same plan.")
+        if st.button(f"Restore version #{a}", key="plan_restore", icon=":material/history:",
+                     help="Shows what changes, then saves that version's text as a new version."):
+            st.session_state[PENDING] = ("restore", by_id[a].content)
+        pending = st.session_state.get(PENDING)
+        if pending and pending[0] == "restore":
+            review_and_save(pending[1], "restore")

@@ -144,7 +144,7 @@ def test_a_version_1_database_gains_the_snapshot_table_and_keeps_its_data(tmp_pa
     con.execute("insert into roster values ('a', 'legal', date '2026-01-01', null, null, 1)")
     con.close()
     with db.connect(path) as migrated:
-        assert db.schema_version(migrated) == db.SCHEMA_VERSION == 4
+        assert db.schema_version(migrated) == db.SCHEMA_VERSION == 5
         assert migrated.execute("select count(*) from roster").fetchone() == (1,)
         assert migrated.execute("select count(*) from gate_reviews").fetchone() == (0,)
         assert add(migrated).id == 1

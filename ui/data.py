@@ -29,6 +29,7 @@ from core.csv_export import safe_csv
 from core.xlsx_export import safe_xlsx
 from gates.plan import Plan
 from gates.plan_check import loaded_references
+from gates.plan_history import PlanVersion, versions
 from loaders import store
 from loaders.ingest import history, rejects_of
 from loaders.rejects import as_written
@@ -144,6 +145,15 @@ def coverage(db: str, data_version: DataVersion) -> list[Cell]:
     """Every dataset × month: the days an export covers and the rows stored (metrics.coverage.grid)."""
     with connection(db) as con:
         return coverage_grid(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def plan_versions(db: str, plan_sha: str) -> list[PlanVersion]:
+    """Every kept version of the plan, newest first (a save changes the plan's sha256, so this is read again)."""
+    if not Path(db).exists():
+        return []
+    with connection(db) as con:
+        return versions(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

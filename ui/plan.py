@@ -16,9 +16,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from gates import plan_history
 from gates.plan import Plan
 from gates.plan_check import PlanCheck, Problem
 from gates.plan_io import MAX_PLAN_BYTES, check_text, plan_path
+from loaders import store
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,28 @@ def check(text: str) -> PlanCheck:
     return check_text(text)
 
 
+def who() -> str:
+    """Who is acting, for the records: the signed-in person, or that sign-in is off."""
+    user = st.user
+    if getattr(user, "is_logged_in", False):
+        name, email = user.get("name"), user.get("email")
+        return f"{name} <{email}>" if name and email else str(name or email)
+    return "anyone (sign-in is off)"
+
+
 def save(text: str) -> PlanCheck:
-    """Check `text` and, only when it is a valid plan, write it as the plan file (atomically)."""
+    """Check `text` and, only when it is a valid plan, keep it as a new version of the plan's history (with the
+    plan as found, the first time) and write it as the plan file (atomically)."""
     checked = check_text(text)
     if checked.plan is None:
         return checked
     path = plan_path()
+    try:
+        previous = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        previous = ""
+    with store.connect(store.db_path()) as con:
+        plan_history.record(con, previous, text, who())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -9,15 +9,25 @@ import streamlit as st
 from core.words import LIMIT_LABEL, WARN_LABEL, sign
 from gates.plan import Plan
 from gates.plan_check import Problem
+from gates.plan_history import PlanVersion
 from gates.plan_words import in_words
 from gates.triggers import ACTION_WORDS
 from metrics.format import day_label, escape_md, limit_text, rule_text
 from metrics.registry import REGISTRY
 from ui import plan_form
+from ui.clock import local_text
 from ui.evidence import FAMILY_TITLES
 
 MODES = {"read_only": "read only", "approval_first": "every output approved before use", "standard": "standard use"}
 ON_FAIL = {"limit": "limit the rollout", "redesign": "redesign", "pause": "pause"}
+
+
+def versions_frame(kept: list[PlanVersion], current_sha: str) -> pl.DataFrame:
+    """One row per kept version, newest first: when, who, its sha256 and whether it is the plan in use."""
+    return pl.DataFrame([{"#": v.id, "Saved": local_text(v.saved_at), "By": v.saved_by, "sha256": v.sha256[:12] + "…",
+                          "In use": "✔ in use" if v.sha256 == current_sha else ""} for v in kept],
+                        schema={"#": pl.Int64, "Saved": pl.String, "By": pl.String, "sha256": pl.String,
+                                "In use": pl.String})
 
 
 def problems_markdown(problems: tuple[Problem, ...] | list[Problem], text: str) -> str:

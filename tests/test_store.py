@@ -92,6 +92,6 @@ def test_a_version_1_file_is_migrated_without_losing_data(tmp_path: Path, monkey
     monkeypatch.undo()
     store._schema_ready.clear()
     with store.connect(db) as con:
-        assert store.schema_version(con) == 4
+        assert store.schema_version(con) == store.SCHEMA_VERSION
         assert con.execute("select count(*) from roster").fetchall() == [(1,)]
         assert con.execute("select count(*) from gate_reviews").fetchall() == [(0,)]

@@ -17,7 +17,7 @@ def test_new_file_gets_every_table_and_the_schema_version(tmp_path: Path) -> Non
     with store.connect(tmp_path / "r.duckdb") as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         assert store.schema_version(con) == store.SCHEMA_VERSION == 5
-    expected = {"rollgate_meta", "ingestions", "rejects", "gate_reviews", *DATASETS,
+    expected = {"rollgate_meta", "ingestions", "rejects", "gate_reviews", "plan_versions", *DATASETS,
                 *(f"{d}_replaced" for d in DATASETS)}
     assert tables == expected
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.errors import RollgateError
 from metrics.format import escape_md
-from ui import guards, session, snapshot_view, snapshots_data
+from ui import data, guards, session, snapshot_view, snapshots_data
 
 # Session-state keys of this page's choices.
 OPEN = "snapshots_open"
@@ -54,7 +54,8 @@ with opened:
         st.error(escape_md(str(e)), icon=":material/gpp_bad:")
     else:
         with st.container(border=True):
-            snapshot_view.summary(snap)
+            snapshot_view.summary(snap, data.plan_version_of(s.db, s.version, s.plan_state.sha256,
+                                                                  snap.plan.sha256))
             snapshot_view.downloads(s.db, s.version, snap.id, key="snapshot_download")
         st.markdown("**Criteria**")
         snapshot_view.criteria(snap, key="snapshot_criteria")

@@ -47,3 +47,25 @@ def test_the_plan_page_keeps_lists_compares_and_restores_versions(demo_db: Path,
     with store.connect(demo_db) as con:
         assert [v.id for v in versions(con)] == [3, 2, 1] and versions(con)[0].content == original
 
+
+
+def test_a_snapshot_names_the_plan_version_it_was_judged_on(demo_db: Path, tmp_path: Path) -> None:
+    from gates.plan_io import load_plan
+    from gates.review import evaluate
+    from metrics.window import month_window
+    from snapshots.build import record_review
+    from snapshots.record import Decision
+
+    plan_file = tmp_path / "plan.toml"
+    with store.connect(demo_db) as con:
+        record(con, plan_file.read_text(), plan_file.read_text().replace("hourly_rate = 60.0", "hourly_rate = 70.0"),
+               "Ann")
+    plan_file.write_text(plan_file.read_text().replace("hourly_rate = 60.0", "hourly_rate = 70.0"))
+    p = load_plan(plan_file)
+    with store.connect(demo_db) as con:
+        ev = evaluate(con, p, "department", month_window("2026-06"))
+        record_review(con, p, ev, Decision(outcome="pause", decided_by="Chair"))
+    at = app("pages/snapshots.py")
+    at.selectbox(key="snapshots_open").set_value(1)
+    run(at)
+    assert any(c.value.startswith("Plan Contract drafting assistant (version #2, sha256 ") for c in at.caption)

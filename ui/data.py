@@ -29,7 +29,7 @@ from core.csv_export import safe_csv
 from core.xlsx_export import safe_xlsx
 from gates.plan import Plan
 from gates.plan_check import loaded_references
-from gates.plan_history import PlanVersion, versions
+from gates.plan_history import PlanVersion, version_of, versions
 from loaders import store
 from loaders.ingest import history, rejects_of
 from loaders.rejects import as_written
@@ -154,6 +154,16 @@ def plan_versions(db: str, plan_sha: str) -> list[PlanVersion]:
         return []
     with connection(db) as con:
         return versions(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def plan_version_of(db: str, data_version: DataVersion, current_plan_sha: str, sha256: str) -> int | None:
+    """The kept plan version with this text (a snapshot names its plan by sha256), or None. Keyed on the plan in
+    use as well: a save keeps a version without changing the data."""
+    if not Path(db).exists():
+        return None
+    with connection(db) as con:
+        return version_of(con, sha256)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -94,7 +94,7 @@ def downloads(db: str, version: tuple[int, int, int], snapshot_id: int, key: str
         st.caption(escape_md(missing))
 
 
-def summary(snap: Snapshot) -> None:
+def summary(snap: Snapshot, plan_version: int | None = None) -> None:
     """What was decided on what: decision and recommendation, who, why, under which conditions, when next;
     the reasons of the recommendation and how the criteria, triggers and readiness stood."""
     d = snap.decision
@@ -121,7 +121,8 @@ def summary(snap: Snapshot) -> None:
                         for r in snap.recommendation.reasons)
     st.markdown(f"**Evidence:** {'; '.join(facts)}.\n\n**Why the recommendation was "
                 f"{OUTCOME[snap.recommendation.outcome].label.lower()}:**\n{reasons}")
-    st.caption(f"Plan {escape_md(snap.plan.name)} (sha256 {snap.plan.sha256[:12]}…); recorded "
+    version = f"version #{plan_version}, " if plan_version is not None else ""
+    st.caption(f"Plan {escape_md(snap.plan.name)} ({version}sha256 {snap.plan.sha256[:12]}…); recorded "
                f"{escape_md(local_text(snap.created_at))} by Rollgate {escape_md(snap.app_version)}; content\\_sha256 "
                f"{snap.content_sha256}; "
                + (f"signed by the key with fingerprint {snap.signature.fingerprint}." if snap.signature

@@ -20,7 +20,7 @@ from loaders import store as db
 from snapshots import signing
 from snapshots.exports import to_json
 from snapshots.record import Decision, canonical_json, content_sha256
-from snapshots.store import SnapshotAltered, entries, get, head_problem
+from snapshots.store import entries, get, head_problem
 from snapshots.verify import load_verified, verify
 
 
@@ -134,15 +134,3 @@ def test_after_a_rotation_new_records_use_the_new_key_and_old_ones_still_verify(
     assert verify(to_json(get(con, 1)), "old.json").trusted and verify(to_json(new), "new.json").trusted
     assert all(e.intact for e in entries(con))
 
-
-def test_an_edited_stored_record_fails_its_signature(con: duckdb.DuckDBPyConnection) -> None:
-    add(con), add(con)
-    row = con.execute("select record from gate_reviews where id = 2").fetchone()
-    assert row is not None
-    data = json.loads(row[0])
-    data["decision"]["decided_by"] = "Forger"
-    data["content_sha256"] = content_sha256(data)
-    _tamper(con, "update gate_reviews set record = ?, content_sha256 = ?, decided_by = 'Forger' where id = 2",
-            [canonical_json(data).decode(), data["content_sha256"]])
-    with pytest.raises(SnapshotAltered, match="its signature does not match its content"):
-        get(con, 2)

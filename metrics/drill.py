@@ -30,25 +30,21 @@ class Drill:
     sql: Callable[[Window], str]
 
 
-def _incidents(condition: str) -> Callable[[Window], str]:
+REPORTED = filters.in_window("i.reported_at")
+# Open at the window's end: reported by then, resolved (or closed) after it or not at all.
+OPEN_HIGH = (f"i.severity in {HIGH} and i.reported_at < cast($stop as timestamp) "
+             "and (i.resolved_at is null or i.resolved_at >= cast($stop as timestamp))")
+
+
+def _incidents(where: str) -> Callable[[Window], str]:
     def sql(window: Window) -> str:
         return f"""
             select i.incident_id, i.reported_at, i.severity, i.category, i.use_case, i.status, i.resolved_at,
                    i.people_affected, i.description
             from ({filters.incident_rows(window)}) i
-            where {filters.in_window('i.reported_at')} and {condition}
+            where {where}
             order by i.reported_at, i.incident_id"""
     return sql
-
-
-def _open_high(window: Window) -> str:
-    return f"""
-        select i.incident_id, i.reported_at, i.severity, i.category, i.use_case, i.status, i.resolved_at,
-               i.description
-        from ({filters.incident_rows(window)}) i
-        where i.severity in {HIGH} and i.reported_at < cast($stop as timestamp)
-          and (i.resolved_at is null or i.resolved_at >= cast($stop as timestamp))
-        order by i.reported_at, i.incident_id"""
 
 
 def _reviews(condition: str) -> Callable[[Window], str]:
@@ -62,23 +58,19 @@ def _reviews(condition: str) -> Callable[[Window], str]:
     return sql
 
 
-def _tickets(condition: str) -> Callable[[Window], str]:
+OPENED = filters.in_window("t.opened_at")
+OPEN_TICKET = ("t.opened_at < cast($stop as timestamp) "
+               "and (t.closed_at is null or t.closed_at >= cast($stop as timestamp))")
+
+
+def _tickets(where: str) -> Callable[[Window], str]:
     def sql(window: Window) -> str:
         return f"""
             select t.ticket_id, t.opened_at, t.category, t.topic, t.status, t.closed_at, t.user_id
             from ({filters.ticket_rows(window)}) t
-            where {filters.in_window('t.opened_at')} and {condition}
+            where {where}
             order by t.opened_at, t.ticket_id"""
     return sql
-
-
-def _open_tickets(window: Window) -> str:
-    return f"""
-        select t.ticket_id, t.opened_at, t.category, t.topic, t.status, t.user_id
-        from ({filters.ticket_rows(window)}) t
-        where t.opened_at < cast($stop as timestamp)
-          and (t.closed_at is null or t.closed_at >= cast($stop as timestamp))
-        order by t.opened_at, t.ticket_id"""
 
 
 # Why a use is outside the approved scope (scope.in_scope's conditions, the first that fails).
@@ -110,25 +102,27 @@ OUT_OF_SCOPE = f"not {scope.in_scope('s', scope.has_access('u', 'u.day'), 'u.dep
 WITHOUT_ACCESS = f"not {scope.has_access('u', 'u.day')}"
 
 DRILLS: dict[str, Drill] = {
-    "risk.incidents": Drill("Incidents reported in the window", _incidents("true")),
+    "risk.incidents": Drill("Incidents reported in the window", _incidents(REPORTED)),
     "risk.high_severity_incidents": Drill("High and critical incidents reported in the window",
-                                          _incidents(f"i.severity in {HIGH}")),
+                                          _incidents(f"{REPORTED} and i.severity in {HIGH}")),
     "risk.data_exposure_incidents": Drill("Data exposure and privacy incidents reported in the window",
-                                          _incidents(f"i.category in {EXPOSURE}")),
-    "risk.complaints": Drill("Complaints reported in the window", _incidents("i.category = 'complaint'")),
-    "risk.incident_rate_per_1k": Drill("Incidents reported in the window", _incidents("true")),
-    "risk.open_high_severity": Drill("High and critical incidents still open at the window's end", _open_high),
+                                          _incidents(f"{REPORTED} and i.category in {EXPOSURE}")),
+    "risk.complaints": Drill("Complaints reported in the window",
+                             _incidents(f"{REPORTED} and i.category = 'complaint'")),
+    "risk.incident_rate_per_1k": Drill("Incidents reported in the window", _incidents(REPORTED)),
+    "risk.open_high_severity": Drill("High and critical incidents still open at the window's end",
+                                     _incidents(OPEN_HIGH)),
     "risk.unauthorised_use_share": Drill("Uses by people without access on the day of use", _uses(WITHOUT_ACCESS)),
     "adoption.scope_drift_share": Drill("Uses outside the approved scope, and why", _uses(OUT_OF_SCOPE)),
     "quality.error_rate": Drill("Reviews that corrected or rejected the output", _reviews(f"r.outcome in {ERRORS}")),
     "quality.severe_error_rate": Drill("Reviews that found a major or critical error",
                                        _reviews("r.error_severity in ('major', 'critical')")),
     "quality.rejection_rate": Drill("Reviews that rejected the output", _reviews("r.outcome = 'rejected'")),
-    "support.tickets": Drill("Tickets opened in the window", _tickets("true")),
-    "support.tickets_per_100_users": Drill("Tickets opened in the window", _tickets("true")),
+    "support.tickets": Drill("Tickets opened in the window", _tickets(OPENED)),
+    "support.tickets_per_100_users": Drill("Tickets opened in the window", _tickets(OPENED)),
     "support.confusion_share": Drill("Tickets that show confusion (how to, allowed use, data rules, review)",
-                                     _tickets(f"t.category in {CONFUSION}")),
-    "support.open_tickets": Drill("Tickets still open at the window's end", _open_tickets),
+                                     _tickets(f"{OPENED} and t.category in {CONFUSION}")),
+    "support.open_tickets": Drill("Tickets still open at the window's end", _tickets(OPEN_TICKET)),
 }
 
 

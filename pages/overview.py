@@ -61,7 +61,7 @@ elif previous is not None:
     against = f"vs {months_label(f'{previous.start:%Y-%m}', f'{previous.end:%Y-%m}')}"
 
 st.subheader("Signals")
-cards: list[tuple[DeltaGenerator, dict[str, Any]]] = []
+cards: list[tuple[DeltaGenerator, dict[str, Any], str]] = []  # (slot, the card's metric, its metric id)
 for row in (FAMILIES[:3], FAMILIES[3:]):
     for col, family in zip(st.columns(3), row, strict=True):
         head = summary.headline(ev, family)
@@ -78,7 +78,7 @@ for row in (FAMILIES[:3], FAMILIES[3:]):
             card = {"label": defn.label, "value": value_text(head.metric, mv.value, plan.currency), "delta": delta,
                     "delta_color": colour, "delta_arrow": "off" if delta == NO_CHANGE else "auto",
                     "delta_description": against if delta else None, "help": defn.meaning}
-            cards.append((st.empty(), card))
+            cards.append((st.empty(), card, head.metric))
             cards[-1][0].metric(**card)
             rule = (f"{STATUS[head.criterion.status].symbol} limit "
                     f"{rule_text(head.metric, head.criterion.op, head.criterion.threshold, plan.currency)}"
@@ -109,8 +109,7 @@ st.page_link("pages/gate_review.py", label="Every criterion, trigger and the dec
 # computation on a large database takes seconds, so the page is drawn before it).
 trend = s.monthly()
 shown_months = [m for m in s.extent.months if m <= months[1]][-6:]
-for (slot, card), family in zip(cards, FAMILIES, strict=True):
-    metric_id = summary.headline(ev, family).metric
+for slot, card, metric_id in cards:
     points = [v for m in shown_months if (v := trend[m][metric_id].value) is not None]
     if len(points) >= 2:
         slot.metric(**card, chart_data=points, chart_type="line")

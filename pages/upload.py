@@ -64,7 +64,7 @@ if prepared:
     st.dataframe(upload.summary_frame(prepared), hide_index=True, placeholder="—", width="stretch",
                  key="upload_summary")
     for p in prepared:
-        words = upload.STATUS_WORDS[p.report.status]
+        words = upload.IMPORT_STATUS[p.report.status]
         with st.expander(f"{escape_md(p.file.name)} · {words}", expanded=upload.needs_attention(p),
                          icon=":material/description:"):
             upload.details(p, s.plan)

@@ -103,9 +103,8 @@ def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Sna
             if not snap.intact:
                 raise RollgateError("internal error: a snapshot was built with a wrong content_sha256.")
             # The key is made with the first signed record; after that a missing key is refused, not replaced.
-            signed_before = db.scalar(con, "select count(*) from gate_reviews where record like '%\"signature\":%'")
             snap = snap.model_copy(update={"signature": signing.sign(folder, snap.content_sha256,
-                                                                     first=not signed_before)})
+                                                                     first=not _any_signed(con))})
             con.execute(f"insert into gate_reviews ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})",
                         [*_columns_of(snap), canonical_json(snap.as_data()).decode("ascii")])
             con.execute("commit")
@@ -208,15 +207,19 @@ def entries(con: duckdb.DuckDBPyConnection) -> list[SnapshotEntry]:
     return list(reversed(out))
 
 
+def _any_signed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any stored record is signed (canonical JSON writes the key as `"signature":`)."""
+    return bool(db.scalar(con, "select count(*) from gate_reviews where record like '%\"signature\":%'"))
+
+
 def head_problem(con: duckdb.DuckDBPyConnection) -> str | None:
     """Why the newest stored snapshot is not the one the chain head outside the database names (a newest record
     deleted or forged, or the chain rewritten as a whole), or None when it is, or nothing was ever signed."""
     head = signing.read_head(signing.key_folder(con))
     newest = db.one(con, "select id, content_sha256 from gate_reviews order by id desc limit 1")
-    signed = db.scalar(con, "select count(*) from gate_reviews where record like '%\"signature\":%'")
     if head is None:
         return ("the chain head kept outside the database is missing, so a deleted or forged newest snapshot could "
-                "not be seen; restore the key folder from its backup") if signed else None
+                "not be seen; restore the key folder from its backup") if _any_signed(con) else None
     if newest is None or (int(newest[0]), str(newest[1])) != head:
         named = f"#{head[0]}" if head[0] > 0 else "an unreadable record"
         return (f"the newest snapshot does not match the chain head kept outside the database ({named}): a snapshot "

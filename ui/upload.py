@@ -447,13 +447,13 @@ def _period(r: IngestReport) -> str:
     return month_label(first) if first == last else f"{month_label(first)} – {month_label(last)}"
 
 
-STATUS_WORDS = {"preview": "✔ Ready to import", "skipped": "= Already imported", "refused": "✖ Cannot be imported"}
+IMPORT_STATUS = {"preview": "✔ Ready to import", "skipped": "= Already imported", "refused": "✖ Cannot be imported"}
 
 
 def summary_frame(prepared: list[Prepared]) -> pl.DataFrame:
     """One row per dropped file: what it was read as, its rows, rejects and warnings, the period it covers and
     whether it can be imported."""
-    rows = [{"File": p.file.name, "Status": STATUS_WORDS[p.report.status], "Detected as": _detected_as(p),
+    rows = [{"File": p.file.name, "Status": IMPORT_STATUS[p.report.status], "Detected as": _detected_as(p),
              "Rows": p.report.rows_read if p.report.status == "preview" else None,
              "Rejected": p.report.rejected if p.report.status == "preview" else None,
              "Warnings": len(p.report.warnings), "Period": _period(p.report)} for p in prepared]

@@ -17,9 +17,10 @@ from ui import router
 
 if __name__ == "__main__":
     # Not above: the server imports this module before its runtime exists, and ui's cached functions would warn.
+    from core.access import Action
     from core.errors import DatabaseBusy, RollgateError
     from metrics.format import escape_md
-    from ui import data, session
+    from ui import access, data, session
 
     BUSY = ("Rollgate is being updated: another process (an import, for example) is writing to the database. "
             "Try again in a moment; this page tries again by itself every few seconds.")
@@ -40,6 +41,9 @@ if __name__ == "__main__":
             st.Page("pages/gate_review.py", title="Gate review", icon=":material/fact_check:", url_path="gate-review"),
             st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
         ],
+        "Activity": [
+            st.Page("pages/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
+        ],
         "Signals": [
             st.Page("pages/quality.py", title="Quality", icon=":material/verified:", url_path="quality"),
             st.Page("pages/value.py", title="Value", icon=":material/savings:", url_path="value"),
@@ -54,8 +58,15 @@ if __name__ == "__main__":
         ],
     }
 
+    if access.sign_in_on() and not access.signed_in():
+        # Nothing of the rollout is shown, nor its database opened, before sign-in: one page, the way in.
+        st.navigation([st.Page(access.sign_in_page, title="Sign in", icon=":material/login:")]).run()
+        st.stop()
+    if not access.may(Action.READ_ACTIVITY):
+        del PAGES["Activity"]
     page = st.navigation(PAGES)
     try:
+        access.sidebar()
         session.start()
         page.run()
     except DatabaseBusy:  # another process holds the file past the wait: a moment's patience, not an error

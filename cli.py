@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from core.access import Action, local
 from core.errors import DatabaseBusy, InputError, RollgateError, UsageError
 from gates.plan import Plan
 from gates.plan_check import PlanInvalid, loaded_references, reference_warnings
@@ -25,7 +26,7 @@ from gates.plan_cross import Problem
 from gates.plan_io import check_text, load_plan, plan_path, read_plan_file
 from gates.report import evaluation_text, plan_check_text
 from gates.review import evaluate
-from loaders import store
+from loaders import activity, store
 from loaders.demo import load_demo
 from loaders.detect import parse_map_options
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
@@ -60,6 +61,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wait", type=float, default=float(os.environ.get("ROLLGATE_LOCK_WAIT",
                                                                       store.CLI_WAIT_SECONDS)),
                    help="seconds to wait for a database another process is using (default 60)")
+    p.add_argument("--as", dest="as_", metavar="NAME",
+                   help="who is acting, for the records and the activity log (default: the operating-system user)")
 
 
 def _period(text: str) -> str:
@@ -150,7 +153,8 @@ def _snapshot_parsers(sub: Any) -> None:
     add_window_arguments(p)
     p.add_argument("--decision", required=True, metavar="OUTCOME",
                    help="the decision: proceed, continue, limit, redesign or pause")
-    p.add_argument("--by", required=True, dest="decided_by", metavar="NAME", help="who decided (name or role)")
+    p.add_argument("--by", dest="decided_by", metavar="NAME",
+                   help="who decided (a name or role; the same as --as; default: the operating-system user)")
     p.add_argument("--rationale", default="", metavar="TEXT", help="why; required when the decision differs "
                                                                    "from the recommendation")
     p.add_argument("--conditions", default="", metavar="TEXT", help="conditions attached to the decision")
@@ -175,6 +179,13 @@ def _snapshot_parsers(sub: Any) -> None:
                                    "beside the database, or $ROLLGATE_KEYS), or start a new one with `rotate`: new "
                                    "snapshots are signed with it; older ones keep verifying with the key they name.")
     p.add_argument("action", nargs="?", choices=["show", "rotate"], default="show")
+    _common(p)
+
+    p = sub.add_parser("activity", help="list the activity log, newest first, and check its hash chain",
+                       description="Who did what and when: imports, undos, plan changes, decisions, exports and key "
+                                   "rotations, newest first. Exit status 1 when the log's hash chain does not check "
+                                   "(an entry changed, removed or inserted outside Rollgate).")
+    p.add_argument("--limit", type=int, default=0, metavar="N", help="show only the newest N entries (all are checked)")
     _common(p)
 
     p = sub.add_parser("compare", help="compare two snapshots: rules, decision, statuses, metric values",
@@ -263,7 +274,8 @@ def _plan_declarations(explicit: str | None) -> dict[str, Any]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = IngestOptions(dataset=args.dataset, column_map=parse_map_options(args.map),
                             date_order=args.date_order, preset=args.preset, period=args.period, sheet=args.sheet,
-                            read_mappings=_plan_mappings(args.plan), **_plan_declarations(args.plan))
+                            read_mappings=_plan_mappings(args.plan), by=local(args.as_),
+                            **_plan_declarations(args.plan))
     missing = [f for f in args.files if not f.is_file()]
     if missing:
         raise RollgateError(f"{missing[0]}: no such file; check the path.")
@@ -278,7 +290,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
-        report = undo(con, args.ingestion_id)
+        report = undo(con, args.ingestion_id, by=local(args.as_))
     _print(args, report.model_dump(), report.message)
     return 0
 
@@ -320,7 +332,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _print(args, {"files": [], "skipped": "database already holds data"},
                    "The database already holds data; demo not loaded.")
             return 0
-        reports = load_demo(con)
+        reports = load_demo(con, by=local(args.as_))
     _print(args, {"files": [r.model_dump() for r in reports]}, "\n".join(r.message for r in reports))
     return 1 if any(r.status == "refused" for r in reports) else 0
 
@@ -412,11 +424,12 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     supersedes = _snapshot_id(args.supersedes, "--supersedes") if args.supersedes else None
     plan = load_plan(args.plan)
     plan.stage(args.stage)  # an unknown stage is refused before the database is opened
-    decision = Decision(outcome=outcome, decided_by=args.decided_by, rationale=args.rationale,
+    by = local(args.as_ or args.decided_by)
+    decision = Decision(outcome=outcome, decided_by=by.label, rationale=args.rationale,
                         conditions=args.conditions, next_review_on=next_review)
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         review = evaluate(con, plan, args.stage, window)
-        snap = record_review(con, plan, review, decision, supersedes=supersedes)
+        snap = record_review(con, plan, review, decision, supersedes=supersedes, by=by)
     files = _write_snapshot_files(args, snap)
     text = [f"Recorded snapshot #{snap.id}: decision {snap.decision.outcome.upper()} by {snap.decision.decided_by} "
             f"(recommendation {snap.recommendation.outcome.upper()}) for stage '{snap.stage.id}', "
@@ -449,6 +462,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
     found: str | None
     if args.action == "rotate":
         found = signing.rotate(folder)
+        with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+            activity.record(con, local(args.as_), Action.KEYS, "signing key", {"fingerprint": found})
         message = f"A new signing key, fingerprint {found}, signs new snapshots from now on ({folder})."
     else:
         found = signing.installation_fingerprint(folder)
@@ -517,17 +532,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     snapshot_id = _snapshot_id(args.snapshot_id, "export")
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
         snap = get(con, snapshot_id)
-    files = _write_snapshot_files(args, snap)
+        files = _write_snapshot_files(args, snap)
+        activity.record(con, local(args.as_), Action.EXPORT, f"snapshot #{snap.id}",
+                        {"files": sorted(p.name for p in files.values())})
     _print(args, {"snapshot_id": snap.id, "files": {k: str(v) for k, v in files.items()}},
            "\n".join([f"Wrote snapshot #{snap.id} ({snap.content_sha256[:12]}…):", *_files_text(files)]))
     return 0
+
+
+def cmd_activity(args: argparse.Namespace) -> int:
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        listed = activity.entries(con)
+    problems = activity.problems(listed)
+    shown = list(reversed(listed))[: args.limit] if args.limit else list(reversed(listed))
+    if problems:
+        verdict = (f"The activity log does NOT check ({len(problems)} problem{'s' if len(problems) != 1 else ''}): "
+                   "an entry was changed, removed or inserted outside Rollgate.")
+    else:
+        verdict = f"The activity log checks: {len(listed)} entries, each chained to the one before."
+    lines = [f"#{e.id:<4} {e.at:%Y-%m-%d %H:%M:%S} UTC  {e.who} ({e.role})  {e.action}  {e.object}  {e.details}"
+             for e in shown]
+    _print(args, {"intact": not problems, "problems": problems,
+                  "entries": [e.model_dump(mode="json") for e in shown]},
+           "\n".join([*lines, verdict, *(f"  {p}" for p in problems)]) if lines else
+           "Nothing has been recorded yet.")
+    if problems:
+        print(verdict, file=sys.stderr)
+    return 1 if problems else 0
 
 
 COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "coverage": cmd_coverage,
             "demo": cmd_demo,
             "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan, "snapshot": cmd_snapshot,
             "snapshots": cmd_snapshots, "verify": cmd_verify, "compare": cmd_compare, "export": cmd_export,
-            "keys": cmd_keys}
+            "keys": cmd_keys, "activity": cmd_activity}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import duckdb
 from pydantic import BaseModel, ConfigDict
 
+from core.access import Action, Actor, require
 from core.errors import NotFound
-from loaders import store
+from loaders import activity, store
 
 
 class PlanVersion(BaseModel):
@@ -46,10 +47,13 @@ def version(con: duckdb.DuckDBPyConnection, version_id: int) -> PlanVersion:
     return found[0]
 
 
-def record(con: duckdb.DuckDBPyConnection, previous: str, saved: str, saved_by: str,
+def record(con: duckdb.DuckDBPyConnection, previous: str, saved: str, by: Actor, action: Action = Action.PLAN,
            moment: datetime | None = None) -> PlanVersion:
-    """Keep `saved`, the plan just written, as a new version by `saved_by`; the first time, keep `previous` (the
-    plan as it was found) before it. Returns the new version."""
+    """Keep `saved`, the plan about to be written, as a new version saved by `by`; the first time, keep `previous`
+    (the plan as it was found) before it. `action` is what the save was: a change of the plan (the admin role) or
+    of its feature-name mappings from Upload (the analyst role); NotAllowed, nothing kept, when `by` may not.
+    The activity log names the version in the same transaction. Returns the new version."""
+    require(by, action)
     at = (moment or datetime.now(UTC)).replace(tzinfo=None)  # stored in UTC
     with store.WRITE_LOCK:
         con.execute("begin transaction")
@@ -62,7 +66,8 @@ def record(con: duckdb.DuckDBPyConnection, previous: str, saved: str, saved_by: 
                             [n, at, "(the plan as it was before Rollgate kept its versions)", sha256_of(previous),
                              previous])
             n += 1
-            con.execute("insert into plan_versions values (?, ?, ?, ?, ?)", [n, at, saved_by, sha256_of(saved), saved])
+            con.execute("insert into plan_versions values (?, ?, ?, ?, ?)", [n, at, by.label, sha256_of(saved), saved])
+            activity.append(con, by, action, f"plan version #{n}", {"sha256": sha256_of(saved)}, moment)
             con.execute("commit")
         except BaseException:
             store.rollback_quietly(con)

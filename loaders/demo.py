@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.access import Action, Actor, local, require
 from core.errors import RollgateError
 from core.paths import DEMO_DIR
 from loaders.ingest import IngestOptions, IngestReport, ingest_paths
@@ -19,6 +20,9 @@ def demo_files(directory: Path = DEMO_DIR) -> list[Path]:
     return files
 
 
-def load_demo(con: duckdb.DuckDBPyConnection, directory: Path = DEMO_DIR) -> list[IngestReport]:
-    """Ingest every demo export; files already loaded are reported as skipped."""
-    return ingest_paths(con, [(f, f.name) for f in demo_files(directory)], IngestOptions())
+def load_demo(con: duckdb.DuckDBPyConnection, directory: Path = DEMO_DIR, by: Actor | None = None
+              ) -> list[IngestReport]:
+    """Ingest every demo export, as `by` (None: the operating-system user; it needs the analyst role); files
+    already loaded are reported as skipped."""
+    require(by or local(), Action.IMPORT)
+    return ingest_paths(con, [(f, f.name) for f in demo_files(directory)], IngestOptions(by=by))

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Literal
 import duckdb
 from pydantic import BaseModel
 
+from core.access import Action, Actor, local, require
 from core.errors import InputError, NotFound, RollgateError
-from loaders import store
+from loaders import activity, store
 from loaders.detect import ColumnMapping, DatasetScore, detect
 from loaders.options import IngestOptions
 from loaders.period import Period, Source, parse_period, whole_months
@@ -103,6 +104,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = N
     refused. With commit=False the report is a preview and nothing is written.
     """
     opts = options or IngestOptions()
+    if commit:
+        require(opts.by or local(), Action.IMPORT)
     shown = name or path.name
     given = parse_period(opts.period, f"{shown}: the period") if opts.period else None
     digest = file_sha256(path)
@@ -174,7 +177,7 @@ def _ingest_raw(con: duckdb.DuckDBPyConnection, raw: RawFile, opts: IngestOption
     if not commit:
         report.message = _summary(report, preview=True)
         return report
-    ingestion_id = _write(con, dataset, raw, report, staged, rejects)
+    ingestion_id = _write(con, dataset, raw, report, staged, rejects, opts.by or local())
     report.status, report.ingestion_id = "stored", ingestion_id
     report.message = _summary(report, preview=False)
     return report
@@ -463,11 +466,12 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, staged: str, 
 WRITE_STEPS: list[WriteStep] = [_keep_replaced, _delete_replaced, _insert_rows]
 INGESTION_COLUMNS = ("id", "dataset", "file_name", "sha256", "uploaded_at", "rows_read", "inserted", "updated",
                      "unchanged", "rejected", "duplicates", "blank_lines", "mapping", "source_format", "encoding",
-                     "delimiter", "preset", "notes", "period_from", "period_to", "period_source", "user_level")
+                     "delimiter", "preset", "notes", "period_from", "period_to", "period_source", "user_level",
+                     "imported_by")
 
 
 def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, report: IngestReport, staged: str,
-           rejects: pl.DataFrame | None) -> int:
+           rejects: pl.DataFrame | None, by: Actor) -> int:
     with store.WRITE_LOCK:
         if rejects is not None:
             con.register(f"{staged}_rejects", rejects)
@@ -481,12 +485,15 @@ def _write(con: duckdb.DuckDBPyConnection, dataset: Dataset, raw: RawFile, repor
                  report.rows_read, report.inserted, report.updated, report.unchanged, report.rejected,
                  report.duplicates, report.blank_lines, json.dumps(report.mapping), report.source_format,
                  raw.encoding, raw.delimiter, report.preset, json.dumps(report.notes), report.period_from,
-                 report.period_to, report.period_source, report.user_level])
+                 report.period_to, report.period_source, report.user_level, by.label])
             for step in WRITE_STEPS:
                 step(con, dataset, staged, ingestion_id)
             if rejects is not None:
                 con.execute(f"insert into rejects select ?, line, \"column\", reason, raw from {staged}_rejects",
                             [ingestion_id])
+            activity.append(con, by, Action.IMPORT, f"ingestion #{ingestion_id}",
+                            {"file": raw.name, "dataset": dataset.name, "sha256": raw.sha256,
+                             "inserted": report.inserted, "updated": report.updated, "rejected": report.rejected})
             con.execute("commit")
         except BaseException:
             store.rollback_quietly(con)
@@ -515,8 +522,11 @@ class UndoReport(BaseModel):
     message: str
 
 
-def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> UndoReport:
-    """Remove an ingestion's rows and bring back the rows it replaced, as if it never happened."""
+def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int, by: Actor | None = None) -> UndoReport:
+    """Remove an ingestion's rows and bring back the rows it replaced, as if it never happened. `by` is who
+    undoes it (None: the command line's operating-system user); it needs the analyst role."""
+    actor = by or local()
+    require(actor, Action.UNDO)
     row = store.one(con, "select dataset, file_name, undone_at from ingestions where id = ?", [ingestion_id])
     if row is None:
         raise NotFound(f"There is no ingestion #{ingestion_id}; list them with the Upload page's history.")
@@ -540,8 +550,10 @@ def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> UndoReport:
             con.execute(f"insert into {name} ({cols}, ingestion_id) select {cols}, ingestion_id from {hist} "
                         "where replaced_by = ?", [ingestion_id])
             con.execute(f"delete from {hist} where replaced_by = ? or ingestion_id = ?", [ingestion_id, ingestion_id])
-            con.execute("update ingestions set undone_at = ? where id = ?",
-                        [datetime.now(UTC).replace(tzinfo=None), ingestion_id])
+            con.execute("update ingestions set undone_at = ?, undone_by = ? where id = ?",
+                        [datetime.now(UTC).replace(tzinfo=None), actor.label, ingestion_id])
+            activity.append(con, actor, Action.UNDO, f"ingestion #{ingestion_id}",
+                            {"file": file_name, "dataset": name, "removed": removed, "restored": restored})
             con.execute("commit")
         except BaseException:
             store.rollback_quietly(con)
@@ -575,7 +587,7 @@ def history(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Every ingestion, newest first, as plain records for tables and JSON."""
     cur = con.execute("select id, dataset, file_name, sha256, uploaded_at, rows_read, inserted, updated, "
                       "unchanged, rejected, duplicates, source_format, period_from, period_to, period_source, "
-                      "undone_at from ingestions order by id desc")
+                      "undone_at, imported_by, undone_by from ingestions order by id desc")
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 

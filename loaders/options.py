@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from core.access import Actor
 from loaders.validate import DateOrder
 
 
@@ -33,6 +34,9 @@ class IngestOptions(BaseModel):
     # the use cases it declares, and the day its first stage starts.
     known_use_cases: frozenset[str] | None = None
     first_stage_on: date | None = None
+    # Who imports (DESIGN.md §11): the signed-in person in the app; None for the command line's operating-system
+    # user. Storing needs the analyst role; a preview does not.
+    by: Actor | None = None
 
     def preset_mappings(self) -> dict[str, dict[str, str]]:
         """The value mappings a preset reshapes with: those given, else those `read_mappings` reads."""

@@ -30,7 +30,7 @@ from core.paths import DEFAULT_DB
 from loaders.schema import DATASETS
 from loaders.scratch import sweep
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APP_WAIT_SECONDS = 5.0
 CLI_WAIT_SECONDS = 60.0
 
@@ -165,6 +165,23 @@ MIGRATIONS: dict[int, list[str]] = {
             saved_by varchar not null,
             sha256 varchar not null,
             content varchar not null
+        )""",
+    ],
+    # Team use (DESIGN.md §11): who imported and who undid each ingestion, and the activity log (loaders/activity.py),
+    # append-only and hash-chained. Files imported before say so rather than naming anyone.
+    6: [
+        "alter table ingestions add column imported_by varchar",
+        "alter table ingestions add column undone_by varchar",
+        """create table if not exists activity (
+            id bigint primary key,
+            "at" timestamp not null,
+            who varchar not null,
+            role varchar not null,
+            action varchar not null,
+            object varchar not null,
+            details varchar not null,
+            previous varchar,
+            hash varchar not null
         )""",
     ],
 }

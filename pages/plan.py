@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access import Action
+from core.errors import InputError
 from gates.plan_check import reference_warnings
 from metrics.format import escape_md
-from ui import data, guards, plan_form, plan_view, session, state
+from ui import access, data, guards, plan_form, plan_view, session, state
 from ui import plan as plans
 
 st.title("Plan")
@@ -17,6 +19,7 @@ s = session.get()
 ps = s.plan_state
 
 PENDING = "plan_pending"  # the text a person asked to save, shown as a difference until confirmed
+EDITOR = access.may(Action.PLAN)  # only an admin sees the ways to change the plan (the save checks again)
 
 
 def review_and_save(new_text: str, source: str) -> None:
@@ -37,7 +40,11 @@ def review_and_save(new_text: str, source: str) -> None:
     st.code(change, language="diff")
     confirm, cancel = st.columns(2)
     if confirm.button("Replace the plan with this", type="primary", key=f"{source}_confirm", icon=":material/save:"):
-        saved = plans.save(new_text)
+        try:
+            saved = plans.save(new_text)
+        except InputError as e:  # the role, checked again by the save itself
+            st.error(escape_md(str(e)), icon=":material/block:")
+            return
         assert saved.plan is not None  # checked above
         st.session_state.pop(PENDING, None)
         st.session_state[state.FLASH] = (f"Saved the plan '{saved.plan.name}' to {ps.path.name}: "
@@ -51,7 +58,7 @@ def review_and_save(new_text: str, source: str) -> None:
 
 if ps.plan is None:
     st.warning(f"The plan file {escape_md(ps.path.name)} has {len(ps.problems)} problem(s), so no gate can be "
-               f"judged until they are fixed in the editor below:\n\n"
+               f"judged until {'they are fixed in the editor below' if EDITOR else 'an admin fixes them'}:\n\n"
                f"{plan_view.problems_markdown(ps.problems, ps.text)}", icon=":material/rule:")
     form_area = None
     edit_area = st.container()
@@ -63,8 +70,12 @@ else:
         if warnings:
             st.warning("Compared with the loaded data:\n\n" + plan_view.problems_markdown(warnings, ps.text),
                        icon=":material/warning:")
-    view, form_area, edit_area = st.tabs(["Stages and gates", "Change the gates", "TOML and files (advanced)"],
-                                         key="plan_tab")
+    if EDITOR:
+        view, form_area, edit_area = st.tabs(["Stages and gates", "Change the gates", "TOML and files (advanced)"],
+                                             key="plan_tab")
+    else:
+        view, edit_area = st.tabs(["Stages and gates", "TOML and versions"], key="plan_tab")
+        form_area = None
     with view:
         plan_view.summary(plan)
         st.subheader("Stages")
@@ -111,40 +122,48 @@ def _load_file() -> None:
 
 
 with edit_area:
-    st.markdown(f"Plan file: **{escape_md(ps.path.name)}**. Saving replaces it for everyone using this Rollgate; "
-                "you see what changes first.")
-    st.file_uploader("Load another plan file", type=["toml"], key="plan_upload", on_change=_load_file,
-                     help="The file is put into the editor below and checked; it is used only once you save it.")
-    if loaded := st.session_state.pop("plan_loaded_from", None):
-        st.info(f"Loaded {escape_md(loaded)} into the editor: check it, then save it to use it.",
-                icon=":material/upload_file:")
-    with st.expander("The saved plan, with line numbers", icon=":material/format_list_numbered:"):
-        st.code(ps.text, language="toml", line_numbers=True)
-    text = st.text_area("Plan (TOML)", key=state.PLAN_EDITOR, height=480,
-                        help="A problem's line number refers to this text; the saved plan above has them shown.")
-    check_col, save_col, download_col = st.columns(3)
-    saving = save_col.button("Review and save", type="primary", key="plan_save", icon=":material/save:")
-    checking = check_col.button("Check", key="plan_check", icon=":material/rule:")
-    download_col.download_button("Download the saved plan", ps.content, file_name=ps.path.name,
-                                 mime="application/toml", key="plan_download", icon=":material/download:")
-    if saving:
-        st.session_state[PENDING] = ("toml", text or "")
-    pending = st.session_state.get(PENDING)
-    if checking:
-        result = plans.check(text or "")
-        if result.plan is None:
-            n = len(result.problems)
-            st.error(f"The plan has {n} problem{'s' if n != 1 else ''}; fix {'them' if n != 1 else 'it'} and try "
-                     f"again.\n\n{plan_view.problems_markdown(result.problems, text or '')}",
-                     icon=":material/block:")
-            plan_view.syntax_context(text or "", result.problems)
-        else:
-            st.success(f"The plan is valid: {len(result.plan.stages)} stages, "
-                       f"{sum(len(x.gates) for x in result.plan.stages)} gates, "
-                       f"{len(result.plan.pause_triggers)} pause triggers. Save it to use it.",
-                       icon=":material/check_circle:")
-    elif pending and pending[0] == "toml":
-        review_and_save(pending[1], "toml")
+    if not EDITOR:
+        st.markdown(f"Plan file: **{escape_md(ps.path.name)}**.")
+        access.cannot(Action.PLAN, "Changing the plan")
+        with st.expander("The saved plan, with line numbers", icon=":material/format_list_numbered:"):
+            st.code(ps.text, language="toml", line_numbers=True)
+        st.download_button("Download the saved plan", ps.content, file_name=ps.path.name, mime="application/toml",
+                           key="plan_download", icon=":material/download:")
+    else:
+        st.markdown(f"Plan file: **{escape_md(ps.path.name)}**. Saving replaces it for everyone using this Rollgate; "
+                    "you see what changes first.")
+        st.file_uploader("Load another plan file", type=["toml"], key="plan_upload", on_change=_load_file,
+                         help="The file is put into the editor below and checked; it is used only once you save it.")
+        if loaded := st.session_state.pop("plan_loaded_from", None):
+            st.info(f"Loaded {escape_md(loaded)} into the editor: check it, then save it to use it.",
+                    icon=":material/upload_file:")
+        with st.expander("The saved plan, with line numbers", icon=":material/format_list_numbered:"):
+            st.code(ps.text, language="toml", line_numbers=True)
+        text = st.text_area("Plan (TOML)", key=state.PLAN_EDITOR, height=480,
+                            help="A problem's line number refers to this text; the saved plan above has them shown.")
+        check_col, save_col, download_col = st.columns(3)
+        saving = save_col.button("Review and save", type="primary", key="plan_save", icon=":material/save:")
+        checking = check_col.button("Check", key="plan_check", icon=":material/rule:")
+        download_col.download_button("Download the saved plan", ps.content, file_name=ps.path.name,
+                                     mime="application/toml", key="plan_download", icon=":material/download:")
+        if saving:
+            st.session_state[PENDING] = ("toml", text or "")
+        pending = st.session_state.get(PENDING)
+        if checking:
+            result = plans.check(text or "")
+            if result.plan is None:
+                n = len(result.problems)
+                st.error(f"The plan has {n} problem{'s' if n != 1 else ''}; fix {'them' if n != 1 else 'it'} and try "
+                         f"again.\n\n{plan_view.problems_markdown(result.problems, text or '')}",
+                         icon=":material/block:")
+                plan_view.syntax_context(text or "", result.problems)
+            else:
+                st.success(f"The plan is valid: {len(result.plan.stages)} stages, "
+                           f"{sum(len(x.gates) for x in result.plan.stages)} gates, "
+                           f"{len(result.plan.pause_triggers)} pause triggers. Save it to use it.",
+                           icon=":material/check_circle:")
+        elif pending and pending[0] == "toml":
+            review_and_save(pending[1], "toml")
 
     st.subheader("Versions")
     kept = data.plan_versions(s.db, ps.sha256)
@@ -165,8 +184,8 @@ with edit_area:
                     language="diff")
         else:
             st.caption(f"Versions #{a} and #{b} are the same plan.")
-        if st.button(f"Restore version #{a}", key="plan_restore", icon=":material/history:",
-                     help="Shows what changes, then saves that version's text as a new version."):
+        if EDITOR and st.button(f"Restore version #{a}", key="plan_restore", icon=":material/history:",
+                                help="Shows what changes, then saves that version's text as a new version."):
             st.session_state[PENDING] = ("restore", by_id[a].content)
         pending = st.session_state.get(PENDING)
         if pending and pending[0] == "restore":

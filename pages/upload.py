@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access import Action
 from loaders.schema import DATASETS
 from metrics.format import escape_md
-from ui import data, guards, session, state, upload
+from ui import access, data, guards, session, state, upload
 
 st.title("Upload")
 st.caption("The month's exports: usage, human reviews, costs, incidents, support tickets, training, the access "
@@ -34,10 +35,13 @@ if done := st.session_state.get(state.LAST_IMPORT):
 
 # -- new files: choices, preview and validation, then import ------------------------------------------
 st.subheader("Add exports")
-files = st.file_uploader("Exports", type=upload.ACCEPTED_TYPES, accept_multiple_files=True,
-                         key=f"upload_files_{st.session_state[state.UPLOAD_ROUND]}",
-                         help="Several files at once; each is checked on its own and nothing is stored until you "
-                              "import.")
+can_import = access.may(Action.IMPORT)
+if not can_import:
+    access.cannot(Action.IMPORT, "Importing exports")
+files = None if not can_import else st.file_uploader(
+    "Exports", type=upload.ACCEPTED_TYPES, accept_multiple_files=True,
+    key=f"upload_files_{st.session_state[state.UPLOAD_ROUND]}",
+    help="Several files at once; each is checked on its own and nothing is stored until you import.")
 # The plan's value mappings (Jira issue type -> category, ...) go with every import.
 mappings = s.plan.mapping_overrides() if s.plan is not None else {}
 if files and s.plan is None:

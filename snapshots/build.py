@@ -19,6 +19,7 @@ from typing import Any, cast
 import duckdb
 
 import metrics
+from core.access import Action, Actor, local, require
 from core.calendar import add_months
 from core.errors import InputError
 from core.version import __version__
@@ -170,13 +171,19 @@ def _evidence(evaluation: Evaluation) -> Any:
 
 
 def record_review(con: duckdb.DuckDBPyConnection, plan: Plan, evaluation: Evaluation, decision: Decision, *,
-                  supersedes: int | None = None, now: datetime | None = None) -> Snapshot:
+                  supersedes: int | None = None, now: datetime | None = None, by: Actor | None = None) -> Snapshot:
     """Check the decision, gather trends and provenance, and append the snapshot to the store.
 
     `evaluation` is the review the person decided on; it is computed again from the database first,
     so a decision is never recorded against evidence that changed after it was shown (an import or
     an undo in between). InputError (nothing stored) for a refused decision, a plan other than the
     evaluated one, evidence that changed, or a `supersedes` that names no stored snapshot."""
+    # Who decides (DESIGN.md §11): signed in, the record names them, whatever the decision says; else the name
+    # given (the command line's --by or --as, the form's field with sign-in off), else the operating-system user.
+    actor = by or local(decision.decided_by or None)
+    require(actor, Action.DECIDE)
+    if actor.signed_in or by is None:
+        decision = decision.model_copy(update={"decided_by": actor.label})
     checked = check_decision(decision, evaluation)
     if plan.sha256 != evaluation.plan_sha256:
         raise InputError("The review was evaluated on another version of the plan (its sha256 differs); "
@@ -198,4 +205,4 @@ def record_review(con: duckdb.DuckDBPyConnection, plan: Plan, evaluation: Evalua
                               span=span, snapshot_id=snapshot_id, created_at=moment, previous_sha256=previous,
                               supersedes=supersedes)
 
-    return store.append(con, make)
+    return store.append(con, make, actor)

@@ -25,7 +25,9 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from core.access import Action, Actor
 from core.errors import InputError, NotFound, RollgateError
+from loaders import activity
 from loaders import store as db
 from snapshots import signing
 from snapshots.record import HASH_FIELD, Snapshot, canonical_json, content_sha256
@@ -87,12 +89,12 @@ def check_supersedes(con: duckdb.DuckDBPyConnection, supersedes: int | None) -> 
         raise InputError(f"--supersedes {supersedes}: there is no snapshot #{supersedes} ({known}).")
 
 
-def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Snapshot]) -> Snapshot:
+def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Snapshot], by: Actor) -> Snapshot:
     """Append the snapshot `make(id, previous_sha256)` builds, signed with the installation's key, in one
     transaction: the id is the next one (1, 2, 3, ...) and previous_sha256 is the newest snapshot's
     content_sha256 (None for the first); then the chain head outside the database names it. InputError when
     the snapshot supersedes one that is not stored, or the signing key is missing or unreadable (nothing is
-    recorded unsigned). Returns the stored snapshot."""
+    recorded unsigned). The activity log names it, by `by`, in the same transaction. Returns the stored snapshot."""
     folder = signing.key_folder(con)
     with db.WRITE_LOCK:
         con.execute("begin transaction")
@@ -107,6 +109,9 @@ def append(con: duckdb.DuckDBPyConnection, make: Callable[[int, str | None], Sna
                                                                      first=not _any_signed(con))})
             con.execute(f"insert into gate_reviews ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})",
                         [*_columns_of(snap), canonical_json(snap.as_data()).decode("ascii")])
+            activity.append(con, by, Action.DECIDE, f"snapshot #{snap.id}",
+                            {"stage": snap.stage.id, "decision": snap.decision.outcome,
+                             "decided_by": snap.decision.decided_by, "content_sha256": snap.content_sha256})
             con.execute("commit")
         except BaseException:
             db.rollback_quietly(con)

@@ -7,14 +7,17 @@ from pathlib import Path
 
 from pages_fixture import PLAN, app, run
 
+from core.access import local
 from gates.plan_history import record, sha256_of, version_of, versions
 from loaders import store
 
 
 def test_each_save_is_a_new_version_and_the_first_keeps_the_plan_as_found(tmp_path: Path) -> None:
     with store.connect(tmp_path / "rollgate.duckdb") as con:
-        first = record(con, "name = 'a'\n", "name = 'b'\n", "Ann", datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-        second = record(con, "name = 'b'\n", "name = 'c'\n", "Bo", datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+        first = record(con, "name = 'a'\n", "name = 'b'\n", local("Ann"),
+                       moment=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+        second = record(con, "name = 'b'\n", "name = 'c'\n", local("Bo"),
+                        moment=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
         kept = versions(con)
         assert [(v.id, v.saved_by, v.content) for v in kept] == [
             (3, "Bo", "name = 'c'\n"), (2, "Ann", "name = 'b'\n"),
@@ -59,7 +62,7 @@ def test_a_snapshot_names_the_plan_version_it_was_judged_on(demo_db: Path, tmp_p
     plan_file = tmp_path / "plan.toml"
     with store.connect(demo_db) as con:
         record(con, plan_file.read_text(), plan_file.read_text().replace("hourly_rate = 60.0", "hourly_rate = 70.0"),
-               "Ann")
+               local("Ann"))
     plan_file.write_text(plan_file.read_text().replace("hourly_rate = 60.0", "hourly_rate = 70.0"))
     p = load_plan(plan_file)
     with store.connect(demo_db) as con:

@@ -124,9 +124,20 @@ def test_refusals(db: Path, args: tuple[str, ...], code: int, stderr: str) -> No
 
 
 def test_a_missing_required_option_is_a_usage_error(db: Path) -> None:
-    result = cli("snapshot", "--stage", "department", "--month", "2026-06", "--decision", "pause", db=db)
+    result = cli("snapshot", "--stage", "department", "--month", "2026-06", "--by", "Chair", db=db)
     assert result.returncode == 2
-    assert result.stderr.endswith("cli.py snapshot: the following arguments are required: --by\n")
+    assert result.stderr.endswith("cli.py snapshot: the following arguments are required: --decision\n")
+
+
+def test_without_by_the_operating_system_user_decides_and_as_names_someone_else(db: Path) -> None:
+    import getpass
+    import json
+
+    mine = cli("snapshot", "--stage", "department", "--month", "2026-06", "--decision", "pause", "--json", db=db)
+    theirs = cli("snapshot", "--stage", "department", "--month", "2026-06", "--decision", "pause", "--json",
+                 "--as", "Ada Chair", db=db)
+    assert [json.loads(r.stdout)["snapshot"]["decision"]["decided_by"] for r in (mine, theirs)] == [
+        getpass.getuser(), "Ada Chair"]
 
 
 def test_an_altered_stored_snapshot_is_reported(db: Path, tmp_path: Path) -> None:

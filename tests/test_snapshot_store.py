@@ -15,6 +15,7 @@ import pytest
 from snapshot_fixture import demo_database, plan, pure_snapshot
 
 import snapshots
+from core.access import local
 from core.errors import InputError, NotFound
 from gates.review import evaluate
 from loaders import store as db
@@ -29,7 +30,7 @@ from snapshots.store import SnapshotAltered, append, entries, get
 def add(con: duckdb.DuckDBPyConnection, supersedes: int | None = None, by: str = "Steering group") -> Snapshot:
     decision = Decision(outcome="continue", decided_by=by)
     return append(con, lambda i, prev: pure_snapshot(snapshot_id=i, previous=prev, decision=decision,
-                                                     supersedes=supersedes))
+                                                     supersedes=supersedes), local(by))
 
 
 def test_snapshots_get_ids_in_order_and_each_names_the_one_before(con: duckdb.DuckDBPyConnection) -> None:
@@ -144,7 +145,7 @@ def test_a_version_1_database_gains_the_snapshot_table_and_keeps_its_data(tmp_pa
     con.execute("insert into roster values ('a', 'legal', date '2026-01-01', null, null, 1)")
     con.close()
     with db.connect(path) as migrated:
-        assert db.schema_version(migrated) == db.SCHEMA_VERSION == 5
+        assert db.schema_version(migrated) == db.SCHEMA_VERSION == 6
         assert migrated.execute("select count(*) from roster").fetchone() == (1,)
         assert migrated.execute("select count(*) from gate_reviews").fetchone() == (0,)
         assert add(migrated).id == 1

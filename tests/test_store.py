@@ -16,8 +16,8 @@ from loaders.schema import DATASETS
 def test_new_file_gets_every_table_and_the_schema_version(tmp_path: Path) -> None:
     with store.connect(tmp_path / "r.duckdb") as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-        assert store.schema_version(con) == store.SCHEMA_VERSION == 5
-    expected = {"rollgate_meta", "ingestions", "rejects", "gate_reviews", "plan_versions", *DATASETS,
+        assert store.schema_version(con) == store.SCHEMA_VERSION == 6
+    expected = {"rollgate_meta", "ingestions", "rejects", "gate_reviews", "plan_versions", "activity", *DATASETS,
                 *(f"{d}_replaced" for d in DATASETS)}
     assert tables == expected
 

@@ -30,7 +30,7 @@ from core.xlsx_export import safe_xlsx
 from gates.plan import Plan
 from gates.plan_check import loaded_references
 from gates.plan_history import PlanVersion, version_of, versions
-from loaders import store
+from loaders import activity, store
 from loaders.ingest import history, rejects_of
 from loaders.rejects import as_written
 from metrics.coverage import Cell
@@ -145,6 +145,16 @@ def coverage(db: str, data_version: DataVersion) -> list[Cell]:
     """Every dataset × month: the days an export covers and the rows stored (metrics.coverage.grid)."""
     with connection(db) as con:
         return coverage_grid(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def activity_log(db: str, data_version: DataVersion) -> tuple[list[activity.Entry], list[str]]:
+    """Every activity entry (oldest first) and where its chain does not check (none when it does)."""
+    if not Path(db).exists():
+        return [], []
+    with connection(db) as con:
+        listed = activity.entries(con)
+    return listed, activity.problems(listed)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -1,6 +1,7 @@
 """Recording a gate-review decision (DESIGN.md §5, §7): the form at the end of Gate review.
 
-The person's decision (outcome, decided by, rationale, conditions, next review date) is written through
+The person's decision (outcome, rationale, conditions, next review date; who decides is the signed-in person,
+or a name typed in when sign-in is off) is written through
 the engine only, `snapshots.build.record_review`, which checks it, checks that the evidence has not
 changed since it was shown, and appends the snapshot. Its refusal (InputError, listing every problem)
 is shown as it is and nothing is recorded. On success the run starts again (the data version has
@@ -14,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.access import Action
 from core.errors import InputError, RollgateError
 from gates.plan import Plan
 from gates.recommend import SEVERITY
@@ -23,7 +25,7 @@ from metrics.format import escape_md
 from snapshots.build import MAX_NAME, MAX_TEXT, record_review
 from snapshots.record import Decision, Snapshot
 from snapshots.store import SnapshotEntry
-from ui import snapshot_view, snapshots_data, state
+from ui import access, snapshot_view, snapshots_data, state
 from ui.clock import local_text, utc_text
 from ui.session import Session
 from ui.style import OUTCOME
@@ -83,7 +85,10 @@ def render(s: Session, ev: Evaluation, plan: Plan) -> None:
         st.warning(escape_md(str(e)), icon=":material/warning:")
         known = []
     _recorded(s, ev, known)
-    _form(s, ev, plan, known)
+    if access.may(Action.DECIDE):
+        _form(s, ev, plan, known)
+    else:
+        access.cannot(Action.DECIDE, "Recording a gate decision")
 
 
 def _recorded(s: Session, ev: Evaluation, known: list[SnapshotEntry]) -> None:
@@ -138,8 +143,12 @@ def _form(s: Session, ev: Evaluation, plan: Plan, known: list[SnapshotEntry]) ->
                            format_func=lambda o: OUTCOME[o].text() + (" (recommended)" if o == recommended else ""),
                            help="The recommendation is where the evidence points; the decision is yours. A decision "
                                 "other than the recommendation needs a rationale.")
-        by = st.text_input("Decided by", key=key[BY], max_chars=MAX_NAME,
-                           placeholder="A name or role, e.g. Steering committee chair")
+        if access.sign_in_on():  # the record names the signed-in person; nobody types a name for another
+            by = None
+            st.markdown(f"**Decided by** {escape_md(access.who())}")
+        else:
+            by = st.text_input("Decided by", key=key[BY], max_chars=MAX_NAME,
+                               placeholder="A name or role, e.g. Steering committee chair")
         rationale = st.text_area("Rationale", key=key[RATIONALE], max_chars=MAX_TEXT,
                                  placeholder="Why this decision; required when it differs from the recommendation.")
         conditions = st.text_area("Conditions", key=key[CONDITIONS], max_chars=MAX_TEXT, height=100,
@@ -171,7 +180,7 @@ def _record(s: Session, ev: Evaluation, plan: Plan, fields: dict[str, Any], supe
         # not only the append the engine locks, so no import or undo of this app can slip in between the
         # engine's check that the evidence is unchanged and the append.
         with st.spinner("Recording the decision…"), store.connect(store.db_path()) as con, store.WRITE_LOCK:
-            snap = record_review(con, plan, ev, decision, supersedes=supersedes)
+            snap = record_review(con, plan, ev, decision, supersedes=supersedes, by=access.actor())
     except InputError as e:
         refusal(str(e))
         return

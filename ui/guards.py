@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access import Action
 from core.errors import RollgateError
 from loaders import store
 from loaders.demo import load_demo
 from metrics.format import escape_md
-from ui import state
+from ui import access, state
 from ui.session import Session
 
 WHAT_TO_UPLOAD = ("the month's exports: usage, human reviews, costs, incidents, support tickets, training, the "
@@ -25,10 +26,13 @@ def show_flash() -> None:
 
 def demo_button(key: str = "load_demo") -> None:
     """'Load demo data': ingests data/demo like any upload, then reruns so every page sees it."""
+    if not access.may(Action.IMPORT):
+        access.cannot(Action.IMPORT, "Loading the demo data")
+        return
     if st.button("Load demo data", type="primary", key=key, icon=":material/play_circle:"):
         try:
             with st.spinner("Loading the demo exports…"), store.connect(store.db_path()) as con:
-                reports = load_demo(con)
+                reports = load_demo(con, by=access.actor())
         except RollgateError as e:
             st.warning(escape_md(str(e)), icon=":material/warning:")
         else:

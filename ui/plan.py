@@ -16,11 +16,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.access import Action
 from gates import plan_history
 from gates.plan import Plan
 from gates.plan_check import PlanCheck, Problem
 from gates.plan_io import MAX_PLAN_BYTES, check_text, plan_path
 from loaders import store
+from ui import access
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,11 @@ def check(text: str) -> PlanCheck:
     return check_text(text)
 
 
-def who() -> str:
-    """Who is acting, for the records: the signed-in person, or that sign-in is off."""
-    user = st.user
-    if getattr(user, "is_logged_in", False):
-        name, email = user.get("name"), user.get("email")
-        return f"{name} <{email}>" if name and email else str(name or email)
-    return "anyone (sign-in is off)"
-
-
-def save(text: str) -> PlanCheck:
+def save(text: str, action: Action = Action.PLAN) -> PlanCheck:
     """Check `text` and, only when it is a valid plan, keep it as a new version of the plan's history (with the
-    plan as found, the first time) and write it as the plan file (atomically)."""
+    plan as found, the first time), saved by this session's person, and write it as the plan file (atomically).
+    `action` is what the save is (the plan, or its feature-name mappings from Upload): NotAllowed, nothing saved,
+    when the person's role does not allow it."""
     checked = check_text(text)
     if checked.plan is None:
         return checked
@@ -88,7 +83,7 @@ def save(text: str) -> PlanCheck:
     except OSError:
         previous = ""
     with store.connect(store.db_path()) as con:
-        plan_history.record(con, previous, text, who())
+        plan_history.record(con, previous, text, access.actor(), action)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -23,6 +23,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from core.access import Action
 from core.errors import InputError, RollgateError
 from gates.plan import Plan
 from gates.plan_edit import with_mappings
@@ -38,7 +39,7 @@ from loaders.scratch import new_copy
 from loaders.tables import peek_sheet, sheet_names
 from metrics.coverage import Cell, cell_text
 from metrics.format import escape_md, month_label
-from ui import data, state
+from ui import access, data, state
 from ui import plan as plan_ui
 from ui.clock import viewer_zone, zone_note
 
@@ -484,6 +485,9 @@ def use_case_mapping(p: Prepared, plan: Plan | None) -> None:
     table = table_for(p.report.preset, "use_case")
     if plan is None or table is None or not p.report.unknown_use_cases or not plan.use_cases:
         return
+    if not access.may(Action.MAPPINGS):
+        access.cannot(Action.MAPPINGS, "Mapping these names to the plan's use cases")
+        return
     declared = tuple(u.id for u in plan.use_cases)
     with st.form(key=_key(p.file, "map_use_cases"), border=True):
         st.markdown(f"**Map these {escape_md(table.source)} names to the plan's use cases**")
@@ -500,7 +504,7 @@ def use_case_mapping(p: Prepared, plan: Plan | None) -> None:
         st.info("Choose a use case for at least one name first.", icon=":material/info:")
         return
     try:
-        checked = plan_ui.save(with_mappings(plan.content, table.name, entries))
+        checked = plan_ui.save(with_mappings(plan.content, table.name, entries), Action.MAPPINGS)
     except InputError as e:
         st.warning(escape_md(str(e)), icon=":material/warning:")
         return
@@ -517,6 +521,7 @@ def use_case_mapping(p: Prepared, plan: Plan | None) -> None:
 
 def import_files(files: list[tuple[UploadedFile, IngestOptions]]) -> list[IngestReport]:
     """Import each file in its own transaction, with a progress bar; a refused file does not stop the rest."""
+    by = access.actor()  # the engine checks the role again for each file
     bar = st.progress(0.0, text="Starting the import…")
     reports = []
     for i, (f, options) in enumerate(files):
@@ -526,7 +531,7 @@ def import_files(files: list[tuple[UploadedFile, IngestOptions]]) -> list[Ingest
             continue
         try:
             with on_disk(f) as path, store.connect(store.db_path()) as con:
-                reports.append(ingest_file(con, path, f.name, options, commit=True))
+                reports.append(ingest_file(con, path, f.name, options.model_copy(update={"by": by}), commit=True))
         except RollgateError as e:
             reports.append(_refused(f, str(e)))
     bar.progress(1.0, text=f"Imported {sum(r.status == 'stored' for r in reports)} of {len(files)} files.")
@@ -562,12 +567,13 @@ def history(db: str, version: data.DataVersion) -> None:
 
     st.dataframe(
         hist.select("id", "uploaded_at", "dataset", "file_name", "rows_read", "inserted", "updated", "unchanged",
-                    "rejected", "duplicates", "undone_at"),
+                    "rejected", "duplicates", "imported_by", "undone_at", "undone_by"),
         hide_index=True, placeholder="—", width="stretch", key="history_table",
         column_config={"id": st.column_config.NumberColumn("#", pinned=True), "uploaded_at": moment("Uploaded"),
                        "dataset": "Dataset", "file_name": st.column_config.TextColumn("File", pinned=True),
                        "rows_read": "Rows read", "inserted": "New", "updated": "Updated", "unchanged": "Unchanged",
-                       "rejected": "Rejected", "duplicates": "Duplicates", "undone_at": moment("Undone")},
+                       "rejected": "Rejected", "duplicates": "Duplicates", "imported_by": "Imported by",
+                       "undone_at": moment("Undone"), "undone_by": "Undone by"},
     )
     active = hist.filter(hist["undone_at"].is_null())
     if active.is_empty():
@@ -592,12 +598,16 @@ def history(db: str, version: data.DataVersion) -> None:
                                     "spreadsheet does not run it as a formula: remove it when you fix the row.")
     else:
         left.caption(f"No row of #{chosen} was rejected.")
+    if not access.may(Action.UNDO):
+        with right:
+            access.cannot(Action.UNDO, "Undoing an import")
+        return
     with right.popover("Undo this ingestion", icon=":material/undo:"):
         st.text(f"Remove the rows of {labels[chosen]} and restore the rows it replaced?")
         if st.button("Yes, undo it", type="primary", key="undo_confirm"):
             try:
                 with store.connect(store.db_path()) as con:
-                    report = undo(con, chosen)
+                    report = undo(con, chosen, by=access.actor())
             except RollgateError as e:
                 st.warning(escape_md(str(e)), icon=":material/warning:")
             else:

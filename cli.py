@@ -32,6 +32,7 @@ from loaders.detect import parse_map_options
 from loaders.ingest import IngestOptions, IngestReport, history, ingest_paths, undo
 from loaders.period import Period, parse_period
 from loaders.presets import PRESETS
+from metrics import privacy
 from metrics.coverage import grid, grid_text
 from metrics.engine import compute
 from metrics.format import metrics_table
@@ -71,6 +72,17 @@ def _period(text: str) -> str:
     except InputError as e:
         raise argparse.ArgumentTypeError(str(e).removeprefix("--period ")) from e
     return text.strip()
+
+
+def _limit(text: str) -> int:
+    """A number of entries to show: 0 (all) or more; a negative one would silently drop the oldest instead."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"a number of entries, 0 or more (0: all), not {text}")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,7 +197,8 @@ def _snapshot_parsers(sub: Any) -> None:
                        description="Who did what and when: imports, undos, plan changes, decisions, exports and key "
                                    "rotations, newest first. Exit status 1 when the log's hash chain does not check "
                                    "(an entry changed, removed or inserted outside Rollgate).")
-    p.add_argument("--limit", type=int, default=0, metavar="N", help="show only the newest N entries (all are checked)")
+    p.add_argument("--limit", type=_limit, default=0, metavar="N",
+                   help="show only the newest N entries (all are checked)")
     _common(p)
 
     p = sub.add_parser("compare", help="compare two snapshots: rules, decision, statuses, metric values",
@@ -339,8 +352,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     window = window_from_args(args)
-    ctx = load_plan(args.plan).metric_context()
+    plan = load_plan(args.plan)
+    ctx = plan.metric_context()
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        privacy.refuse_small(con, window, plan.privacy_min_group)
         values = compute(con, ctx, window)
     payload = {"window": {"from": window.start.isoformat(), "to": window.end.isoformat(),
                           "department": window.department, "use_case": window.use_case},
@@ -354,6 +369,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan)
     plan.stage(args.stage)  # an unknown stage is refused before the database is opened
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        privacy.refuse_small(con, window, plan.privacy_min_group)
         review = evaluate(con, plan, args.stage, window)
     _print(args, review.as_json(), evaluation_text(review))
     return 0
@@ -428,6 +444,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     decision = Decision(outcome=outcome, decided_by=by.label, rationale=args.rationale,
                         conditions=args.conditions, next_review_on=next_review)
     with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        privacy.refuse_small(con, window, plan.privacy_min_group)
         review = evaluate(con, plan, args.stage, window)
         snap = record_review(con, plan, review, decision, supersedes=supersedes, by=by)
     files = _write_snapshot_files(args, snap)

@@ -37,6 +37,7 @@ from gates.plan_bounds import (
     MAX_GATES,
     MAX_HOURLY_RATE,
     MAX_MONTHLY_BUDGET,
+    MAX_PRIVACY_GROUP,
     MAX_SAMPLE,
     MAX_STAGES,
     MAX_TEXT,
@@ -182,6 +183,9 @@ class Plan(_Model):
     currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1,
                                                max_length=MAX_TEXT)] = "EUR"
     hourly_rate: Annotated[float, Field(ge=0, le=MAX_HOURLY_RATE)]
+    # The privacy floor (DESIGN.md §11): a breakdown row, a filtered view or a list of people about fewer distinct
+    # people than this shows "fewer than N people" instead of its values; 0 turns it off.
+    privacy_min_group: Annotated[int, Field(ge=0, le=MAX_PRIVACY_GROUP, strict=True)] = 5
     data_rules: tuple[Text, ...] = ()
     use_cases: tuple[UseCase, ...] = ()
     stages: Annotated[tuple[Stage, ...], Field(max_length=MAX_STAGES)]

@@ -19,6 +19,9 @@ MAX_WINDOW_DAYS = 366
 MAX_DURATION_DAYS = 3_660
 MAX_HOURLY_RATE = 10_000
 MAX_MONTHLY_BUDGET = 1_000_000_000
+# The privacy floor (DESIGN.md §11): groups of fewer people than this are hidden; beyond a thousand nothing but
+# a whole organisation could be shown.
+MAX_PRIVACY_GROUP = 1_000
 # As a usage row's own minutes_saved (DESIGN.md §2): a use saves at most a day.
 MAX_DEFAULT_MINUTES = 1_440
 # A gate's or trigger's level on a metric that is not a share: beyond it no window's data can reach, and

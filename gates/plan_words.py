@@ -28,6 +28,7 @@ FIELDS: dict[str, str] = {
     "hourly_rate": "the hourly rate", "owner": "the owner", "support_contact": "the support contact",
     "data_rules": "the data rules", "fallback": "the fallback options", "options": "the fallback options",
     "mappings": "the value mappings", "evidence": "the evidence method",
+    "privacy_min_group": "the smallest group shown (privacy floor)",
 }
 _STEP = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
 

@@ -17,6 +17,7 @@ from core.words import worst
 from gates.review import evaluate
 from gates.trend import judge_groups, judge_months, stage_on, stage_periods
 from loaders import store
+from metrics import privacy
 from metrics.engine import By
 from metrics.format import count_text, interval_text, value_text
 from metrics.model import Window
@@ -150,8 +151,13 @@ def test_breakdowns_show_the_engines_value_for_every_group(demo_db: Path, view: 
         rows = metrics.family_breakdown(con, plan().metric_context(), SEPTEMBER, "quality", by)
     groups = list(dict.fromkeys(r.key for r in rows))
     assert list(table["Group"]) == groups
-    expected = [value_text("quality.error_rate", r.value.value) for r in rows if r.metric_id == "quality.error_rate"]
+    with store.connect(demo_db) as con:  # groups under the privacy floor (5 people) show that instead
+        hide = privacy.hidden(privacy.group_sizes(con, SEPTEMBER, by), 5)
+    expected = ["fewer than 5 people" if r.key in hide else value_text("quality.error_rate", r.value.value)
+                for r in rows if r.metric_id == "quality.error_rate"]
     assert list(table["Error rate"]) == expected
+    # September: finance and sales had no access (nobody to hide); two use cases had 2 and 1 users.
+    assert hide == (frozenset() if by == "department" else {"translation", "negotiation_email"})
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["layout"]["title"]["text"] == f"Error rate by {'department' if by == 'department' else 'use case'}"
     assert [s["line"]["dash"] for s in chart["layout"]["shapes"]] == ["solid", "dash"]  # limit 10%, warn 7%

@@ -33,6 +33,7 @@ from gates.plan_history import PlanVersion, version_of, versions
 from loaders import activity, store
 from loaders.ingest import history, rejects_of
 from loaders.rejects import as_written
+from metrics import privacy
 from metrics.coverage import Cell
 from metrics.coverage import grid as coverage_grid
 from metrics.drill import rows as drill_rows
@@ -130,6 +131,20 @@ def breakdown(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, fa
     """Every metric of `family` for every department or use case of one window."""
     with connection(db) as con:
         return metrics.family_breakdown(con, _plan.metric_context(), window, family, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def group_sizes(db: str, data_version: DataVersion, window: Window, by: By) -> dict[str, int]:
+    """Distinct people per department or use case of `window` (metrics.privacy)."""
+    with connection(db) as con:
+        return privacy.group_sizes(con, window, by)  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def view_size(db: str, data_version: DataVersion, window: Window) -> int | None:
+    """The people a filtered window is about; None when it is not filtered (metrics.privacy)."""
+    with connection(db) as con:
+        return privacy.view_size(con, window)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -19,6 +19,7 @@ from gates import summary
 from gates.criteria import CriterionResult
 from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
+from metrics import privacy
 from metrics.drill import DRILLS
 from metrics.format import day_label, escape_md, interval_text, limit_text, rule_text, value_text, window_text
 from metrics.model import MetricValue
@@ -185,6 +186,13 @@ def drill_down(s: Session, ev: Evaluation) -> None:
                               help="Failing and warning criteria first. The rows are those the number counted, "
                                    "over the period judged and with the sidebar's filters.")
         found = s.drill(chosen, ev.period)
+        people = privacy.people_named(found)
+        minimum = s.plan.privacy_min_group if s.plan is not None else 0
+        if minimum and people is not None and 0 < people < minimum:
+            st.caption(f":material/visibility_off: These {found.height:,} row{'s' if found.height != 1 else ''} name "
+                       f"{privacy.hidden_text(minimum)}, so they are not listed: the plan keeps groups this small "
+                       f"private (privacy_min_group = {minimum}).")
+            return
         st.caption(f"{found.height:,} row{'s' if found.height != 1 else ''}, {escape_md(window_text(ev.period))}.")
         st.dataframe(found.head(DRILL_SHOWN), hide_index=True, placeholder="—", width="stretch", key="drill_rows")
         if found.height > DRILL_SHOWN:

@@ -23,6 +23,7 @@ from core.words import LIMIT_LABEL, NO_GATE, WARN_LABEL, worst
 from gates.criteria import CriterionResult
 from gates.plan import Stage
 from gates.trend import Verdict, gate_on, judge_groups, judge_months, stage_periods
+from metrics import privacy
 from metrics.engine import BreakdownRow
 from metrics.filters import FILTER_LINKS
 from metrics.format import count_text, escape_md, interval_text, month_label, rule_text, value_text, window_text
@@ -123,7 +124,8 @@ def _group_table(rows: list[BreakdownRow], currency: str) -> pl.DataFrame:
     table: dict[str, list[str]] = {"Group": keys}
     for metric_id in dict.fromkeys(r.metric_id for r in rows):
         found = {r.key: r.value for r in rows if r.metric_id == metric_id}
-        table[REGISTRY[metric_id].label] = [value_text(metric_id, found[k].value, currency) for k in keys]
+        table[REGISTRY[metric_id].label] = [str(found[k].missing) if privacy.is_hidden(found[k])
+                                            else value_text(metric_id, found[k].value, currency) for k in keys]
     return pl.DataFrame(table)
 
 
@@ -147,6 +149,12 @@ def _breakdown_view(s: Session, family: Family, by: str, stage: Stage | None) ->
     fig = _breakdown_chart(Breakdown(choice, by, points, gate.op if gate else None,
                                      gate.threshold if gate else None, gate.warn if gate else None, plan.currency))
     st.plotly_chart(fig, key=f"{family}_{by}_chart", config=CHART_CONFIG)
+    hidden = sorted({r.key for r in rows if privacy.is_hidden(r.value)})
+    if hidden:
+        st.caption(f":material/visibility_off: Not shown under the plan's privacy floor "
+                   f"({escape_md(privacy.hidden_text(plan.privacy_min_group))}; when only one group is that small, "
+                   f"the next smallest is hidden with it, so the total cannot give it away): "
+                   f"{escape_md(', '.join(hidden))}.")
     if gate:
         st.caption(f"Each {word} is compared with the limit of stage {escape_md(stage.name if stage else '')}; "
                    "the gate itself is judged on the whole window.")

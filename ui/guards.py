@@ -64,3 +64,11 @@ def require(s: Session, what: str, need_plan: bool = True) -> None:
     if not s.has_data:
         no_data(what)
         st.stop()
+    floor = s.floor()
+    if floor.hides_view:
+        chosen = " and ".join(f"{word} {escape_md(value)}" for word, value in
+                              (("department", s.department), ("use case", s.use_case)) if value)
+        st.info(f"The {chosen} covers {floor.text} in this window, so its {what} is not shown: the plan keeps groups "
+                f"this small private (privacy_min_group = {floor.minimum}). Choose a larger group or all of them in "
+                "the sidebar; the review of the whole stage is always shown.", icon=":material/visibility_off:")
+        st.stop()

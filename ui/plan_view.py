@@ -70,7 +70,9 @@ def summary(plan: Plan) -> None:
     st.markdown(
         f"**Decides at each gate:** {escape_md(plan.owner)}  \n"
         f"**Support contact:** {escape_md(plan.support_contact or 'none named')}  \n"
-        f"**Labour cost:** {escape_md(plan.currency)} {plan.hourly_rate:,.2f} per hour")
+        f"**Labour cost:** {escape_md(plan.currency)} {plan.hourly_rate:,.2f} per hour  \n"
+        f"**Privacy floor:** " + (f"groups of fewer than {plan.privacy_min_group} people are hidden"
+                                  if plan.privacy_min_group else "off (every group is shown)"))
     if plan.data_rules:
         st.markdown("**Data rules**\n" + "\n".join(f"- {escape_md(r)}" for r in plan.data_rules))
     if plan.use_cases:

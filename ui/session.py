@@ -21,6 +21,7 @@ from core.calendar import add_months, month_of_key
 from gates.plan import Plan, Stage
 from gates.review import Evaluation, StageCriteria, evaluate, stage_criteria
 from gates.trend import stage_on
+from metrics import privacy
 from metrics.engine import BreakdownRow, By
 from metrics.extent import NOTHING, Extent
 from metrics.model import MetricContext, MetricValue, Window
@@ -120,9 +121,26 @@ class Session:
         return data.drill(self.db, self.version, self.plan_state.sha256, self._plan(), metric_id, window)
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
+        """Every metric of `family` per department or use case of the sidebar's window; a group under the plan's
+        privacy floor (and its complement, metrics.privacy.hidden) without values, saying why."""
         w = self.window
         assert w is not None
-        return data.breakdown(self.db, self.version, self.plan_state.sha256, self._plan(), family, by, w)
+        rows = data.breakdown(self.db, self.version, self.plan_state.sha256, self._plan(), family, by, w)
+        floor = self._plan().privacy_min_group
+        if by == "month" or not floor:
+            return rows
+        hide = privacy.hidden(data.group_sizes(self.db, self.version, w, by), floor)
+        why = privacy.hidden_text(floor)
+        return [replace(r, value=MetricValue(r.metric_id, None, missing=why)) if r.key in hide else r for r in rows]
+
+    def floor(self) -> privacy.Floor:
+        """The privacy floor of the sidebar's view: the plan's minimum group and the people a filtered view is
+        about (an unfiltered view is never hidden)."""
+        w = self.window
+        minimum = self.plan.privacy_min_group if self.plan is not None else 0
+        if w is None or not minimum or (w.department is None and w.use_case is None):
+            return privacy.Floor(minimum, None)
+        return privacy.Floor(minimum, data.view_size(self.db, self.version, w))
 
     def monthly(self) -> dict[str, dict[str, MetricValue]]:
         """Every metric for every month of the data, with the sidebar's department and use-case filters."""

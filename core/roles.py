@@ -79,18 +79,26 @@ def read_roles(path: Path | None = None) -> RolesFile:
     try:
         return RolesFile.model_validate(data)
     except ValidationError as e:
-        where = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'the file'}: "
-                          f"{str(err['msg']).removeprefix('Value error, ')}" for err in e.errors())
+        where = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'the file'}: {_said(err)}" for err in e.errors())
         raise InputError(f"The roles file {target} has a problem: {where}. Until it is fixed, everyone signed in "
                          "is a viewer.") from e
 
 
+def _said(error: Mapping[str, object]) -> str:
+    """One problem of the file in words (a misspelt setting is named as such, not in pydantic's words)."""
+    if error.get("type") == "extra_forbidden":
+        return "not a setting of the roles file (it has claim, [claim_values] and [emails])"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
 def role_of(claims: Mapping[str, object], rules: RolesFile) -> Role:
     """A signed-in person's role: the highest any entry of `rules` gives their e-mail address or a value of the
-    configured claim (a string, or a list of them); a viewer when none does."""
+    configured claim (a string, or a list of them); a viewer when none does. An e-mail address the identity
+    provider says it has not verified (`email_verified` false) matches no entry: anyone can type one in."""
     found = [Role.VIEWER]
     email = claims.get("email")
-    if isinstance(email, str) and email.strip().lower() in rules.emails:
+    verified = str(claims.get("email_verified", True)).strip().lower() != "false"  # some providers send text
+    if verified and isinstance(email, str) and email.strip().lower() in rules.emails:
         found.append(Role.of(rules.emails[email.strip().lower()]))
     values = claims.get(rules.claim)
     if isinstance(values, str):

@@ -54,7 +54,7 @@ def record(con: duckdb.DuckDBPyConnection, previous: str, saved: str, by: Actor,
     of its feature-name mappings from Upload (the analyst role); NotAllowed, nothing kept, when `by` may not.
     The activity log names the version in the same transaction. Returns the new version."""
     require(by, action)
-    at = (moment or datetime.now(UTC)).replace(tzinfo=None)  # stored in UTC
+    at = (moment or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)  # stored in UTC, as the activity log
     with store.WRITE_LOCK:
         con.execute("begin transaction")
         try:

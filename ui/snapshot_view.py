@@ -10,17 +10,23 @@ in st.dataframe cells (plain text); nothing here uses HTML.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
+from functools import partial
 
 import polars as pl
 import streamlit as st
 
+from core.access import Action
+from core.errors import RollgateError
 from gates.recommend import PREFIX
+from loaders import activity, store
 from metrics.format import day_label, escape_md
 from snapshots.compare import Comparison, FlagChange
 from snapshots.pdf import unavailable
 from snapshots.record import Snapshot
 from snapshots.store import SnapshotEntry
+from ui import access
 from ui.clock import local_text, utc_text
 from ui.evidence import FAMILY_TITLES, criteria_frame
 from ui.snapshots_data import DOWNLOADS, files, pdf
@@ -76,6 +82,13 @@ def history(entries: list[SnapshotEntry]) -> None:
 
 # -- one snapshot ------------------------------------------------------------------------------------
 
+def _exported(snapshot_id: int, ext: str) -> None:
+    """Note a downloaded report in the activity log (DESIGN.md §11: who took which record out, and when)."""
+    # The file is handed over already; a database busy past the wait must not turn the download into an error.
+    with contextlib.suppress(RollgateError), store.connect(store.db_path()) as con:
+        activity.record(con, access.actor(), Action.EXPORT, f"snapshot #{snapshot_id}", {"format": ext})
+
+
 def downloads(db: str, version: tuple[int, int, int], snapshot_id: int, key: str) -> None:
     """The snapshot's HTML report, JSON record and criteria CSV, as `rollgate export` writes them, and the report
     as PDF (made when asked for; where this machine cannot make one, the button says what to install)."""
@@ -83,11 +96,13 @@ def downloads(db: str, version: tuple[int, int, int], snapshot_id: int, key: str
     columns = st.columns(len(DOWNLOADS) + 1)
     for column, (ext, label, mime) in zip(columns[:-1], DOWNLOADS, strict=True):
         column.download_button(label, content[ext], file_name=f"{stem}.{ext}", mime=mime, key=f"{key}_{ext}",
-                               icon=":material/download:", on_click="ignore", width="stretch")
+                               icon=":material/download:", on_click=partial(_exported, snapshot_id, ext),
+                               width="stretch")
     missing = unavailable()
     columns[-1].download_button("PDF report", (lambda: pdf(db, version, snapshot_id)) if missing is None else b"",
                                 file_name=f"{stem}.pdf", mime="application/pdf", key=f"{key}_pdf",
-                                icon=":material/picture_as_pdf:", on_click="ignore", width="stretch",
+                                icon=":material/picture_as_pdf:", on_click=partial(_exported, snapshot_id, "pdf"),
+                                width="stretch",
                                 disabled=missing is not None,
                                 help=missing or "The same report as a PDF: its first page is the summary.")
     if missing is not None:

@@ -34,11 +34,13 @@ from gates import plan_toml
 from gates.plan_bounds import (
     MAX_DEFAULT_MINUTES,
     MAX_DURATION_DAYS,
+    MAX_EXPECTED_USERS,
     MAX_GATES,
     MAX_HOURLY_RATE,
     MAX_MONTHLY_BUDGET,
     MAX_PRIVACY_GROUP,
     MAX_SAMPLE,
+    MAX_SEAT_PRICE,
     MAX_STAGES,
     MAX_TEXT,
     MAX_TRIGGERS,
@@ -136,6 +138,8 @@ class Stage(_Model):
     required_training: tuple[Identifier, ...] = ()
     min_duration_days: Annotated[int, Field(ge=0, le=MAX_DURATION_DAYS)] = 0
     monthly_budget: Annotated[float, Field(ge=0, le=MAX_MONTHLY_BUDGET)] | None = None
+    # The people who will have access in this stage (DESIGN.md §12: the expansion forecast scales to it).
+    expected_users: Annotated[int, Field(ge=1, le=MAX_EXPECTED_USERS, strict=True)] | None = None
     gates: Annotated[tuple[Gate, ...], Field(max_length=MAX_GATES)] = ()
 
     def scope(self) -> StageScope:
@@ -143,6 +147,14 @@ class Stage(_Model):
         return StageScope(id=self.id, name=self.name, starts_on=self.starts_on, departments=self.departments,
                           approved_use_cases=self.approved_use_cases, required_training=self.required_training,
                           monthly_budget=self.monthly_budget)
+
+
+class Evidence(_Model):
+    """How a gate's interval is judged (DESIGN.md §4 "Evidence method"): the 95% Wilson interval of one look
+    ("fixed"), or an anytime-valid 95% confidence sequence that a monthly look at a growing sample cannot pass
+    by chance more often than 5% of the time ("sequential")."""
+
+    method: Literal["fixed", "sequential"] = "fixed"
 
 
 class PauseTrigger(_Model):
@@ -186,6 +198,9 @@ class Plan(_Model):
     # The privacy floor (DESIGN.md §11): a breakdown row, a filtered view or a list of people about fewer distinct
     # people than this shows "fewer than N people" instead of its values; 0 turns it off.
     privacy_min_group: Annotated[int, Field(ge=0, le=MAX_PRIVACY_GROUP, strict=True)] = 5
+    # A licence seat's price per month (DESIGN.md §12: cost.idle_seat_cost); None when the plan has none.
+    seat_price: Annotated[float, Field(ge=0, le=MAX_SEAT_PRICE)] | None = None
+    evidence: Evidence = Evidence()
     data_rules: tuple[Text, ...] = ()
     use_cases: tuple[UseCase, ...] = ()
     stages: Annotated[tuple[Stage, ...], Field(max_length=MAX_STAGES)]

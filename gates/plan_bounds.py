@@ -22,6 +22,9 @@ MAX_MONTHLY_BUDGET = 1_000_000_000
 # The privacy floor (DESIGN.md §11): groups of fewer people than this are hidden; beyond a thousand nothing but
 # a whole organisation could be shown.
 MAX_PRIVACY_GROUP = 1_000
+# A seat's price per month (cost.idle_seat_cost) and the people a stage expects (the expansion forecast).
+MAX_SEAT_PRICE = 1_000_000
+MAX_EXPECTED_USERS = 10_000_000
 # As a usage row's own minutes_saved (DESIGN.md §2): a use saves at most a day.
 MAX_DEFAULT_MINUTES = 1_440
 # A gate's or trigger's level on a metric that is not a share: beyond it no window's data can reach, and

@@ -28,7 +28,8 @@ FIELDS: dict[str, str] = {
     "hourly_rate": "the hourly rate", "owner": "the owner", "support_contact": "the support contact",
     "data_rules": "the data rules", "fallback": "the fallback options", "options": "the fallback options",
     "mappings": "the value mappings", "evidence": "the evidence method",
-    "privacy_min_group": "the smallest group shown (privacy floor)",
+    "privacy_min_group": "the smallest group shown (privacy floor)", "seat_price": "the price of a seat per month",
+    "expected_users": "the people expected in the stage", "method": "the evidence method",
 }
 _STEP = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
 

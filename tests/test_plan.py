@@ -137,7 +137,8 @@ def test_the_default_plan_is_valid_and_fits_the_story() -> None:
                  ["stages[0].gates[0].tresh: unknown key — did you mean 'threshold'?"], id="unknown-key"),
     pytest.param([(("colour",), "blue")],
                  ["colour: unknown key; the keys here are name, owner, support_contact, currency, hourly_rate, "
-                  "privacy_min_group, data_rules, use_cases, stages, pause_triggers, fallback, mappings"],
+                  "privacy_min_group, seat_price, evidence, data_rules, use_cases, stages, pause_triggers, fallback, "
+                  "mappings"],
                  id="unknown-top-key"),
     pytest.param([(("stages", 0, "mode"), "approval")],
                  ["stages[0].mode: unknown mode 'approval' — did you mean 'approval_first'?"], id="bad-mode"),

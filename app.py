@@ -20,7 +20,7 @@ if __name__ == "__main__":
     from core.access import Action
     from core.errors import DatabaseBusy, RollgateError
     from metrics.format import escape_md
-    from ui import access, data, session
+    from ui import access, data, session, style
 
     BUSY = ("Rollgate is being updated: another process (an import, for example) is writing to the database. "
             "Try again in a moment; this page tries again by itself every few seconds.")
@@ -33,7 +33,7 @@ if __name__ == "__main__":
             return
         st.rerun(scope="app")
 
-    st.set_page_config(page_title="Rollgate", page_icon=":material/fact_check:", layout="wide")
+    st.set_page_config(page_title="Rollgate", page_icon=style.ICON, layout="wide")
 
     PAGES = {
         "Decide": [

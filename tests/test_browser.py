@@ -1,8 +1,11 @@
 """A real Streamlit server and a real Chromium: a file uploaded through the Upload page is imported,
 every page opens without an exception or an error box, Overview and Gate review show the engine's
 recommendation, a page's address opened as the first request of a fresh server shows that page (not
-"Page not found"), a command-line import while the app is open is seen on reload (DESIGN.md §9), and a
-decision recorded on Gate review downloads as an HTML report that opens offline, fetching nothing.
+"Page not found"), a command-line import while the app is open is seen on reload (DESIGN.md §9), a
+decision recorded on Gate review downloads as an HTML report that opens offline, fetching nothing, no page
+asks a host other than the app's own for anything (a font, a script, a map), and the app's WebSocket refuses
+a Host that server.allowedHosts does not list (DNS rebinding). Sign-in is off here: every page and action shows;
+tests/test_signin_browser.py has the app with sign-in on.
 
 A screenshot of every page is saved under tests/artifacts/ (git-ignored) for people to look at.
 """
@@ -16,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -44,7 +48,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # (navigation label, title on the page, screenshot name), in the sidebar's order.
 PAGES = [("Overview", "Overview", "overview"), ("Gate review", "Gate review", "gate-review"),
-         ("Snapshots", "Snapshots", "snapshots"), ("Quality", "Quality", "quality"), ("Value", "Value", "value"),
+         ("Snapshots", "Snapshots", "snapshots"), ("Activity", "Activity", "activity"),
+         ("Quality", "Quality", "quality"), ("Value", "Value", "value"),
          ("Cost", "Cost", "cost"), ("Risk", "Risk", "risk"), ("Adoption", "Adoption", "adoption"),
          ("Support", "Support", "support"), ("Upload", "Upload", "upload"), ("Plan", "Plan", "plan")]
 TICKETS = b"ticket_id,opened_at,category,topic\nWEB-1,2026-09-28,how_to,Where is the clause library?\n"
@@ -73,33 +78,49 @@ def _demo(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def _streamlit(db: Path, plan: Path) -> Iterator[str]:
-    """`streamlit run app.py` on `db` and `plan` in a process of its own; yields its address once it is up."""
-    port = _free_port()
-    env = {**os.environ, "ROLLGATE_DB": str(db), "ROLLGATE_PLAN": str(plan)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+def _streamlit(db: Path, plan: Path, *options: str, port: int | None = None, env: dict[str, str] | None = None,
+               log: Path | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on `db` and `plan` in a process of its own, with more command-line `options`
+    (`--secrets.files …`; an empty secrets file by default, so sign-in is off whatever secrets the project
+    folder holds), on `port` (a free one by default), more environment variables `env`, and what it writes to
+    stderr in `log` (a temporary file by default: a pipe nobody reads would stall it once full); yields its
+    address once it is up."""
+    port = port or _free_port()
+    environment = {**os.environ, "ROLLGATE_DB": str(db), "ROLLGATE_PLAN": str(plan), **(env or {})}
+    if "--secrets.files" not in options:  # not the developer's own .streamlit/secrets.toml: sign-in stays off
+        empty = db.parent / "no-secrets.toml"
+        empty.touch()
+        options = (*options, "--secrets.files", str(empty))
+    with (log.open("w+b") if log else tempfile.TemporaryFile()) as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", *options],
+            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                proc.wait(timeout=20)
+                errors.seek(0)
+                raise RuntimeError(f"Streamlit did not start: {errors.read().decode(errors='replace')}")
+            time.sleep(0.3)
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError(f"Streamlit did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-        time.sleep(0.3)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +197,9 @@ def test_upload_a_file_then_every_page_opens_cleanly(server: tuple[str, Path, Pa
     page = browser_page
     page.goto(url)
     _wait_loaded(page)
+    # sign-in off (no [auth] in the secrets): the sidebar says so, and every page is listed, Activity too
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Sign-in is off")
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_count(len(PAGES))
 
     # Upload through the real page: preview and validation first, then the import.
     _open(page, "Upload")
@@ -336,8 +360,75 @@ def test_a_recorded_decision_downloads_as_a_report_that_opens_offline(server: tu
     assert left == []
 
 
-ADDRESSES = ("", "gate-review", "snapshots", "quality", "value", "cost", "risk", "adoption", "support", "upload",
-             "plan")
+def test_no_page_asks_another_host_for_anything(server: tuple[str, Path, Path], browser_page: Page) -> None:
+    """Every page, opened through the sidebar in a browser with nothing cached: each request goes to the app's
+    own address. One to elsewhere (a web font, a script or map tiles from a CDN) would fail on a closed
+    network and tell a third party who opens Rollgate; it is refused here at once, and named."""
+    url, _, _ = server
+    browser = browser_page.context.browser
+    assert browser is not None
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    outside: list[str] = []
+
+    def ours(address: str) -> bool:
+        return address.startswith((f"{url}/", "data:", "blob:")) or address in (url, "about:blank")
+
+    def refuse(route: Route) -> None:
+        route.abort()
+
+    context.route(lambda address: not ours(address), refuse)
+    page = context.new_page()
+    page.on("request", lambda r: None if ours(r.url) else outside.append(r.url))
+    page.on("websocket", lambda ws: None if ws.url.startswith(url.replace("http", "ws", 1) + "/")
+            else outside.append(ws.url))
+    try:
+        page.goto(url)
+        _wait_loaded(page)
+        for label, title, _ in PAGES:
+            _open(page, label)
+            expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible()
+            page.wait_for_load_state("networkidle", timeout=30_000)
+    finally:
+        context.close()
+    assert outside == [], f"requests to another host: {sorted(set(outside))}"
+
+
+def _handshake(url: str, host: str) -> str:
+    """The status line with which the server answers a WebSocket handshake for its stream sent with `host` as
+    the Host header (and no Origin, as a client outside a browser sends it)."""
+    address = url.removeprefix("http://")
+    name, port = address.rsplit(":", 1)
+    request = ("GET /_stcore/stream HTTP/1.1\r\n"
+               f"Host: {host}\r\n"
+               "Upgrade: websocket\r\n"
+               "Connection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n")
+    with socket.create_connection((name, int(port)), timeout=10) as conn:
+        conn.sendall(request.encode("ascii"))
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0].decode("latin-1")
+
+
+def test_the_websocket_refuses_a_host_that_is_not_allowed(server: tuple[str, Path, Path]) -> None:
+    """server.allowedHosts (.streamlit/config.toml) lists localhost and 127.0.0.1: a page of another site whose
+    name was made to point at this machine (DNS rebinding) sends its own name as the Host and is refused."""
+    url, _, _ = server
+    port = url.rsplit(":", 1)[1]
+    for host in ("localhost", f"localhost:{port}", f"127.0.0.1:{port}"):
+        assert _handshake(url, host).split(" ")[1] == "101", host
+    for host in ("evil.example", f"evil.example:{port}", f"localhost.evil.example:{port}"):
+        status = _handshake(url, host)
+        assert status.split(" ")[1] == "403", f"{host}: {status}"
+
+
+ADDRESSES = ("", "gate-review", "snapshots", "activity", "quality", "value", "cost", "risk", "adoption", "support",
+             "upload", "plan")
 # What the audit looks at: each page's main area. Left out, Streamlit's own markup that the app cannot label:
 # the sidebar's navigation list, and the marks of a metric's sparkline (a vega chart inside st.metric, whose
 # number and label the card shows; axe's context cannot exclude them, so their findings are set aside below).

@@ -62,3 +62,21 @@ WINDOW_FILL = "rgba(224, 138, 0, 0.08)"
 def badge_markdown(style: Style) -> str:
     """A coloured badge with icon and word, as Streamlit markdown (':green-badge[:material/x: Pass]')."""
     return f":{style.badge}-badge[{style.icon} {style.label}]"
+
+
+# The favicon: Material's "fact_check" symbol (Rounded, as Streamlit draws icons), drawn here. Given as
+# ":material/fact_check:", Streamlit's page fetches it from fonts.gstatic.com on every run: a request to
+# Google that tells it who uses Rollgate, and that a closed network refuses (tests/test_browser.py).
+ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 -960 960 960"><path d="'
+        "M160 -120Q127 -120 103.5 -143.5Q80 -167 80 -200V-760Q80 -793 103.5 -816.5Q127 -840 160 -840H800"
+        "Q833 -840 856.5 -816.5Q880 -793 880 -760V-200Q880 -167 856.5 -143.5Q833 -120 800 -120ZM160 -200H800"
+        "V-760H160V-200ZM360 -280Q377 -280 388.5 -291.5Q400 -303 400 -320Q400 -337 388.5 -348.5"
+        "Q377 -360 360 -360H240Q223 -360 211.5 -348.5Q200 -337 200 -320Q200 -303 211.5 -291.5"
+        "Q223 -280 240 -280ZM582 -473 553 -502Q541 -514 525 -513.5Q509 -513 497 -501Q486 -489 485.5 -473"
+        "Q485 -457 497 -445L554 -388Q566 -376 582 -376Q598 -376 610 -388L752 -530Q764 -542 764 -558"
+        "Q764 -574 752 -586Q740 -598 723.5 -598Q707 -598 695 -586ZM360 -440Q377 -440 388.5 -451.5"
+        "Q400 -463 400 -480Q400 -497 388.5 -508.5Q377 -520 360 -520H240Q223 -520 211.5 -508.5"
+        "Q200 -497 200 -480Q200 -463 211.5 -451.5Q223 -440 240 -440ZM360 -600Q377 -600 388.5 -611.5"
+        "Q400 -623 400 -640Q400 -657 388.5 -668.5Q377 -680 360 -680H240Q223 -680 211.5 -668.5"
+        "Q200 -657 200 -640Q200 -623 211.5 -611.5Q223 -600 240 -600Z"
+        '"/></svg>')

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from core.words import Status
 from gates.plan import Gate, OnFail, Op
+from metrics import sequential
 from metrics.format import count_text, limit_text, measured, value_text
 from metrics.model import Z95, MetricValue
 from metrics.registry import REGISTRY, Family
@@ -106,13 +108,28 @@ SENTENCES: dict[str, str] = {
     "small_sample": "{subject}: only {count}, fewer than the {min_sample} this gate needs to judge it.",
     "beyond_threshold": "{subject} {beyond} the {threshold} {bound}.",
     "beyond_warn": "{subject} {within} the {threshold} {bound} but is {side} the {warn} warn level.",
-    "interval_crosses": "{subject} {within} the {threshold} {bound}, but its 95% interval reaches {reach} "
+    "interval_crosses": "{subject} {within} the {threshold} {bound}, but its {interval} reaches {reach} "
                         "{interval_end}, so the pass is not yet convincing.",
     "within": "{subject} {within} the {threshold} {bound}.",
 }
 
 
-def evidence_needed(gate: Gate, mv: MetricValue, z: float = Z95) -> int | None:
+Method = Literal["fixed", "sequential"]
+# How each evidence method's interval is named in an explanation.
+INTERVAL_WORDS: dict[str, str] = {"fixed": "95% interval",
+                                  "sequential": "95% confidence sequence (valid however often it is looked at)"}
+
+
+def with_method(gate: Gate, mv: MetricValue, method: Method) -> MetricValue:
+    """`mv` with the interval of the evidence method: the Wilson interval it has, or, for the sequential
+    method, the confidence sequence of the same successes in n (metrics.sequential)."""
+    if method != "sequential" or not REGISTRY[gate.metric].interval or mv.value is None or not mv.n:
+        return mv
+    low, high = sequential.confidence_sequence(mv.value * mv.n, mv.n)
+    return replace(mv, low=low, high=high)
+
+
+def evidence_needed(gate: Gate, mv: MetricValue, z: float = Z95, method: Method = "fixed") -> int | None:
     """DESIGN.md §4 "Evidence needed": with the observed rate p̂ on the passing side of the threshold p0,
     the interval stops crossing p0 once n·(p̂ − p0)² ≥ z²·p0·(1 − p0); n_req is the smallest such n (and
     at least min_sample), and what is needed is n_req − n, at least 0. None for a metric without an
@@ -122,6 +139,8 @@ def evidence_needed(gate: Gate, mv: MetricValue, z: float = Z95) -> int | None:
     p, p0 = mv.value, gate.threshold
     if not (p < p0 if gate.op == "<=" else p > p0) or math.isclose(p, p0, rel_tol=1e-9, abs_tol=1e-12):
         return None
+    if method == "sequential":  # searched upward with S = p̂·n (DESIGN.md §4 "Evidence method")
+        return max(0, max(sequential.n_required(p, p0), gate.min_sample or 0) - mv.n)
     need = z * z * p0 * (1 - p0)
     n_req = max(0, math.ceil(need / (p - p0) ** 2))
     while n_req > 0 and (n_req - 1) * (p - p0) ** 2 >= need:  # the float division may round up one too far
@@ -131,9 +150,12 @@ def evidence_needed(gate: Gate, mv: MetricValue, z: float = Z95) -> int | None:
     return max(0, max(n_req, gate.min_sample or 0) - mv.n)
 
 
-def judge(gate: Gate, mv: MetricValue, currency: str = "EUR", basis: str | None = None) -> CriterionResult:
+def judge(gate: Gate, mv: MetricValue, currency: str = "EUR", basis: str | None = None,
+          method: Method = "fixed") -> CriterionResult:
     """Judge `gate` on its metric's value `mv` (same metric id). Pure: no database. `basis` says what the
-    value is when it is not the period's whole ("mean of Aug and Sep 2026")."""
+    value is when it is not the period's whole ("mean of Aug and Sep 2026"); `method` is the plan's evidence
+    method, whose interval judges the warn rule and is reported as low/high."""
+    mv = with_method(gate, mv, method)
     status, rule = next((s, r) for s, r, test in RULES if test(gate, mv))
     if rule == "no_data" and mv.missing:
         rule = "not_covered"
@@ -149,11 +171,13 @@ def judge(gate: Gate, mv: MetricValue, currency: str = "EUR", basis: str | None 
         "threshold": limit_text(gate.metric, gate.threshold, currency),
         "warn": limit_text(gate.metric, gate.warn, currency) if gate.warn is not None else "",
         "interval_end": value_text(gate.metric, end, currency) if end is not None else "",
+        "interval": INTERVAL_WORDS[method],
     }
     return CriterionResult(
         metric=gate.metric, status=status, value=mv.value, n=mv.n, low=mv.low, high=mv.high,
         threshold=gate.threshold, warn=gate.warn, min_sample=gate.min_sample, on_fail=gate.on_fail,
         explanation=SENTENCES[rule].format(**words), op=gate.op, label=REGISTRY[gate.metric].label,
-        family=REGISTRY[gate.metric].family, rule=rule, evidence_needed=evidence_needed(gate, mv), basis=basis,
+        family=REGISTRY[gate.metric].family, rule=rule, evidence_needed=evidence_needed(gate, mv, method=method),
+        basis=basis,
         missing=mv.missing,
     )

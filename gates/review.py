@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 import metrics
 from core.calendar import month_key
-from gates.criteria import CriterionResult, judge
+from gates.criteria import CriterionResult, Method, judge
 from gates.period import ReviewPeriod, months_text, review_period
 from gates.plan import Gate, Plan, Stage
 from gates.readiness import ReadinessInput, ReadinessItem, readiness
@@ -67,6 +67,7 @@ class Evaluation(BaseModel):
     plan_sha256: str
     currency: str
     metrics: dict[str, MetricValue]  # every metric of the window, as judged
+    method: Method = "fixed"  # the plan's evidence method: whose interval judged the criteria
 
     @property
     def window(self) -> Window:
@@ -98,6 +99,7 @@ class Evaluation(BaseModel):
             "stage_name": self.stage_name,
             "days_run": self.days_run,
             "plan": {"name": self.plan_name, "sha256": self.plan_sha256},
+            "evidence_method": self.method,
         }
 
 
@@ -116,7 +118,7 @@ def review(plan: Plan, stage_id: str, window: Window, values: Mapping[str, Metri
     period = period or ReviewPeriod(window, (), None)
     p = period.window
     per_month = period.by_month and months is not None
-    criteria = _criteria(stage, values, months, period, plan.currency)
+    criteria = _criteria(stage, values, months, period, plan.currency, plan.evidence.method)
     triggers = tuple(check_trigger(t, mv, p.end, plan.fallback.options, plan.currency)
                      for t, mv in zip(plan.pause_triggers, trigger_values, strict=True))
     ready = readiness(ReadinessInput(plan, stage, values[TRAINING_METRIC], p.end))
@@ -127,25 +129,27 @@ def review(plan: Plan, stage_id: str, window: Window, values: Mapping[str, Metri
         judged_months=tuple(month_key(m.start) for m in period.months) if per_month else (),
         department=window.department, use_case=window.use_case, days_run=days_run(stage.starts_on, p.end),
         criteria=criteria, triggers=triggers, readiness=ready, recommendation=outcome, plan_name=plan.name,
-        plan_sha256=plan.sha256, currency=plan.currency, metrics=dict(values),
+        plan_sha256=plan.sha256, currency=plan.currency, metrics=dict(values), method=plan.evidence.method,
     )
 
 
 def _criteria(stage: Stage, values: Mapping[str, MetricValue], months: Mapping[str, Mapping[str, MetricValue]] | None,
-              period: ReviewPeriod, currency: str) -> tuple[CriterionResult, ...]:
-    """Every gate of `stage`, judged on the period (per month when `months` are given and it has two or more)."""
+              period: ReviewPeriod, currency: str, method: Method) -> tuple[CriterionResult, ...]:
+    """Every gate of `stage`, judged on the period (per month when `months` are given and it has two or more)
+    with the plan's evidence method."""
     per_month = months if period.by_month and months is not None else None
-    return tuple(_criterion(g, values, per_month, period, currency) for g in stage.gates)
+    return tuple(_criterion(g, values, per_month, period, currency, method) for g in stage.gates)
 
 
 def _criterion(gate: Gate, values: Mapping[str, MetricValue], months: Mapping[str, Mapping[str, MetricValue]] | None,
-               period: ReviewPeriod, currency: str) -> CriterionResult:
+               period: ReviewPeriod, currency: str, method: Method) -> CriterionResult:
     """A gate judged on the period whole, or, for an accumulating metric over two or more whole months, on
     the mean of its monthly values (a count over three months is not three times a monthly limit)."""
     if months is None or not REGISTRY[gate.metric].accumulates:
-        return judge(gate, values[gate.metric], currency)
+        return judge(gate, values[gate.metric], currency, method=method)
     monthly = [months[month_key(m.start)][gate.metric] for m in period.months]
-    return judge(gate, monthly_mean(gate.metric, monthly), currency, basis=f"mean of {months_text(period.months)}")
+    return judge(gate, monthly_mean(gate.metric, monthly), currency, basis=f"mean of {months_text(period.months)}",
+                 method=method)
 
 
 def monthly_mean(metric_id: str, monthly: Sequence[MetricValue]) -> MetricValue:
@@ -204,7 +208,8 @@ def stage_criteria(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: 
     stage = plan.stage(stage_id)
     period, get, months = _sources(con, plan, stage, window, values)
     found = get(plan.metric_context(), period.window)
-    return StageCriteria(period, _criteria(stage, found, months, period, plan.currency), found)
+    return StageCriteria(period, _criteria(stage, found, months, period, plan.currency, plan.evidence.method),
+                         found)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection | None, plan: Plan, stage_id: str, window: Window, *,

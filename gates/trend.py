@@ -61,19 +61,21 @@ def stage_periods(plan: Plan, first: date, last: date) -> tuple[StagePeriod, ...
     return tuple(out)
 
 
-def _verdict(key: str, gate: Gate | None, mv: MetricValue, currency: str) -> Verdict:
-    return Verdict(key, mv, judge(gate, mv, currency).status if gate is not None else None)
+def _verdict(key: str, gate: Gate | None, mv: MetricValue, plan: Plan) -> Verdict:
+    """`mv` judged by `gate` (none: no status) as a review would judge it: the plan's currency and evidence method."""
+    return Verdict(key, mv, judge(gate, mv, plan.currency, method=plan.evidence.method).status
+                   if gate is not None else None)
 
 
 def judge_months(plan: Plan, metric_id: str, monthly: Mapping[str, Mapping[str, MetricValue]]) -> tuple[Verdict, ...]:
     """The metric in each month of `monthly` ({'YYYY-MM': {metric id: MetricValue}}, in its order), each
     judged by the gate of the stage in force on the month's last day."""
     return tuple(_verdict(key, gate_on(stage_on(plan, month_of_key(key)[1]), metric_id), found[metric_id],
-                          plan.currency) for key, found in monthly.items())
+                          plan) for key, found in monthly.items())
 
 
 def judge_groups(plan: Plan, stage: Stage | None, metric_id: str,
                  groups: Iterable[tuple[str, MetricValue]]) -> tuple[Verdict, ...]:
     """The metric for each (group, value), each judged by `stage`'s gate on it (none without a stage)."""
     gate = gate_on(stage, metric_id)
-    return tuple(_verdict(key, gate, mv, plan.currency) for key, mv in groups)
+    return tuple(_verdict(key, gate, mv, plan) for key, mv in groups)

@@ -71,6 +71,33 @@ tickets are not held against a monthly limit; its n is the mean of the months' n
 month an export does not cover makes the mean unknown; a month with no value only because its
 denominator is empty is left out. Rates and shares are judged on the period whole.
 
+## Looking at a gate every month: the evidence method
+
+A gate on a rate (an error rate, a share) passes only when the rate is on the right side of its limit
+and its 95% interval no longer reaches the limit. The usual interval (Wilson's) is right for **one**
+look at the evidence. But a rollout team looks every month, at a sample that keeps growing, and
+stops as soon as the gate passes. Each look is another chance for luck to carry the rate across: in a
+simulation where the true acceptance sits exactly at an 80% minimum and the team looks after every 5
+of 800 reviews, the gate passes by chance in 17.5% of 4,000 runs — seven times the 2.5% of a single
+look at the end (tests/test_sequential.py).
+
+The plan can choose the **sequential** method instead:
+
+```toml
+[evidence]
+method = "sequential"     # default "fixed": the Wilson interval
+```
+
+Its interval is a 95% *confidence sequence* (Robbins' beta-binomial mixture): it is wider, but it
+holds however often and whenever you look, so a gate whose true rate is at its limit passes by chance
+no more than 5% of the time over all the looks (0.8% of the same 4,000 runs). For S successes in n,
+it is every rate p with ln B(S + 1, n − S + 1) − [S·ln p + (n − S)·ln(1 − p)] < ln 20 (B the beta
+function). It replaces the
+Wilson interval in the warn rule, in the low and high shown, and in *evidence needed* (the smallest
+n, searched upward with the observed rate held, at which the interval stops reaching the limit). The
+Gate review and `evaluate --json` (`"evidence_method"`) say which method judged. Choose it when the
+gate will be looked at again and again; keep the fixed method for a single, planned review.
+
 ## Stage, access and scope
 
 - **Stage on a date:** the plan stage with the latest start on or before that date; before
@@ -103,6 +130,9 @@ unknown are left out.
 | costs | `department` | `use_case` |
 | incidents | not filtered | `use_case` |
 | roster, training | roster department | not filtered |
+
+The plan's privacy floor (`privacy_min_group`, default 5) applies to filters and breakdowns: a
+department or use case of fewer people shows "fewer than 5 people" instead of its values.
 """
 
 

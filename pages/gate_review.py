@@ -38,7 +38,7 @@ evidence.recommendation(ev)
 
 st.subheader("Criteria")
 st.caption(f"Every gate of stage {escape_md(stage.name)}: the value with its sample and 95% interval, the limit, the "
-           "status and why.")
+           "status and why. " + evidence.METHOD_WORDS[ev.method])
 evidence.criteria_table(ev, key="gate_review_criteria")
 evidence.evidence_needed(ev)
 evidence.drill_down(s, ev)

@@ -172,6 +172,16 @@ def readiness(ev: Evaluation) -> None:
     st.markdown("\n".join(lines))
 
 
+# Which evidence method judged a review (DESIGN.md §4 "Evidence method"), for the page and the report.
+METHOD_WORDS: dict[str, str] = {
+    "fixed": "Intervals are 95% Wilson intervals, right for one look at the evidence (the plan's evidence method: "
+             "fixed).",
+    "sequential": "Intervals are 95% confidence sequences (the plan's evidence method: sequential): they stay "
+                  "right however often the gate is looked at, so a monthly look at a growing sample passes by chance "
+                  "no more than 5% of the time — at the price of wider intervals and more evidence needed.",
+}
+
+
 def drill_down(s: Session, ev: Evaluation) -> None:
     """The rows behind a failing or warning criterion — and any other with records to show — for the judged
     period and filters (metrics.drill), in a table and as a CSV to take away."""

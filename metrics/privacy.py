@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
-import polars as pl
 
 from core.errors import InputError
 from metrics import filters
 from metrics.model import MetricValue, Window
 from metrics.query import bind, window_params
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PEOPLE_COLUMNS = ("user_id", "reviewer_id")  # the columns of a drill-down that name a person
 
@@ -83,6 +85,7 @@ def hidden(sizes: Mapping[str, int], floor: int) -> frozenset[str]:
 
 def people_named(rows: pl.DataFrame) -> int | None:
     """How many distinct people a list names (None when it names nobody: incidents, reviews without a reviewer)."""
+    import polars as pl  # here: the command line's ingest reads this module and does not need polars
     named = [c for c in PEOPLE_COLUMNS if c in rows.columns]
     if not named:
         return None

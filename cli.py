@@ -20,11 +20,12 @@ import duckdb
 
 from core.access import Action, local
 from core.errors import DatabaseBusy, InputError, RollgateError, UsageError
+from gates.forecast import Ask, NoNextStage, current_stage, forecast, parse_damping, parse_users, target_stage
 from gates.plan import Plan
 from gates.plan_check import PlanInvalid, loaded_references, reference_warnings
 from gates.plan_cross import Problem
 from gates.plan_io import check_text, load_plan, plan_path, read_plan_file
-from gates.report import evaluation_text, plan_check_text
+from gates.report import evaluation_text, forecast_text, plan_check_text
 from gates.review import evaluate
 from loaders import activity, store
 from loaders.demo import load_demo
@@ -35,7 +36,7 @@ from loaders.presets import PRESETS
 from metrics import privacy
 from metrics.coverage import grid, grid_text
 from metrics.engine import compute
-from metrics.format import metrics_table
+from metrics.format import day_label, metrics_table
 from metrics.registry import REGISTRY
 from metrics.window import add_window_arguments, parse_day, window_from_args
 from snapshots import signing
@@ -140,6 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
                                    "recommendation (proceed, continue, limit, redesign or pause).")
     p.add_argument("--stage", required=True, metavar="ID", help="the plan stage to review, e.g. pilot")
     add_window_arguments(p)
+    p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
+    _common(p)
+
+    p = sub.add_parser("forecast", help="forecast a later stage's first full month from the current stage's months",
+                       description="Forecast the first full month of a stage (--stage; default: the stage after the "
+                                   "one in force on the window's last day): active users, interactions, support "
+                                   "tickets, incidents, usage cost and net hours saved, each a central value and an "
+                                   "80%% range, learned from the months of the stage in force on --month YYYY-MM (or "
+                                   "--from DATE --to DATE), with its assumptions in plain words (docs/forecast.md).")
+    p.add_argument("--stage", metavar="ID", help="the stage to forecast (default: the next stage of the plan)")
+    add_window_arguments(p, filters=False)
+    p.add_argument("--users", metavar="N", help="the people who will have access in it (default: its expected_users "
+                                                "in the plan, else the roster's people in its departments)")
+    p.add_argument("--damping", metavar="X", default="1",
+                   help="how likely the new people are to use the tool, as a share of the current ones (above 0, at "
+                        "most 1; default 1). Pilot users often volunteer: 0.7 assumes 70%% as many active people.")
     p.add_argument("--plan", help="rollout plan (default: $ROLLGATE_PLAN or data/plan.toml)")
     _common(p)
 
@@ -375,6 +392,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    window = window_from_args(args)
+    users = parse_users(args.users) if args.users is not None else None
+    damping = parse_damping(args.damping)
+    plan = load_plan(args.plan)
+    current = current_stage(plan, window.end)
+    try:  # the stages are checked before the database is opened
+        target = target_stage(plan, current, args.stage)
+    except NoNextStage as e:
+        raise NoNextStage(f"stage '{current.id}', in force on {day_label(window.end)}, is the last stage of the "
+                          "plan, so there is no next stage to forecast; name one with --stage ID (--stage "
+                          f"{current.id} --users N forecasts it at another number of people).") from e
+    with store.connect(store.db_path(args.db), wait_seconds=args.wait) as con:
+        found = forecast(con, plan, current.id, window, Ask(target.id, users, damping))
+    _print(args, found.as_json(), forecast_text(found))
+    return 0
+
+
 def _plan_warnings(args: argparse.Namespace, plan: Plan) -> tuple[list[Problem], str]:
     """Warnings for departments and modules the loaded data does not have, and a note when unchecked."""
     db = store.db_path(args.db)
@@ -580,7 +615,8 @@ def cmd_activity(args: argparse.Namespace) -> int:
 
 COMMANDS = {"ingest": cmd_ingest, "undo": cmd_undo, "ingestions": cmd_ingestions, "coverage": cmd_coverage,
             "demo": cmd_demo,
-            "metrics": cmd_metrics, "evaluate": cmd_evaluate, "plan": cmd_plan, "snapshot": cmd_snapshot,
+            "metrics": cmd_metrics, "evaluate": cmd_evaluate, "forecast": cmd_forecast, "plan": cmd_plan,
+            "snapshot": cmd_snapshot,
             "snapshots": cmd_snapshots, "verify": cmd_verify, "compare": cmd_compare, "export": cmd_export,
             "keys": cmd_keys, "activity": cmd_activity}
 

@@ -1,9 +1,13 @@
 """The metrics of DESIGN.md §3 written again in pandas, for the benchmark's comparison only.
 
 An independent second implementation (no SQL, no code shared with metrics/ beyond the plan's
-MetricContext): the benchmark times it beside DuckDB and checks that both give the same 41
-values. It handles a window without department or use-case filters, which is what the
-benchmark measures. Vectorised throughout; Python loops run over stages, never over rows.
+MetricContext): the benchmark times it beside DuckDB and checks that both give the same values
+for every metric. It handles a window without department or use-case filters, which is what the
+benchmark measures, and takes every usage row to name a person (the benchmark's exports all do;
+its Parquet files do not say which ingestion a row came from). The seat, cohort and retention
+metrics (DESIGN.md §12) read `history`: the user and time of every usage row up to the end of the
+calendar month holding the window's end. Vectorised throughout; Python loops run over stages,
+never over rows.
 """
 
 from __future__ import annotations
@@ -179,4 +183,38 @@ def compute(t: Frames, ctx: MetricContext, start: date, end: date) -> dict[str, 
                                        & (s_all["closed_at"].isna() | (s_all["closed_at"] >= stop))).sum())
     out["support.repeated_topics"] = int((topic_counts >= 3).sum())
     out["support.satisfaction"] = float(f["satisfaction"].mean()) if len(f) else None
+    if "history" in t:
+        out.update(seats(t["history"], ro, ctx, end))
     return out
+
+
+def seats(history: pd.DataFrame, roster: pd.DataFrame, ctx: MetricContext, end: date) -> dict[str, float | None]:
+    """Idle seats and their cost, activity cohorts and retention as of `end` (DESIGN.md §12), from `history`
+    (user_id, occurred_at of every usage row up to the end of `end`'s month) and the roster."""
+    day = history["occurred_at"].dt.normalize()
+    users = history["user_id"]
+    e = _ts(end)
+    holders = roster[(roster["access_granted_on"] <= e)
+                     & (roster["access_revoked_on"].isna() | (e < roster["access_revoked_on"]))]["user_id"]
+    recent = set(users[(day >= e - pd.Timedelta(days=29)) & (day <= e)])
+    in_28 = (day >= e - pd.Timedelta(days=27)) & (day <= e)
+    active_days = pd.DataFrame({"user_id": users[in_28], "day": day[in_28]}).drop_duplicates().groupby(
+        "user_id").size()
+    counts = holders.map(active_days).fillna(0)
+    idle = int((~holders.isin(recent)).sum())
+    m_start = _ts(end.replace(day=1))
+    m1_start, m_stop = m_start - pd.DateOffset(months=1), m_start + pd.DateOffset(months=1)
+    in_m = set(users[(day >= m_start) & (day < m_stop)])
+    in_m1 = set(users[(day >= m1_start) & (day < m_start)])
+    earlier = set(users[day < m1_start])
+    return {
+        "adoption.idle_seats": idle,
+        "cost.idle_seat_cost": None if ctx.seat_price is None else idle * ctx.seat_price,
+        "adoption.daily_users": int((counts >= 15).sum()),
+        "adoption.weekly_users": int(counts.between(4, 14).sum()),
+        "adoption.occasional_users": int(counts.between(1, 3).sum()),
+        "adoption.new_users": len(in_m - in_m1 - earlier),
+        "adoption.retained_users": len(in_m & in_m1),
+        "adoption.returning_users": len((in_m - in_m1) & earlier),
+        "adoption.lapsed_users": len(in_m1 - in_m),
+    }

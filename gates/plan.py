@@ -287,7 +287,8 @@ class Plan(_Model):
         """What metrics need of this plan: hourly rate, default minutes per use case, stages, currency."""
         defaults = {u.id: u.default_minutes_saved for u in self.use_cases if u.default_minutes_saved is not None}
         return MetricContext(hourly_rate=self.hourly_rate, default_minutes=defaults,
-                             stages=tuple(s.scope() for s in self.stages), currency=self.currency)
+                             stages=tuple(s.scope() for s in self.stages), currency=self.currency,
+                             seat_price=self.seat_price)
 
     def as_data(self) -> dict[str, Any]:
         """The plan as plain TOML-ready data (no None values), in declaration order."""

@@ -2,7 +2,8 @@
 
 Usage-based metrics come from the window's one usage pass; who had access and who completed the
 training come from the roster and training exports (both in metrics.facts). Active users are
-counted whether or not they are in the roster. Returns {metric id: MetricValue}.
+counted whether or not they are in the roster. Seats, activity cohorts and retention look back from
+the window's end date (metrics.seats, DESIGN.md §12). Returns {metric id: MetricValue}.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from metrics.model import MetricContext, MetricValue, Window
 def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, MetricValue]:
     """Every adoption metric for `window`. Training completion is null when no stage is in force
     on the end date; a stage that requires no module gives 1."""
-    u, a = f.usage, f.access
+    u, a, s = f.usage, f.access, f.seats
     stage = scope.stage_on(ctx, window.end)
     training = (proportion("adoption.training_completion_rate", a.trained, a.with_access) if stage
                 else MetricValue("adoption.training_completion_rate", None, a.with_access))
@@ -31,5 +32,14 @@ def compute(ctx: MetricContext, window: Window, f: WindowFacts) -> dict[str, Met
         proportion("adoption.scope_drift_share", u.out_of_scope, u.people_interactions),
         training,
         amount("adoption.untrained_active_users", u.untrained),
+        # as of the window's end date
+        amount("adoption.idle_seats", s.idle),
+        amount("adoption.daily_users", s.daily),
+        amount("adoption.weekly_users", s.weekly),
+        amount("adoption.occasional_users", s.occasional),
+        amount("adoption.new_users", s.new),
+        amount("adoption.retained_users", s.retained),
+        amount("adoption.returning_users", s.returning),
+        amount("adoption.lapsed_users", s.lapsed),
     ]
     return {v.id: v for v in values}

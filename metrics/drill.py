@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from metrics import filters, scope
+from metrics import filters, scope, seats
 from metrics.facts import CONFUSION, ERRORS, EXPOSURE, HIGH, usage_params
 from metrics.model import MetricContext, Window
 from metrics.query import bind
@@ -98,6 +98,15 @@ def _uses(outside: str) -> Callable[[Window], str]:
     return sql
 
 
+def _idle_seats(window: Window) -> str:
+    """The seats idle on the window's end date (metrics.seats.holders_sql), most idle first."""
+    return f"""
+            select user_id, department, last_active, days_idle
+            from ({seats.holders_sql(window)})
+            where idle
+            order by days_idle desc, user_id"""
+
+
 OUT_OF_SCOPE = f"not {scope.in_scope('s', scope.has_access('u', 'u.day'), 'u.department', 'u.use_case')}"
 WITHOUT_ACCESS = f"not {scope.has_access('u', 'u.day')}"
 
@@ -114,6 +123,8 @@ DRILLS: dict[str, Drill] = {
                                      _incidents(OPEN_HIGH)),
     "risk.unauthorised_use_share": Drill("Uses by people without access on the day of use", _uses(WITHOUT_ACCESS)),
     "adoption.scope_drift_share": Drill("Uses outside the approved scope, and why", _uses(OUT_OF_SCOPE)),
+    "adoption.idle_seats": Drill("Seats with no use in the 30 days up to the window's last day", _idle_seats),
+    "cost.idle_seat_cost": Drill("Seats with no use in the 30 days up to the window's last day", _idle_seats),
     "quality.error_rate": Drill("Reviews that corrected or rejected the output", _reviews(f"r.outcome in {ERRORS}")),
     "quality.severe_error_rate": Drill("Reviews that found a major or critical error",
                                        _reviews("r.error_severity in ('major', 'critical')")),

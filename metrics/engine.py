@@ -16,13 +16,13 @@ from typing import Literal
 
 import duckdb
 
-from metrics import adoption, cost, quality, risk, support, value
+from metrics import adoption, cost, quality, risk, seats, support, value
 from metrics.coverage import Gap, gaps
 from metrics.facts import WindowFacts
 from metrics.model import MetricContext, MetricValue, Window
 from metrics.periods import Periods, Scans, Training, month_key, months, period_facts
 from metrics.query import fetch_column, window_params
-from metrics.registry import FAMILIES, METRICS, REGISTRY, Family
+from metrics.registry import FAMILIES, METRICS, REGISTRY, Family, Span
 
 __all__ = ["BreakdownRow", "By", "breakdown", "compute", "compute_family", "departments", "family_breakdown",
            "groups", "monthly", "months", "use_cases"]
@@ -79,23 +79,33 @@ def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Period
     ids = metric_ids(chosen)
     families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
     facts = period_facts(con, ctx, periods, scans, training)
-    missing = gaps(con, [w for w, _ in facts], {d for i in ids for d in REGISTRY[i].needs})
+    missing = _gaps(con, [w for w, _ in facts], ids)
     out = []
     for (w, f), uncovered in zip(facts, missing, strict=True):
         found: dict[str, MetricValue] = {}
         for family in families:
             found.update(FAMILY_COMPUTE[family](ctx, w, f))
         nobody = f.usage.interactions > 0 and f.usage.people_interactions == 0
-        out.append((w, {i: _covered(found[i], uncovered, nobody) for i in ids}))
+        out.append((w, {i: _covered(found[i], uncovered[REGISTRY[i].span], nobody) for i in ids}))
     return out
+
+
+def _gaps(con: duckdb.DuckDBPyConnection, windows: list[Window], ids: list[str]) -> list[dict[Span, dict[str, Gap]]]:
+    """For each window, in order, and each span the metrics `ids` look at (the window, or days before its end
+    date: metrics.seats.span): {dataset: its Gap} for the datasets they need that do not cover those days. One
+    query for them all."""
+    kinds = list(dict.fromkeys(REGISTRY[i].span for i in ids))
+    found = gaps(con, [seats.span(k, w) for w in windows for k in kinds], {d for i in ids for d in REGISTRY[i].needs})
+    return [dict(zip(kinds, found[j * len(kinds):(j + 1) * len(kinds)], strict=True)) for j in range(len(windows))]
 
 
 NO_PEOPLE = "this export has no per-user rows"
 
 
 def _covered(mv: MetricValue, uncovered: dict[str, Gap], nobody: bool) -> MetricValue:
-    """`mv`, or null with the reasons when a dataset its metric needs does not cover its window — a count of
-    rows that were never loaded is not 0 (DESIGN.md §3 "What a metric needs") — or when it counts people and
+    """`mv`, or null with the reasons when a dataset its metric needs does not cover the days it looks at (its
+    window, or its span before the end date) — a count of rows that were never loaded is not 0 (DESIGN.md §3
+    "What a metric needs", §12) — or when it counts people and
     the window's usage names nobody (an organisation's totals: §3 "Per-user rows")."""
     defn = REGISTRY[mv.id]
     reasons = [uncovered[d].reason for d in defn.needs if d in uncovered]

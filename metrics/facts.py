@@ -1,9 +1,10 @@
 """The aggregates metrics are made from, as records, and the SQL pieces the engine shares.
 
-Usage feeds all six families, reviews three, tickets two; costs, incidents, roster and training,
-and feedback one each. metrics.periods computes these records for every period asked (a window, or
-its months) from a few grouped queries; the families (metrics.quality, …) only turn one period's
-records into metrics, so every number has one formula whatever it is computed for.
+Usage feeds all six families, reviews three, tickets two, seats (usage and the roster as of a
+period's last day) two; costs, incidents, roster and training, and feedback one each.
+metrics.periods computes these records for every period asked (a window, or its months) from a few
+grouped queries; the families (metrics.quality, …) only turn one period's records into metrics, so
+every number has one formula whatever it is computed for.
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ class AccessFacts:
 
 
 @dataclass(frozen=True)
+class SeatFacts:
+    """Seats on the period's last day E and activity around it (metrics.seats; rows naming a person, with the
+    window's filters). Seats are roster users (department-filtered) with active access on E."""
+
+    idle: int                 # seats without an interaction in the 30 days ending on E
+    daily: int                # seats with interactions on 15+ distinct days of the 28 ending on E
+    weekly: int               # 4 to 14 of those days
+    occasional: int           # 1 to 3 of those days
+    new: int                  # users active in M (the calendar month holding E), never before it
+    retained: int             # active in M and in the month before
+    returning: int            # active in M, not in the month before, active earlier
+    lapsed: int               # active in the month before, not in M
+
+
+@dataclass(frozen=True)
 class FeedbackFacts:
     """Feedback submitted in the window (filtered): responses and their mean satisfaction (None when
     there is none)."""
@@ -108,6 +124,8 @@ class WindowFacts(Protocol):
     def incidents(self) -> IncidentFacts: ...
     @property
     def access(self) -> AccessFacts: ...
+    @property
+    def seats(self) -> SeatFacts: ...
     @property
     def cash(self) -> float: ...
     @property

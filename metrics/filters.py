@@ -42,28 +42,32 @@ def in_window(column: str, start: str = "$start", stop: str = "$stop") -> str:
 PEOPLE = "u.ingestion_id not in (select id from ingestions where not coalesce(user_level, true))"
 
 
-def usage_rows(window: Window, roster: bool = True, people_only: bool = False) -> str:
+def usage_rows(window: Window, roster: bool = True, people_only: bool = False, start: str | None = "$start",
+               stop: str = "$stop") -> str:
     """Usage events in the window. Grain: one row per usage event; `day` is its UTC date, `people`
     whether it names a person (PEOPLE).
 
     With `roster`, each row carries its user's roster row (department, access dates; null when
     the user is not in the roster). Without it the roster is only joined when a department
     filter needs it, which keeps per-user counts cheap. With `people_only`, only the rows that
-    name a person (the per-user counts)."""
+    name a person (the per-user counts). `start` and `stop` bound the days (SQL expressions, the
+    window's own by default); `start` None reads every day before `stop` (a user's history)."""
     columns = ("u.user_id, u.use_case, u.interactions, u.output_action, u.minutes_saved, "
                f"cast(u.occurred_at as date) as day, {PEOPLE} as people")
+    when = (in_window("u.occurred_at", start, stop) if start is not None
+            else f"u.occurred_at < cast({stop} as timestamp)")
     if roster:
         sql = f"""
         select {columns}, r.department, r.access_granted_on, r.access_revoked_on
         from usage u
         left join roster r on r.user_id = u.user_id
-        where {in_window("u.occurred_at")}"""
+        where {when}"""
     elif window.department is not None:
         sql = f"""
         select {columns} from usage u join roster r on r.user_id = u.user_id
-        where {in_window("u.occurred_at")}"""
+        where {when}"""
     else:
-        sql = f"select {columns} from usage u where {in_window('u.occurred_at')}"
+        sql = f"select {columns} from usage u where {when}"
     if window.department is not None:
         sql += " and r.department = $department"
     if window.use_case is not None:

@@ -35,13 +35,14 @@ class StageScope:
 
 @dataclass(frozen=True)
 class MetricContext:
-    """What metrics need from the plan: labour price, default minutes saved, and the stages in
-    strictly increasing `starts_on` order."""
+    """What metrics need from the plan: labour price, default minutes saved, the stages in strictly
+    increasing `starts_on` order, and the price of a seat per month (None when the plan sets none)."""
 
     hourly_rate: float
     default_minutes: Mapping[str, float] = field(default_factory=dict)
     stages: tuple[StageScope, ...] = ()
     currency: str = "EUR"
+    seat_price: float | None = None
 
     def stage_on(self, day: date) -> StageScope | None:
         """The stage in force on `day`: the latest whose starts_on is on or before it."""

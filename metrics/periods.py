@@ -12,10 +12,14 @@ month it touches, cut to the window). The families turn each period's facts into
    shared) — interactions, first day of use, whether the user had access on some day of the
    period, whether the user was untrained on that first day. Reviews at grain period × department
    of the usage event they name × use case. Training at grain user × stage (whether and when the
-   user completed the stage's modules). A filter only selects rows, and departments belong to
+   user completed the stage's modules). Usage a third time for the seats, cohorts and retention of
+   metrics.seats, which look back from a period's end (the 30 days before it, the month before, any
+   earlier use): each user's active days month by month, from the first usage loaded to the end of
+   the last period's calendar month. A filter only selects rows, and departments belong to
    users, so a shared base can be narrowed to any department and use case afterwards.
 2. Per filter: the base narrowed and summed by period, per user where a metric counts users
-   (active users, the heaviest tenth, activation, untrained at first use); and one query per small
+   (active users, the heaviest tenth, activation, untrained at first use), per seat on each period's
+   last day and per user active around it (seats, cohorts, retention); and one query per small
    dataset (tickets, incidents, costs, roster and training, feedback) joined to the bound table of
    periods, each with its period's bounds.
 
@@ -36,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from core.calendar import month_spans
-from metrics import filters, scope
+from metrics import filters, scope, seats
 from metrics.facts import (
     CONFUSION,
     DEFAULTS_CTE,
@@ -49,6 +53,7 @@ from metrics.facts import (
     FeedbackFacts,
     IncidentFacts,
     ReviewFacts,
+    SeatFacts,
     TicketFacts,
     UsageFacts,
     required_modules,
@@ -181,6 +186,37 @@ def usage_users_sql(window: Window, periods: Periods, by_use_case: bool, done: s
         left join {done} dn on dn.user_id = g.user_id and dn.starts_on = n.starts_on"""
 
 
+def user_months_sql(window: Window, shared: bool) -> str:
+    """Every user's active days, month by month, from the first usage loaded to the end of the calendar month
+    holding the window's end date (its filters applied unless `shared`): grain month × user (× use case and
+    the user's roster department when `shared`, so that any filter can narrow it; else both null). `days` has
+    bit d − 1 set when the user had an interaction on day d of the month; only rows that name a person count.
+    Before the months a period of the window looks at day by day (seats.RECENT_FROM) only the first use
+    matters: one row per user (× use case) there, its first month with `days` 0, grouped by user alone (a
+    cheaper grouping than by month, over what is usually most of the history). The seat, cohort and
+    retention metrics of every period are read from it (`seats_sql`)."""
+    every = replace(window, department=None, use_case=None) if shared else window
+    recent = filters.usage_rows(every, roster=False, people_only=True, start=seats.RECENT_FROM, stop=seats.MONTH_STOP)
+    before = filters.usage_rows(every, roster=False, people_only=True, start=None, stop=seats.RECENT_FROM)
+    use_case = ", u.use_case" if shared else ""
+    months = f"""
+            select cast(date_trunc('month', u.day) as date) as month, u.user_id{use_case},
+                   bit_or(cast(1 as bigint) << (day(u.day) - 1)) as days
+            from ({recent}) u
+            group by all
+            union all
+            select cast(date_trunc('month', min(u.day)) as date) as month, u.user_id{use_case},
+                   cast(0 as bigint) as days
+            from ({before}) u
+            group by u.user_id{use_case}"""
+    if not shared:
+        return f"""select g.month, g.user_id, cast(null as varchar) as use_case, g.days,
+                   cast(null as varchar) as department
+            from ({months}) g"""
+    return f"""select g.month, g.user_id, g.use_case, g.days, r.department
+            from ({months}) g left join roster r on r.user_id = g.user_id"""
+
+
 def review_base_sql(window: Window, periods: Periods, link: bool) -> str:
     """Reviews in the window (its filters applied), grain period × department × use case, counted and
     summed (missing minutes count as 0). With `link` (always, when the window has a department
@@ -288,6 +324,8 @@ class Scans:
             return usage_users_sql(self.window, self.periods, by_use_case=self.shared, done=done)
         if name == "review_base":
             return review_base_sql(self.window, self.periods, self.shared or self.window.department is not None)
+        if name == "user_months":
+            return user_months_sql(self.window, self.shared)
         raise KeyError(name)
 
     def _done(self, con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, pa.Table]]:
@@ -308,6 +346,13 @@ class Scans:
             if name not in self._tables:
                 self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window), needs)
             return name, {name: self._tables[name]}
+
+    def chosen(self, relation: str, window: Window) -> str:
+        """SQL: the rows of scan `relation` that `window`'s filters keep, as they are (unlike `narrowed`, never
+        re-keyed): for scans whose rows are months of a user's history (user_months)."""
+        keep = [c for c, v in (("department = $department", window.department),
+                               ("use_case = $use_case", window.use_case)) if v is not None and self.shared]
+        return f"select * from {relation}" + (f" where {' and '.join(keep)}" if keep else "")
 
     def narrowed(self, relation: str, periods: Periods) -> str:
         """SQL: the rows of scan `relation` that the filters of `periods` keep (all of them, unless the scans
@@ -496,6 +541,69 @@ def feedback_sql(window: Window) -> str:
         group by p.month"""
 
 
+def seats_sql(window: Window, user_months: str) -> str:
+    """Seats, activity cohorts and retention of every period (metrics.seats), as of its last day E: grain period
+    → one row. `user_months` is the scan of user_months_sql with the window's filters applied (Scans.chosen);
+    seats are the roster users (department filter applied) with access on E. A user's months are combined
+    over use cases first; then, per period, the months from the one holding E − 29 (or the month before M, if
+    earlier) to M, the calendar month holding E: whether the user was active in the IDLE_DAYS days ending on E,
+    on how many distinct days of the COHORT_DAYS days ending on it, in M and in the month before; and the user's
+    first month of activity, for "never before M" and "active earlier"."""
+    cohorts = ",\n".join(f"               count(*) filter (where a.active_days between {lo} and {hi}) as {name}"
+                          for name, (lo, hi) in seats.COHORTS.items())
+    return f"""
+        with
+        {PERIODS_CTE},
+        ends as (
+            select month as key, p_end as e, cast(date_trunc('month', p_end) as date) as m_start,
+                   cast(date_trunc('month', p_end) - interval 1 month as date) as m1_start,
+                   least(cast(date_trunc('month', p_end - {seats.IDLE_DAYS - 1}) as date),
+                         cast(date_trunc('month', p_end) - interval 1 month as date)) as from_month
+            from periods
+        ),
+        user_months as (
+            select month, user_id, bit_or(days) as days from ({user_months}) group by month, user_id
+        ),
+        firsts as (select user_id, min(month) as first_month from user_months group by user_id),
+        around as (
+            select e.key, m.user_id,
+                   bool_or(m.days & {seats.day_mask("m.month", f"e.e - {seats.IDLE_DAYS - 1}", "e.e")} <> 0)
+                       as recent,
+                   sum(bit_count(m.days & {seats.day_mask("m.month", f"e.e - {seats.COHORT_DAYS - 1}", "e.e")}))
+                       as active_days,
+                   bool_or(m.month = e.m_start) as in_m,
+                   bool_or(m.month = e.m1_start) as in_m1
+            from user_months m join ends e on m.month between e.from_month and e.m_start
+            group by e.key, m.user_id
+        ),
+        holders as (
+            select e.key, r.user_id
+            from ({filters.roster_rows(window)}) r join ends e on {scope.has_access("r", "e.e")}
+        ),
+        seat_counts as (
+            select h.key, count(*) filter (where not coalesce(a.recent, false)) as idle,
+{cohorts}
+            from holders h left join around a on a.key = h.key and a.user_id = h.user_id
+            group by h.key
+        ),
+        retention as (
+            select a.key,
+                   count(*) filter (where a.in_m and f.first_month = e.m_start) as new,
+                   count(*) filter (where a.in_m and a.in_m1) as retained,
+                   count(*) filter (where a.in_m and not a.in_m1 and f.first_month < e.m1_start) as returning,
+                   count(*) filter (where a.in_m1 and not a.in_m) as lapsed
+            from around a join firsts f on f.user_id = a.user_id join ends e on e.key = a.key
+            group by a.key
+        )
+        select e.key as month, coalesce(s.idle, 0) as idle, coalesce(s.daily, 0) as daily,
+               coalesce(s.weekly, 0) as weekly, coalesce(s.occasional, 0) as occasional,
+               coalesce(r.new, 0) as new, coalesce(r.retained, 0) as retained,
+               coalesce(r.returning, 0) as returning, coalesce(r.lapsed, 0) as lapsed
+        from ends e
+        left join seat_counts s on s.key = e.key
+        left join retention r on r.key = e.key"""
+
+
 def _period(ctx: MetricContext, month: Window, by_month: bool) -> dict[str, object]:
     """One row of PERIODS_CTE."""
     stage = ctx.stage_on(month.end)
@@ -553,6 +661,12 @@ class PeriodFacts:
         return {m: ReviewFacts(**r) for m, r in rows.items()}
 
     @cached_property
+    def seats(self) -> dict[date, SeatFacts]:
+        base, tables = self.base.relation(self.con, "user_months")
+        rows = self._rows(seats_sql(self.window, self.base.chosen(base, self.window)), tables)
+        return {m: SeatFacts(**r) for m, r in rows.items()}
+
+    @cached_property
     def tickets(self) -> dict[date, TicketFacts]:
         return {m: TicketFacts(**r) for m, r in self._rows(tickets_sql(self.window)).items()}
 
@@ -592,6 +706,10 @@ class OnePeriod:
     @property
     def reviews(self) -> ReviewFacts:
         return self.source.reviews.get(self.first_day, NO_REVIEWS)
+
+    @property
+    def seats(self) -> SeatFacts:
+        return self.source.seats[self.first_day]
 
     @property
     def tickets(self) -> TicketFacts:

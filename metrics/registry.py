@@ -5,9 +5,10 @@ else lists metrics. Each metric is a declaration with named fields (MetricDef): 
 `family.name`, label, unit, direction and meaning; `n`, what its sample size counts (None when it
 has none); `interval`, the proportions that carry a 95% Wilson interval; `share`, a part of a
 whole (between 0 and 1; budget use and value to cost are ratios that may exceed 1); `needs`, the
-datasets that must cover a window for it to have a value; `accumulates`, whether it grows with the
-window's length. Its formula is in its family's module (metrics.quality, …), from the facts of
-metrics.facts.
+datasets that must cover a window for it to have a value, and `span`, which days they must cover
+(the window, or for the seat, cohort and retention metrics of DESIGN.md §12 the days before its end
+date that they look at: metrics.seats.span); `accumulates`, whether it grows with the window's
+length. Its formula is in its family's module (metrics.quality, …), from the facts of metrics.facts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ FAMILY_QUESTIONS: dict[Family, str] = {
 
 
 Dataset = Literal["usage", "reviews", "costs", "incidents", "support", "roster", "training", "feedback"]
+# The days a metric looks at, which the datasets it needs must cover (metrics.seats.span): the window, the
+# 30 or 28 days ending on its end date, or the calendar month holding its end date and the month before.
+Span = Literal["window", "last 30 days", "last 28 days", "last two months"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +55,7 @@ class MetricDef:
     share: bool = False            # a part of a whole, between 0 and 1 (a plan's limits on it must be too)
     accumulates: bool = False      # grows with the window's length: a gate judges it per month
     per_user: bool = False         # counts people, or tests each person: only usage rows that name people count
+    span: Span = "window"          # the days `needs` must cover: the window, or a span ending on its end date
     why: str = ""                  # why it matters for a gate decision, for docs/metrics.md
 
     @property
@@ -198,6 +203,15 @@ METRICS: tuple[MetricDef, ...] = (
         sources=("costs",), needs=("costs",),
         why="Did costs stay within what the plan approved for this stage? Above 1 is an overrun.",
     ),
+    MetricDef(
+        id="cost.idle_seat_cost", label="Idle seat cost", unit="currency", direction="lower",
+        meaning="What the seats nobody used cost per month, at the plan's seat price.",
+        formula="idle seats (access on the window's end date, no interaction in the 30 days ending on it) × the "
+                "plan's seat price (per seat and month; a plan without one gives no figure)",
+        sources=("usage", "roster"), needs=("usage", "roster"), per_user=True, span="last 30 days",
+        why="Money spent each month on access nobody uses: reclaim those licences before paying for the next "
+            "stage's.",
+    ),
     # risk
     MetricDef(
         id="risk.incidents", label="Incidents", unit="count", direction="lower",
@@ -316,6 +330,77 @@ METRICS: tuple[MetricDef, ...] = (
                 "stage of that day requires",
         sources=("usage", "training"), needs=("usage", "training"), accumulates=True, per_user=True,
         why="Each is someone using the tool without the training the stage requires: a control failure to fix.",
+    ),
+    # adoption: seats, activity cohorts and retention (DESIGN.md §12), as of the window's end date
+    MetricDef(
+        id="adoption.idle_seats", label="Idle seats", unit="count", direction="lower",
+        meaning="People with access on the window's last day who did not use the tool in the 30 days up to it.",
+        formula="roster users with active access on the window's end date and no interaction in the 30 days ending "
+                "on it (usage must cover those 30 days)",
+        sources=("usage", "roster"), needs=("usage", "roster"), per_user=True, span="last 30 days",
+        why="Seats nobody uses cost money and inflate the reach a stage seems to have; reclaim them before buying "
+            "more for the next stage.",
+    ),
+    MetricDef(
+        id="adoption.daily_users", label="Daily users", unit="count", direction="higher",
+        meaning="People with access who used the tool on 15 or more of the 28 days up to the window's last day.",
+        formula="users with active access on the window's end date who had interactions on 15 or more distinct UTC "
+                "days of the 28 days ending on it (usage must cover those 28 days)",
+        sources=("usage", "roster"), needs=("usage", "roster"), per_user=True, span="last 28 days",
+        why="Habitual use: the people whose work has changed, and whose results are most likely to hold at the next "
+            "stage.",
+    ),
+    MetricDef(
+        id="adoption.weekly_users", label="Weekly users", unit="count", direction="higher",
+        meaning="People with access who used the tool on 4 to 14 of the 28 days up to the window's last day.",
+        formula="users with active access on the window's end date who had interactions on 4 to 14 distinct UTC days "
+                "of the 28 days ending on it (usage must cover those 28 days)",
+        sources=("usage", "roster"), needs=("usage", "roster"), per_user=True, span="last 28 days",
+        why="Regular use, about once a week or more: the core a rollout grows from.",
+    ),
+    MetricDef(
+        id="adoption.occasional_users", label="Occasional users", unit="count", direction="lower",
+        meaning="People with access who used the tool on only 1 to 3 of the 28 days up to the window's last day.",
+        formula="users with active access on the window's end date who had interactions on 1 to 3 distinct UTC days "
+                "of the 28 days ending on it (usage must cover those 28 days)",
+        sources=("usage", "roster"), needs=("usage", "roster"), per_user=True, span="last 28 days",
+        why="People who tried the tool but have not made it part of their work: candidates for help or training "
+            "before more people are given access.",
+    ),
+    MetricDef(
+        id="adoption.new_users", label="New users", unit="count", direction="higher",
+        meaning="People active in the window's last calendar month who had never used the tool before it.",
+        formula="users active in the calendar month M holding the window's end date and never active before M "
+                "(usage must cover M and the month before; earlier months count as far as they are loaded)",
+        sources=("usage",), needs=("usage",), per_user=True, span="last two months",
+        why="Whether the stage is still reaching people, or only serving those it reached first.",
+    ),
+    MetricDef(
+        id="adoption.retained_users", label="Retained users", unit="count", direction="higher",
+        meaning="People active both in the window's last calendar month and in the month before.",
+        formula="users active in the calendar month M holding the window's end date and in the month before it "
+                "(usage must cover both months)",
+        sources=("usage",), needs=("usage",), per_user=True, span="last two months",
+        why="People who keep using the tool month after month: evidence that it is worth the effort beyond the "
+            "first try.",
+    ),
+    MetricDef(
+        id="adoption.returning_users", label="Returning users", unit="count", direction="higher",
+        meaning="People active in the window's last calendar month, not in the month before, but at some time "
+                "earlier.",
+        formula="users active in the calendar month M holding the window's end date, not active in the month "
+                "before it, and active before that (usage must cover M and the month before; earlier months count "
+                "as far as they are loaded)",
+        sources=("usage",), needs=("usage",), per_user=True, span="last two months",
+        why="People who came back after a pause: use that comes and goes with occasional tasks.",
+    ),
+    MetricDef(
+        id="adoption.lapsed_users", label="Lapsed users", unit="count", direction="lower",
+        meaning="People active in the month before the window's last calendar month who did not use the tool in it.",
+        formula="users active in the month before the calendar month M holding the window's end date and not active "
+                "in M (usage must cover both months)",
+        sources=("usage",), needs=("usage",), per_user=True, span="last two months",
+        why="People who stopped using the tool; many lapsing users mean it did not live up to its first impression.",
     ),
     # support
     MetricDef(

@@ -1,5 +1,6 @@
-"""Gate review: one stage of the plan judged on the sidebar's window — every criterion with its evidence,
-the pause triggers, readiness and the recommendation; then the place where the decision is recorded."""
+"""Gate review: one stage of the plan judged on the sidebar's window — the recommendation with the expansion
+forecast beside it, every criterion with its evidence, the pause triggers and readiness; then the place where
+the decision is recorded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 
 from gates.period import NotInForce
 from metrics.format import day_label, escape_md
-from ui import decision, evidence, guards, session, state
+from ui import decision, evidence, forecast, guards, session, state
 
 st.title("Gate review")
 guards.show_flash()
@@ -34,7 +35,11 @@ try:
 except NotInForce as e:
     st.info(f"{str(e)[0].upper()}{escape_md(str(e)[1:])}", icon=":material/event:")
     st.stop()
-evidence.recommendation(ev)
+verdict, outlook = st.columns(2, gap="medium")
+with verdict:
+    evidence.recommendation(ev)
+with outlook:
+    forecast.render(s, ev)
 
 st.subheader("Criteria")
 st.caption(f"Every gate of stage {escape_md(stage.name)}: the value with its sample and 95% interval, the limit, the "

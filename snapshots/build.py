@@ -5,8 +5,8 @@ become one Snapshot, appended to the store.
                                                           rationale="..."))
 
 `build_snapshot` is pure (every input given, the same inputs give the same content_sha256);
-`record_review` gathers the monthly trends and provenance from the database, checks the
-decision and appends the snapshot in one transaction (snapshots.store).
+`record_review` gathers the monthly trends, provenance and the expansion forecast from the database,
+checks the decision and appends the snapshot in one transaction (snapshots.store).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from core.access import Action, Actor, local, require
 from core.calendar import add_months
 from core.errors import InputError
 from core.version import __version__
+from gates.forecast import NEXT_STAGE, Ask, Forecast
+from gates.forecast import forecast as expansion_forecast
 from gates.plan import Outcome, Plan
 from gates.recommend import SEVERITY
 from gates.review import Evaluation, evaluate
@@ -125,9 +127,11 @@ def build_snapshot(*, evaluation: Evaluation, plan: Plan, decision: Decision,
                    trends: Mapping[str, tuple[TrendPoint, ...]], incidents: IncidentList,
                    sources: tuple[Source, ...], span: Window,
                    snapshot_id: int, created_at: datetime, previous_sha256: str | None = None,
-                   supersedes: int | None = None, app_version: str = __version__) -> Snapshot:
+                   supersedes: int | None = None, app_version: str = __version__,
+                   forecast: Forecast | None = None) -> Snapshot:
     """The snapshot of `evaluation` judged against `plan`, with the decision (already checked with
-    check_decision), trends, incidents and provenance. Pure: the same inputs give the same content_sha256."""
+    check_decision), trends, incidents, provenance and the expansion forecast shown beside the review (None: the
+    record has none). Pure: the same inputs give the same content_sha256."""
     if plan.sha256 != evaluation.plan_sha256:
         raise InputError("The review was evaluated on another version of the plan (its sha256 differs); "
                          "evaluate again with this plan before recording the decision.")
@@ -153,6 +157,7 @@ def build_snapshot(*, evaluation: Evaluation, plan: Plan, decision: Decision,
         "criteria": [c.model_dump(mode="json") for c in evaluation.criteria],
         "triggers": [t.model_dump(mode="json") for t in evaluation.triggers],
         "readiness": [r.model_dump(mode="json") for r in evaluation.readiness],
+        "forecast": forecast.as_json() if forecast is not None else None,
         "metrics": {k: MetricRecord(family=REGISTRY[k].family, label=REGISTRY[k].label, unit=REGISTRY[k].unit,
                                     value=mv.value, n=mv.n, low=mv.low, high=mv.high).model_dump(mode="json")
                     for k, mv in evaluation.metrics.items()},
@@ -170,14 +175,29 @@ def _evidence(evaluation: Evaluation) -> Any:
                     "metrics": {k: [v.value, v.n, v.low, v.high] for k, v in evaluation.metrics.items()}})
 
 
+def review_forecast(con: duckdb.DuckDBPyConnection, plan: Plan, evaluation: Evaluation, ask: Ask | None
+                    ) -> Forecast | None:
+    """The expansion forecast a snapshot keeps beside its review: `ask` of the reviewed stage's months. None when
+    nothing is asked, or nothing can be forecast (the last stage with no stage asked, no people to scale to): a
+    decision is never refused for want of a forecast."""
+    if ask is None:
+        return None
+    try:
+        return expansion_forecast(con, plan, evaluation.stage, evaluation.window, ask)
+    except InputError:
+        return None
+
+
 def record_review(con: duckdb.DuckDBPyConnection, plan: Plan, evaluation: Evaluation, decision: Decision, *,
-                  supersedes: int | None = None, now: datetime | None = None, by: Actor | None = None) -> Snapshot:
-    """Check the decision, gather trends and provenance, and append the snapshot to the store.
+                  supersedes: int | None = None, now: datetime | None = None, by: Actor | None = None,
+                  forecast_ask: Ask | None = NEXT_STAGE) -> Snapshot:
+    """Check the decision, gather trends, provenance and the forecast, and append the snapshot to the store.
 
     `evaluation` is the review the person decided on; it is computed again from the database first,
     so a decision is never recorded against evidence that changed after it was shown (an import or
-    an undo in between). InputError (nothing stored) for a refused decision, a plan other than the
-    evaluated one, evidence that changed, or a `supersedes` that names no stored snapshot."""
+    an undo in between). `forecast_ask` is the expansion forecast shown beside it (default: the next stage, its
+    expected people, damping 1; None: no forecast). InputError (nothing stored) for a refused decision, a plan
+    other than the evaluated one, evidence that changed, or a `supersedes` that names no stored snapshot."""
     # Who decides (DESIGN.md §11): signed in, the record names them, whatever the decision says; else the name
     # given (the command line's --by or --as, the form's field with sign-in off), else the operating-system user.
     actor = by or local(decision.decided_by or None)
@@ -197,12 +217,13 @@ def record_review(con: duckdb.DuckDBPyConnection, plan: Plan, evaluation: Evalua
     span = read_span(evaluation, plan, trend)
     found = provenance_mod.sources(con, span.start, span.end)
     listed = evidence.incidents(con, evaluation.window)
+    expansion = review_forecast(con, plan, evaluation, forecast_ask)
     moment = now or datetime.now(UTC)
 
     def make(snapshot_id: int, previous: str | None) -> Snapshot:
         return build_snapshot(evaluation=evaluation, plan=plan, decision=checked, trends=trends, incidents=listed,
                               sources=found,
                               span=span, snapshot_id=snapshot_id, created_at=moment, previous_sha256=previous,
-                              supersedes=supersedes)
+                              supersedes=supersedes, forecast=expansion)
 
     return store.append(con, make, actor)

@@ -2,8 +2,8 @@
 
 One file, nothing fetched: the style sheet is inline, the trend charts are inline SVG, and there
 is no script. A print style sheet makes "Print to PDF" a clean meeting pack: the decision and
-summary first, then criteria, pause triggers, readiness, one section per family with its trend
-charts, then provenance and the hash, and the plan's full text as an appendix.
+summary first, then criteria, pause triggers, readiness, the expansion forecast, one section per family
+with its trend charts, then provenance and the hash, and the plan's full text as an appendix.
 
 The report is opened outside Streamlit, so nothing protects it but escaping: every value from
 the record goes through `esc` (names, rationale, plan text, incident-derived explanations, file
@@ -21,8 +21,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from core.words import STATUS_WORDS, WARN_LABEL, sign
+from gates.forecast import PEOPLE_WORDS, central_text, range_text, unit_text
 from gates.summary import headline_of, issues_of
-from metrics.format import day_label, interval_text, limit_text, sample_text, value_text
+from metrics.format import day_label, interval_text, limit_text, month_label, sample_text, value_text
 from metrics.model import MetricValue
 from metrics.registry import FAMILIES, FAMILY_QUESTIONS, REGISTRY
 from snapshots.record import MetricRecord, Snapshot, TrendPoint
@@ -266,6 +267,27 @@ def _readiness(s: Snapshot) -> Markup:
     head = tag("thead", tag("tr", tag("th", "Item"), tag("th", "State"), tag("th", "Why")))
     return tag("section", tag("h2", "Readiness"), tag("table", head, tag("tbody", *rows), class_="grid"),
                id="readiness")
+
+
+def _forecast(s: Snapshot) -> Markup:
+    """The expansion forecast shown beside the review: a row per measure (central value, 80% range, unit, the
+    current rate it scales or why there is none), then its assumptions. Nothing for a record without one."""
+    fc = s.forecast
+    if fc is None:
+        return Markup("")
+    span = f"{fc.method.coverage:.0%} range"
+    head = tag("thead", tag("tr", *(tag("th", h) for h in ("Measure", "Forecast", span, "Unit", "Current rate"))))
+    rows = [tag("tr", tag("td", m.label), tag("td", central_text(m), class_="num"),
+                tag("td", range_text(m), class_="num"), tag("td", unit_text(m, fc.currency)),
+                tag("td", m.missing or m.rate_text, class_="muted" if m.missing else None)) for m in fc.measures]
+    intro = (f"Stage {fc.stage.name} ({fc.stage.id}) in {month_label(fc.month)}, its first full month, with "
+             f"{fc.people.count:,} people with access ({PEOPLE_WORDS[fc.people.source]}) and damping {fc.damping:g}; "
+             f"learned from stage {fc.from_stage.name} ({fc.from_stage.id}), {day_label(fc.period.from_)} – "
+             f"{day_label(fc.period.to)}.")
+    return tag("section", tag("h2", "Expansion forecast"), tag("p", intro, class_="sub"),
+               tag("table", head, tag("tbody", *rows), class_="grid forecast"),
+               tag("h3", "Assumptions"), tag("ul", *(tag("li", a) for a in fc.assumptions), class_="assumptions"),
+               id="forecast")
 
 
 def _family(s: Snapshot, family: str) -> Markup:
@@ -554,6 +576,7 @@ svg .band-0 { fill: rgba(128, 128, 128, 0.10); } svg .band-1 { fill: rgba(59, 13
 svg .stage-label { font-size: 8px; fill: #5b6472; }
 svg .level-label { font-size: 8px; } svg .threshold-label { fill: var(--fail); } svg .warn-label { fill: var(--warn); }
 td.date { white-space: nowrap; }
+ul.assumptions { padding-left: 18px; color: var(--muted); font-size: 12px; } ul.assumptions li { margin: 2px 0; }
 td.sev-high, td.sev-critical { color: var(--fail); font-weight: 700; }
 pre.plan { white-space: pre-wrap; font-size: 11px; background: #f6f7f9; padding: 10px; border: 1px solid var(--line); }
 @page { size: A4; margin: 14mm 12mm; }
@@ -577,7 +600,7 @@ def report(s: Snapshot) -> str:
     families: list[str] = [f for f in FAMILIES if any(m.family == f for m in s.metrics.values())]
     families += sorted({m.family for m in s.metrics.values()} - set(families))
     body = join([
-        _summary_page(s), _decision(s), _criteria(s), _triggers(s), _readiness(s),
+        _summary_page(s), _decision(s), _criteria(s), _triggers(s), _readiness(s), _forecast(s),
         tag("div", *(_family(s, f) for f in families), class_="families"),
         _provenance(s), _integrity(s), _plan(s), _footer(s),
     ])

@@ -1,7 +1,8 @@
 """The gate-review snapshot (DESIGN.md §5): the record, its canonical JSON and its hash.
 
 A snapshot freezes one review: the plan (full text and sha256), stage, window, every criterion
-result, every pause trigger, readiness, the recommendation, every metric of the six families
+result, every pause trigger, readiness, the recommendation, the expansion forecast shown beside it (when there
+is a stage to forecast), every metric of the six families
 (with monthly trends for the report's charts), the incidents of the window, the person's
 decision, provenance (the ingestions the review read), created_at, the app version, the snapshot it supersedes, the hash
 of the snapshot recorded before it, and `content_sha256`.
@@ -33,6 +34,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gates.criteria import CriterionResult
+from gates.forecast import Forecast
 from gates.plan import Outcome
 from gates.readiness import ReadinessItem
 from gates.recommend import Recommendation
@@ -277,6 +279,7 @@ class Snapshot(_Record):
     criteria: tuple[CriterionResult, ...]
     triggers: tuple[TriggerResult, ...]
     readiness: tuple[ReadinessItem, ...]
+    forecast: Forecast | None = None  # the expansion forecast shown beside the review; absent from older records
     metrics: dict[str, MetricRecord]
     trends: dict[str, tuple[TrendPoint, ...]]
     incidents: IncidentList
@@ -306,10 +309,10 @@ class Snapshot(_Record):
 
     # -- views ------------------------------------------------------------------------------
     def as_data(self) -> dict[str, Any]:
-        """The record as JSON data, exactly as the .json file holds it (a record made before review periods
-        has no `period` key, so its content_sha256 still holds)."""
+        """The record as JSON data, exactly as the .json file holds it (a record made before review periods,
+        signatures or forecasts has no such key, so its content_sha256 still holds)."""
         data = self.model_dump(mode="json", by_alias=True)
-        for optional in ("period", SIGNATURE_FIELD):  # absent from older records: their hash still holds
+        for optional in ("period", "forecast", SIGNATURE_FIELD):  # absent from older records: their hash holds
             if data[optional] is None:
                 del data[optional]
         return data

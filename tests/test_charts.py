@@ -8,18 +8,23 @@ from datetime import date
 import plotly.graph_objects as go
 import pytest
 
+from metrics.seats import FunnelStep
 from ui.charts import (
     Breakdown,
+    Funnel,
     Point,
+    Retention,
     ReviewMark,
     StageBand,
     Trend,
     breakdown_figure,
     count_step,
+    funnel_figure,
     month_step,
+    retention_figure,
     trend_figure,
 )
-from ui.style import STATUS
+from ui.style import RETENTION_COLOURS, STATUS
 
 BANDS = (
     StageBand("pilot", "Limited pilot users", date(2026, 1, 5), date(2026, 3, 31), "<=", 0.10, 0.07),
@@ -175,3 +180,34 @@ def test_breakdown_writes_values_beside_the_names_and_explains_its_colours() -> 
     assert list(fig.layout.yaxis.ticktext) == ["legal  ✔ 2.0%", "sales  5.0%"]
     assert fig.data[0].textposition == "none"  # not on the bar, where the whiskers are
     assert [t.name for t in fig.data[1:]] == ["✔ Pass", "No gate"]
+
+
+def test_the_seat_funnel_labels_each_step_with_its_people_and_share_of_the_first() -> None:
+    fig = funnel_figure(Funnel(date(2026, 9, 30), (
+        FunnelStep("With access", 40, "people with access"), FunnelStep("Active", 30, "used it"),
+        FunnelStep("Weekly or more", 12, "4+ days"), FunnelStep("Daily <b>", None, "15+ days"))))
+    bars = fig.data[0]
+    assert fig.layout.title.text == "Seats on 30 Sep 2026: from access to daily use"
+    assert list(bars.y) == ["With access", "Active", "Weekly or more", "Daily &lt;b&gt;"]
+    assert list(bars.x) == [40, 30, 12, 0]
+    assert list(bars.text) == ["40 (100%)", "30 (75%)", "12 (30%)", "no data"]
+    assert "used it" in bars.hovertext[1]
+
+
+def test_retention_stacks_who_came_stayed_and_came_back_and_draws_lapsed_below_the_line() -> None:
+    keys = ("2026-07", "2026-08", "2026-09")
+
+    def series(metric_id: str, values: tuple[float | None, ...]) -> tuple[str, tuple[Point, ...]]:
+        return metric_id, tuple(Point(k, v) for k, v in zip(keys, values, strict=True))
+
+    fig = retention_figure(Retention((
+        series("adoption.new_users", (None, 4, 0)), series("adoption.retained_users", (None, 30, 33)),
+        series("adoption.returning_users", (None, 1, 2)), series("adoption.lapsed_users", (None, 5, 1))),
+        (date(2026, 9, 1), date(2026, 9, 30))))
+    assert fig.layout.barmode == "relative"
+    bars = {t.name: t for t in fig.data}
+    assert list(bars["New users"].y) == [None, 4, 0]  # a month without a value is a gap, not 0
+    assert list(bars["Lapsed users"].y) == [None, -5, -1]
+    assert bars["Lapsed users"].marker.color == RETENTION_COLOURS["adoption.lapsed_users"]
+    assert "Lapsed users: 5" in bars["Lapsed users"].hovertext[1]  # the hover says the count, not its sign
+    assert [s.name for s in fig.layout.shapes] == ["window"]

@@ -20,7 +20,7 @@ WINDOWS = [JUNE, Window(date(2026, 4, 1), date(2026, 6, 30), department="legal")
            Window(date(2026, 7, 1), date(2026, 9, 30), use_case="drafting")]
 # How a drill's rows add up to its metric: as a count of rows, or a sum of interactions, of the numerator.
 COUNTED = {"risk.incidents", "risk.high_severity_incidents", "risk.data_exposure_incidents", "risk.complaints",
-           "risk.open_high_severity", "support.tickets", "support.open_tickets"}
+           "risk.open_high_severity", "support.tickets", "support.open_tickets", "adoption.idle_seats"}
 SHARES_OF_ROWS = {"quality.error_rate", "quality.severe_error_rate", "quality.rejection_rate",
                   "support.confusion_share"}
 SHARES_OF_USES = {"risk.unauthorised_use_share", "adoption.scope_drift_share"}
@@ -65,4 +65,5 @@ def test_every_drill_names_a_metric_of_the_registry() -> None:
 
     assert set(DRILLS) <= set(REGISTRY)
     assert set(DRILLS) == COUNTED | SHARES_OF_ROWS | SHARES_OF_USES | {"risk.incident_rate_per_1k",
-                                                                       "support.tickets_per_100_users"}
+                                                                       "support.tickets_per_100_users",
+                                                                       "cost.idle_seat_cost"}

@@ -104,6 +104,8 @@ W1_EXPECTED: dict[str, E] = {
     "cost.value_to_cost_ratio": E(68 / 60 * 50 / 520),
     # stage on Mar 31 is wide, 2000 × 1 month; 420 / 2000
     "cost.budget_utilisation": E(0.21),
+    # the oracle plan sets no seat price: no figure (tests/test_seats.py prices seats)
+    "cost.idle_seat_cost": E(None),
     # reported in it: I2 (Mar 12), I3 (Mar 18), I4 (Mar 31 22:00) = 3
     "risk.incidents": E(3),
     # I2 critical (I3 low, I4 medium)
@@ -139,6 +141,18 @@ W1_EXPECTED: dict[str, E] = {
     # first use: ann Mar 10 (pilot: intro ✓), bob Mar 12 (pilot: intro ✓ Mar 5), cat Mar 14 (pilot:
     # intro ✗, completed only on Mar 15), eve Mar 25 (wide: intro ✓, rules ✗) = 2
     "adoption.untrained_active_users": E(2),
+    # seats on Mar 31 (DESIGN.md §12): ann and cat (bob's access ended Mar 20, dan's starts Apr 1); both used it
+    # in the 30 days Mar 2–31 (ann Mar 31, cat Mar 28)
+    "adoption.idle_seats": E(0),
+    # distinct days in the 28 days Mar 4–31: ann Mar 9 (U02 in UTC), 10, 31 = 3; cat Mar 14, 18, 28 = 3
+    "adoption.daily_users": E(0),
+    "adoption.weekly_users": E(0),
+    "adoption.occasional_users": E(2),
+    # M = March (ann, bob, cat, eve), the month before = February (ann): bob, cat, eve are new
+    "adoption.new_users": E(3),
+    "adoption.retained_users": E(1),
+    "adoption.returning_users": E(0),
+    "adoption.lapsed_users": E(0),
     "support.tickets": E(5),
     # 5 / 4 × 100
     "support.tickets_per_100_users": E(125.0, 4),
@@ -191,6 +205,8 @@ W1_LEGAL_EXPECTED: dict[str, E] = {
     "cost.value_to_cost_ratio": E(50 / 209),
     # 120 / 2000
     "cost.budget_utilisation": E(0.06),
+    # the oracle plan sets no seat price: no figure (tests/test_seats.py prices seats)
+    "cost.idle_seat_cost": E(None),
     # incidents have no department: as for the whole window, but the rate is per legal's 9 interactions
     "risk.incidents": E(3),
     "risk.high_severity_incidents": E(1),
@@ -213,6 +229,16 @@ W1_LEGAL_EXPECTED: dict[str, E] = {
     # ann ✓, bob ✗
     "adoption.training_completion_rate": E(0.5, 2, 0.0945312057, 0.9054687943),
     "adoption.untrained_active_users": E(0),
+    # legal's seat on Mar 31: ann, who used it on 3 days of the 28 (Mar 9, 10, 31)
+    "adoption.idle_seats": E(0),
+    "adoption.daily_users": E(0),
+    "adoption.weekly_users": E(0),
+    "adoption.occasional_users": E(1),
+    # legal's users in March: ann, bob; in February: ann
+    "adoption.new_users": E(1),
+    "adoption.retained_users": E(1),
+    "adoption.returning_users": E(0),
+    "adoption.lapsed_users": E(0),
     "support.tickets": E(2),
     # 2 / 2 × 100
     "support.tickets_per_100_users": E(100.0, 2),
@@ -261,6 +287,8 @@ W1_SUMMARY_EXPECTED: dict[str, E] = {
     "cost.value_to_cost_ratio": E(20 / 74),
     # 0 / 2000
     "cost.budget_utilisation": E(0.0),
+    # the oracle plan sets no seat price: no figure (tests/test_seats.py prices seats)
+    "cost.idle_seat_cost": E(None),
     # I3 only
     "risk.incidents": E(1),
     "risk.high_severity_incidents": E(0),
@@ -285,6 +313,17 @@ W1_SUMMARY_EXPECTED: dict[str, E] = {
     # first summary use: bob Mar 12 (pilot: intro ✓), cat Mar 18 (wide: intro ✓ Mar 15, rules ✓ Mar 10),
     # ann Mar 31 (wide: intro ✓, rules ✓ Mar 25)
     "adoption.untrained_active_users": E(0),
+    # seats are not filtered by use case (ann and cat), their uses are: ann's summary on Mar 31, cat's on Mar 18
+    # (1 day each)
+    "adoption.idle_seats": E(0),
+    "adoption.daily_users": E(0),
+    "adoption.weekly_users": E(0),
+    "adoption.occasional_users": E(2),
+    # summary in March: ann, bob, cat; nobody used it before March
+    "adoption.new_users": E(3),
+    "adoption.retained_users": E(0),
+    "adoption.returning_users": E(0),
+    "adoption.lapsed_users": E(0),
     "support.tickets": E(5),
     # 5 / 3 × 100
     "support.tickets_per_100_users": E(500 / 3, 3),
@@ -327,6 +366,8 @@ W0_EXPECTED: dict[str, E] = {
     "cost.value_to_cost_ratio": E(1 / 30),
     # pilot 1000 × 2 months touched = 2000; 500 / 2000
     "cost.budget_utilisation": E(0.25),
+    # the oracle plan sets no seat price: no figure (tests/test_seats.py prices seats)
+    "cost.idle_seat_cost": E(None),
     "risk.incidents": E(0),
     "risk.high_severity_incidents": E(0),
     "risk.data_exposure_incidents": E(0),
@@ -352,6 +393,18 @@ W0_EXPECTED: dict[str, E] = {
     "adoption.training_completion_rate": E(0.5, 2, 0.0945312057, 0.9054687943),
     # ann's first use (Jan 15) is before the first stage: nothing is required yet
     "adoption.untrained_active_users": E(0),
+    # seats on Feb 10: ann and bob (granted Feb 1); in the 30 days Jan 12 – Feb 10 ann used it (Jan 15, Feb 3),
+    # bob never
+    "adoption.idle_seats": E(1),
+    # the 28 days Jan 14 – Feb 10: ann on 2 days, bob on none
+    "adoption.daily_users": E(0),
+    "adoption.weekly_users": E(0),
+    "adoption.occasional_users": E(1),
+    # M = February, the whole month (ann, Feb 3), the month before January (ann, Jan 15)
+    "adoption.new_users": E(0),
+    "adoption.retained_users": E(1),
+    "adoption.returning_users": E(0),
+    "adoption.lapsed_users": E(0),
     "support.tickets": E(0),
     # 0 / 1 × 100
     "support.tickets_per_100_users": E(0.0, 1),
@@ -390,6 +443,8 @@ W0_MISSING: dict[str, E] = {
     **{k: E(None, missing=f"{COSTS_0}; {REVIEWS_0}") for k in ("cost.total_cost", "cost.cost_per_active_user",
                                                               "cost.value_to_cost_ratio")},
     "cost.budget_utilisation": E(None, missing=COSTS_0),
+    # usage and the roster cover the 30 days Jan 12 – Feb 10: no seat price, no figure
+    "cost.idle_seat_cost": W0_EXPECTED["cost.idle_seat_cost"],
     **{k: E(None, missing=INCIDENTS_0) for k in W0_EXPECTED if k.startswith("risk.")},
     **{k: v for k, v in W0_EXPECTED.items() if k.startswith("adoption.")},
     "risk.unauthorised_use_share": W0_EXPECTED["risk.unauthorised_use_share"],
@@ -408,8 +463,9 @@ def test_without_a_roster_what_needs_one_is_missing(con: duckdb.DuckDBPyConnecti
     con.execute("update ingestions set undone_at = now() where dataset = 'roster'")
     values = compute(con, CONTEXT, W1)
     assert sorted(k for k, v in values.items() if v.missing == "no roster loaded") == [
-        "adoption.activation_rate", "adoption.scope_drift_share", "adoption.training_completion_rate",
-        "adoption.users_with_access", "risk.unauthorised_use_share"]
+        "adoption.activation_rate", "adoption.daily_users", "adoption.idle_seats", "adoption.occasional_users",
+        "adoption.scope_drift_share", "adoption.training_completion_rate", "adoption.users_with_access",
+        "adoption.weekly_users", "cost.idle_seat_cost", "risk.unauthorised_use_share"]
     assert values["adoption.active_users"].value == 4  # counted whether or not they are in the roster
 
 
@@ -443,10 +499,14 @@ def test_exports_saying_nothing_happened_give_zero_counts_and_null_rates(con: du
     usage.write_text("occurred_at,user_id,use_case\n", encoding="utf-8")
     assert ingest_file(con, usage, usage.name, IngestOptions(dataset="usage", period="2026-03")).status == "stored"
     values = compute(con, CONTEXT, W1)
-    # neither a roster nor training records can be empty: what needs them stays missing
+    # neither a roster nor training records can be empty: what needs them stays missing; retention also needs
+    # February's usage
     assert sorted(k for k, v in values.items() if v.missing) == [
-        "adoption.activation_rate", "adoption.scope_drift_share", "adoption.training_completion_rate",
-        "adoption.untrained_active_users", "adoption.users_with_access", "risk.unauthorised_use_share"]
+        "adoption.activation_rate", "adoption.daily_users", "adoption.idle_seats", "adoption.lapsed_users",
+        "adoption.new_users", "adoption.occasional_users", "adoption.retained_users", "adoption.returning_users",
+        "adoption.scope_drift_share", "adoption.training_completion_rate", "adoption.untrained_active_users",
+        "adoption.users_with_access", "adoption.weekly_users", "cost.idle_seat_cost", "risk.unauthorised_use_share"]
+    assert values["adoption.new_users"].missing == "no usage export covers February 2026"
     nulls = sorted(k for k, v in values.items() if v.value is None and not v.missing)
     assert nulls == sorted([
         "quality.error_rate", "quality.severe_error_rate", "quality.rejection_rate",

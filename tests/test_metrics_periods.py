@@ -150,7 +150,8 @@ def count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def counted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object],
                 tables: dict[str, Any] | None = None) -> Any:
-        kind = "training" if sql == periods.TRAINING_DONE_SQL else "reviews" if "from reviews r" in sql else "usage"
+        kind = ("training" if sql == periods.TRAINING_DONE_SQL else "reviews" if "from reviews r" in sql
+                else "seats" if "bit_or(" in sql else "usage")
         scans.append(kind)
         return original(con, sql, params, tables)
 
@@ -165,8 +166,9 @@ def test_shared_scans_serve_every_filter_of_their_window(oracle: duckdb.DuckDBPy
     scans = count_scans(monkeypatch)
     for department, use_case in ORACLE_FILTERS:
         monthly(oracle, CONTEXT, replace(span, department=department, use_case=use_case), scans=shared)
-    # the base (usage summed and per user, reviews linked to departments, training) was made once for every filter
-    assert sorted(scans) == ["reviews", "training", "usage", "usage"]
+    # the base (usage summed, per user, and each user's active days by month; reviews linked to departments;
+    # training) was made once for every filter
+    assert sorted(scans) == ["reviews", "seats", "training", "usage", "usage"]
     for department, use_case in ORACLE_FILTERS:  # and what each filter got from it is what compute gives
         assert_equals_compute(oracle, CONTEXT, replace(span, department=department, use_case=use_case), scans=shared)
     # another plan or another window does not use them: its scans are read inline by its own queries, not kept
@@ -228,13 +230,14 @@ def test_kept_month_scans_serve_a_run_of_their_whole_months(oracle: duckdb.DuckD
     scans = count_scans(monkeypatch)
     assert monthly(oracle, CONTEXT, span, scans=kept) == monthly(oracle, CONTEXT, span)
     assert [compute(oracle, CONTEXT, w, scans=kept) for w in runs] == plain
-    assert sorted(scans) == ["reviews", "usage", "usage"]  # made once, for the months; the runs summed from them
+    # made once, for the months; the runs summed from them
+    assert sorted(scans) == ["reviews", "seats", "usage", "usage"]
     # a window cut inside a month, or with other filters, is computed from its own scans (read inline)
     for other in (replace(span, start=date(2026, 2, 2), end=date(2026, 3, 31)), replace(span, department="sales"),
                   replace(span, department=None)):
         assert not kept.serves(CONTEXT, periods.Periods(other, by_month=False))
         assert compute(oracle, CONTEXT, other, scans=kept) == compute(oracle, CONTEXT, other)
-    assert sorted(scans) == ["reviews", "usage", "usage"]
+    assert sorted(scans) == ["reviews", "seats", "usage", "usage"]
     # shared scans serve a run of their months under any filter
     shared = periods.shared_scans(CONTEXT, span)
     for department, use_case in ORACLE_FILTERS:

@@ -5,6 +5,7 @@ verdicts the trends and breakdowns draw, as gates.trend gives them."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from pathlib import Path
 
@@ -69,7 +70,11 @@ def test_gate_statuses_follow_the_window(demo_db: Path) -> None:
 def test_the_trend_view_draws_one_chart_per_metric_with_stages_and_limits(demo_db: Path, family: Family) -> None:
     at = _page(family)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert [c["layout"]["title"]["text"] for c in charts] == [d.label for d in by_family(family)]
+    # the Adoption page then draws its seats section (tests/test_pages_seats.py)
+    seats = ["Seats on 30 Sep 2026: from access to daily use",
+             "Retention month by month (lapsed below the line)"] if family == "adoption" else []
+    assert [c["layout"]["title"]["text"] for c in charts] == [d.label for d in by_family(family)] + seats
+    charts = charts[:len(by_family(family))]
     for chart in charts:
         stages = [s["name"] for s in chart["layout"]["shapes"] if s["name"].startswith("stage:")]
         assert stages == ["stage:pilot", "stage:department", "stage:extra-review"]
@@ -177,7 +182,9 @@ def test_the_numbers_view_lists_the_window_and_every_month_for_download(demo_db:
     window, monthly = at.dataframe[0].value, at.dataframe[1].value
     ev = engine_review(demo_db, "extra-review")
     assert list(window["label"]) == [d.label for d in by_family("cost")]
-    assert list(window["value"]) == pytest.approx([ev.metrics[d.id].value for d in by_family("cost")])
+    # no data (idle seat cost: the demo plan sets no seat price) is an empty cell
+    worked = [ev.metrics[d.id].value for d in by_family("cost")]
+    assert list(window["value"]) == pytest.approx([math.nan if v is None else v for v in worked], nan_ok=True)
     assert len(monthly) == 9 * len(by_family("cost"))
     assert [b.label for b in elements(at, "download_button")] == ["Download this window (CSV)",
                                                                   "Download month by month (CSV)"]

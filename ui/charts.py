@@ -14,10 +14,11 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 
 from core.words import LIMIT_LABEL, WARN_LABEL, sign
-from metrics.format import display_unit, interval_text, limit_text, month_label, value_text
+from metrics.format import day_label, display_unit, interval_text, limit_text, month_label, value_text
 from metrics.model import MetricValue
 from metrics.registry import REGISTRY
-from ui.style import BAND_FILLS, LIMIT_LINE, SERIES, STATUS, WARN_LINE, WINDOW_FILL
+from metrics.seats import FunnelStep
+from ui.style import BAND_FILLS, LIMIT_LINE, RETENTION_COLOURS, SERIES, STATUS, WARN_LINE, WINDOW_FILL
 
 HEIGHT = 320
 
@@ -84,6 +85,23 @@ class Breakdown:
     threshold: float | None = None
     warn: float | None = None
     currency: str = "EUR"
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The seat funnel on a window's end date (metrics.seats.funnel): each step holds the next."""
+
+    end: date
+    steps: tuple[FunnelStep, ...]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """People month by month by how they relate to the month before: for each retention metric (new,
+    retained, returning, lapsed), its monthly values; and the selected window."""
+
+    series: tuple[tuple[str, tuple[Point, ...]], ...]  # (metric id, a point per month)
+    window: tuple[date, date] | None = None
 
 
 # Axis number formats per display unit (plotly d3 formats), so ticks read like the numbers on the page.
@@ -295,3 +313,47 @@ def breakdown_figure(bd: Breakdown) -> go.Figure:
                      ticktext=[f"{k}  {t}" for k, t in zip(keys, texts, strict=True)])
     by = "department" if bd.by == "department" else "use case"
     return _layout(fig, f"{REGISTRY[m].label} by {by}", height=max(HEIGHT, 90 + 40 * len(pts)), showlegend=True)
+
+
+def funnel_figure(funnel: Funnel) -> go.Figure:
+    """The seat funnel: one bar per step, narrowing from the people with access to the daily users, each
+    labelled with its people and their share of the first step. A step without a value reads "no data"."""
+    steps = funnel.steps
+    first = steps[0].people if steps else None
+    texts = []
+    for step in steps:
+        share = f" ({step.people / first:.0%})" if step.people is not None and first else ""
+        texts.append("no data" if step.people is None else f"{step.people:,}{share}")
+    fig = go.Figure(go.Funnel(
+        y=[_html(s.label) for s in steps], x=[s.people or 0 for s in steps], text=texts, textinfo="text",
+        textposition="auto", marker={"color": SERIES}, connector={"line": {"color": WARN_LINE, "width": 1}},
+        hovertext=[f"<b>{_html(s.label)}</b><br>{t} people<br>{_html(s.meaning)}" for s, t in
+                   zip(steps, texts, strict=True)], hoverinfo="text"))
+    return _layout(fig, f"Seats on {day_label(funnel.end)}: from access to daily use", showlegend=False)
+
+
+def retention_figure(retention: Retention) -> go.Figure:
+    """People month by month: new, retained and returning users stacked above the axis (together, the
+    month's active users), lapsed users below it; the selected window outlined. A month without a value is a
+    gap, never a zero."""
+    fig = go.Figure()
+    if retention.window is not None:
+        start, end = retention.window
+        fig.add_vrect(x0=start, x1=end + timedelta(days=1), fillcolor=WINDOW_FILL, line_width=1, line_dash="dot",
+                      line_color=WARN_LINE, layer="below", name="window")
+    keys: list[str] = []
+    for metric_id, pts in retention.series:
+        sign_ = -1 if metric_id == "adoption.lapsed_users" else 1
+        keys = keys or [p.key for p in pts]
+        fig.add_trace(go.Bar(
+            x=[_month_middle(p.key) for p in pts], y=[None if p.value is None else sign_ * p.value for p in pts],
+            name=REGISTRY[metric_id].label, marker={"color": RETENTION_COLOURS[metric_id]},
+            hovertext=[_hover(metric_id, p, "", month_label(p.key)) for p in pts], hoverinfo="text"))
+    if keys:
+        first, last = _month_start(keys[0]), _month_start(keys[-1]) + timedelta(days=31)
+        fig.update_xaxes(range=[first, last.replace(day=1)], dtick=month_step(len(keys)), tickformat="%b<br>%Y",
+                         tickangle=0)
+    fig.update_yaxes(tickformat=",d", zeroline=True)
+    # two rows of legend below the month labels
+    return _layout(fig, "Retention month by month (lapsed below the line)", barmode="relative", showlegend=True,
+                   height=HEIGHT + 40, legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})

@@ -27,13 +27,15 @@ import metrics
 from core.calendar import month_of_key
 from core.csv_export import safe_csv
 from core.xlsx_export import safe_xlsx
+from gates.forecast import Ask, Forecast
+from gates.forecast import forecast as expansion_forecast
 from gates.plan import Plan
 from gates.plan_check import loaded_references
 from gates.plan_history import PlanVersion, version_of, versions
 from loaders import activity, store
 from loaders.ingest import history, rejects_of
 from loaders.rejects import as_written
-from metrics import privacy
+from metrics import privacy, seats
 from metrics.coverage import Cell
 from metrics.coverage import grid as coverage_grid
 from metrics.drill import rows as drill_rows
@@ -125,6 +127,14 @@ def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, windo
         return metrics.compute(con, _plan.metric_context(), window, training=training)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def forecast(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, stage_id: str, window: Window, ask: Ask
+             ) -> Forecast:
+    """The expansion forecast of `ask` from stage `stage_id` reviewed on `window` (gates.forecast)."""
+    with connection(db) as con:
+        return expansion_forecast(con, _plan, stage_id, window, ask)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def breakdown(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, family: Family, by: By,
               window: Window) -> list[BreakdownRow]:
@@ -153,6 +163,13 @@ def drill(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, metric
     """The rows behind `metric_id` over `window` (metrics.drill)."""
     with connection(db) as con:
         return drill_rows(con, _plan.metric_context(), metric_id, window)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def seat_holders(db: str, data_version: DataVersion, window: Window) -> pl.DataFrame:
+    """Every seat on `window`'s end date with its last use, days idle and whether it is idle (metrics.seats)."""
+    with connection(db) as con:
+        return seats.seat_holders(con, window)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -3,7 +3,8 @@
 The person's decision (outcome, rationale, conditions, next review date; who decides is the signed-in person,
 or a name typed in when sign-in is off) is written through
 the engine only, `snapshots.build.record_review`, which checks it, checks that the evidence has not
-changed since it was shown, and appends the snapshot. Its refusal (InputError, listing every problem)
+changed since it was shown, and appends the snapshot with the expansion forecast the page shows beside the
+review (ui.forecast's choices). Its refusal (InputError, listing every problem)
 is shown as it is and nothing is recorded. On success the run starts again (the data version has
 changed) and the snapshot just recorded is offered as its three downloads.
 """
@@ -25,7 +26,7 @@ from metrics.format import escape_md
 from snapshots.build import MAX_NAME, MAX_TEXT, record_review
 from snapshots.record import Decision, Snapshot
 from snapshots.store import SnapshotEntry
-from ui import access, snapshot_view, snapshots_data, state
+from ui import access, forecast, snapshot_view, snapshots_data, state
 from ui.clock import local_text, utc_text
 from ui.session import Session
 from ui.style import OUTCOME
@@ -180,7 +181,8 @@ def _record(s: Session, ev: Evaluation, plan: Plan, fields: dict[str, Any], supe
         # not only the append the engine locks, so no import or undo of this app can slip in between the
         # engine's check that the evidence is unchanged and the append.
         with st.spinner("Recording the decision…"), store.connect(store.db_path()) as con, store.WRITE_LOCK:
-            snap = record_review(con, plan, ev, decision, supersedes=supersedes, by=access.actor())
+            snap = record_review(con, plan, ev, decision, supersedes=supersedes, by=access.actor(),
+                                 forecast_ask=forecast.ask())
     except InputError as e:
         refusal(str(e))
         return

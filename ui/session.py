@@ -18,6 +18,7 @@ import polars as pl
 import streamlit as st
 
 from core.calendar import add_months, month_of_key
+from gates.forecast import Ask, Forecast
 from gates.plan import Plan, Stage
 from gates.review import Evaluation, StageCriteria, evaluate, stage_criteria
 from gates.trend import stage_on
@@ -99,6 +100,14 @@ class Session:
         assert w is not None
         return evaluate(None, self._plan(), stage_id, w, values=self._values_in)
 
+    def forecast(self, stage_id: str, ask: Ask, window: Window | None = None) -> Forecast:
+        """The expansion forecast of `ask` from stage `stage_id` reviewed on `window` (default: the sidebar's), for
+        the whole stage: the department and use-case filters do not apply to it."""
+        w = window or self.window
+        assert w is not None
+        return data.forecast(self.db, self.version, self.plan_state.sha256, self._plan(), stage_id,
+                             replace(w, department=None, use_case=None), ask)
+
     def stage_criteria(self, stage_id: str) -> StageCriteria:
         """The gates of `stage_id` judged on the sidebar's window as the gate review judges them, without its
         triggers (a family page shows the criteria only), from cached metric values."""
@@ -119,6 +128,10 @@ class Session:
     def drill(self, metric_id: str, window: Window) -> pl.DataFrame:
         """The rows behind `metric_id` over `window` (a review's period, with its filters)."""
         return data.drill(self.db, self.version, self.plan_state.sha256, self._plan(), metric_id, window)
+
+    def seat_holders(self, window: Window) -> pl.DataFrame:
+        """Every seat on `window`'s end date, with its last use and days idle (metrics.seats.seat_holders)."""
+        return data.seat_holders(self.db, self.version, window)
 
     def breakdown(self, family: Family, by: By) -> list[BreakdownRow]:
         """Every metric of `family` per department or use case of the sidebar's window; a group under the plan's

@@ -34,6 +34,11 @@ ADDRESS_READ = "address_read"
 ADDRESS_IGNORED = "address_ignored"
 # Gate review.
 GATE_STAGE = "gate_review_stage"  # ALL = the stage in force on the window's last day
+# Gate review's expansion forecast: the stage to forecast (ALL = the next stage), the damping, and the people
+# who will have access (None = the stage's expected_users, else the roster).
+FORECAST_STAGE = "forecast_stage"
+FORECAST_DAMPING = "forecast_damping"
+FORECAST_USERS = "forecast_users"
 # Plan page: the editor's text and the sha256 of the plan file it was filled from.
 PLAN_EDITOR = "plan_editor"
 PLAN_EDITOR_SOURCE = "plan_editor_source"
@@ -85,6 +90,10 @@ def init(state: MutableMapping[str, Any], extent: Extent, plan: PlanState,
     stage_ids = plan.plan.stage_ids if plan.plan is not None else ()
     if state.get(GATE_STAGE) not in (ALL, *stage_ids):
         state[GATE_STAGE] = ALL
+    if state.get(FORECAST_STAGE) not in (ALL, *stage_ids):
+        state[FORECAST_STAGE] = ALL
+    state.setdefault(FORECAST_DAMPING, 1.0)
+    state.setdefault(FORECAST_USERS, None)
 
     if state.get(PLAN_EDITOR_SOURCE) != plan.sha256 or PLAN_EDITOR not in state:
         state[PLAN_EDITOR] = plan.text

@@ -57,6 +57,10 @@ LIMIT_LINE = STATUS["fail"].colour
 WARN_LINE = STATUS["warn"].colour
 BAND_FILLS = ("rgba(128, 128, 128, 0.10)", "rgba(59, 130, 196, 0.10)")
 WINDOW_FILL = "rgba(224, 138, 0, 0.08)"
+# The retention chart's series: people who came, stayed, came back (above the axis) and left (below it).
+RETENTION_COLOURS = {"adoption.new_users": STATUS["pass"].colour, "adoption.retained_users": SERIES,
+                     "adoption.returning_users": OUTCOME["redesign"].colour,
+                     "adoption.lapsed_users": STATUS["fail"].colour}
 
 
 def badge_markdown(style: Style) -> str:

@@ -119,6 +119,15 @@ Method = Literal["fixed", "sequential"]
 INTERVAL_WORDS: dict[str, str] = {"fixed": "95% interval",
                                   "sequential": "95% confidence sequence (valid however often it is looked at)"}
 
+# Which evidence method judged a review (DESIGN.md §4 "Evidence method"), for the Gate review and the report.
+METHOD_SENTENCES: dict[str, str] = {
+    "fixed": "Intervals are 95% Wilson intervals, right for one look at the evidence (the plan's evidence method: "
+             "fixed).",
+    "sequential": "Intervals are 95% confidence sequences (the plan's evidence method: sequential): they stay "
+                  "right however often the gate is looked at, so a monthly look at a growing sample passes by chance "
+                  "no more than 5% of the time — at the price of wider intervals and more evidence needed.",
+}
+
 
 def with_method(gate: Gate, mv: MetricValue, method: Method) -> MetricValue:
     """`mv` with the interval of the evidence method: the Wilson interval it has, or, for the sequential

@@ -158,6 +158,7 @@ def build_snapshot(*, evaluation: Evaluation, plan: Plan, decision: Decision,
         "triggers": [t.model_dump(mode="json") for t in evaluation.triggers],
         "readiness": [r.model_dump(mode="json") for r in evaluation.readiness],
         "forecast": forecast.as_json() if forecast is not None else None,
+        "evidence_method": evaluation.method,
         "metrics": {k: MetricRecord(family=REGISTRY[k].family, label=REGISTRY[k].label, unit=REGISTRY[k].unit,
                                     value=mv.value, n=mv.n, low=mv.low, high=mv.high).model_dump(mode="json")
                     for k, mv in evaluation.metrics.items()},

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from core.words import STATUS_WORDS, WARN_LABEL, sign
+from gates.criteria import METHOD_SENTENCES
 from gates.forecast import PEOPLE_WORDS, central_text, range_text, unit_text
 from gates.summary import headline_of, issues_of
 from metrics.format import day_label, interval_text, limit_text, month_label, sample_text, value_text
@@ -228,15 +229,19 @@ def _criteria(s: Snapshot) -> Markup:
                                                             "If failed", "Status"))))
     body = []
     for c in s.criteria:
+        # The interval the criterion was judged with (a confidence sequence under the sequential method).
+        judged = MetricRecord(family=c.family, label=c.label, unit=REGISTRY[c.metric].unit, value=c.value, n=c.n,
+                              low=c.low, high=c.high)
         body.append(tag("tr",
                         tag("td", c.family), tag("td", c.label), tag("td", _value(c.metric, c.value, s.currency),
                                                                      class_="num"),
-                        tag("td", _evidence(c.metric, s.metrics.get(c.metric))),
+                        tag("td", _evidence(c.metric, judged)),
                         tag("td", _rule(c.metric, c.op, c.threshold, c.warn, c.min_sample, s.currency)),
                         tag("td", c.on_fail), tag("td", _status(c.status)), class_=f"row-{c.status}"))
         body.append(tag("tr", tag("td", c.explanation, colspan=7, class_="explain")))
-    return tag("section", tag("h2", "Criteria"), tag("table", head, tag("tbody", *body), class_="grid"),
-               id="criteria")
+    method = METHOD_SENTENCES[s.evidence_method or "fixed"]
+    return tag("section", tag("h2", "Criteria"), tag("p", method, class_="sub"),
+               tag("table", head, tag("tbody", *body), class_="grid"), id="criteria")
 
 
 def _triggers(s: Snapshot) -> Markup:

@@ -280,6 +280,8 @@ class Snapshot(_Record):
     triggers: tuple[TriggerResult, ...]
     readiness: tuple[ReadinessItem, ...]
     forecast: Forecast | None = None  # the expansion forecast shown beside the review; absent from older records
+    # The plan's evidence method that judged the criteria (their low/high): absent from older records, all "fixed".
+    evidence_method: Literal["fixed", "sequential"] | None = None
     metrics: dict[str, MetricRecord]
     trends: dict[str, tuple[TrendPoint, ...]]
     incidents: IncidentList
@@ -312,7 +314,8 @@ class Snapshot(_Record):
         """The record as JSON data, exactly as the .json file holds it (a record made before review periods,
         signatures or forecasts has no such key, so its content_sha256 still holds)."""
         data = self.model_dump(mode="json", by_alias=True)
-        for optional in ("period", "forecast", SIGNATURE_FIELD):  # absent from older records: their hash holds
+        # Absent from older records, so that their hash holds.
+        for optional in ("period", "forecast", "evidence_method", SIGNATURE_FIELD):
             if data[optional] is None:
                 del data[optional]
         return data

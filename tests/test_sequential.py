@@ -6,14 +6,25 @@ the Wilson interval than with the confidence sequence."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.access import local
 from gates.criteria import evidence_needed, judge
 from gates.plan import Gate
+from gates.plan_io import load_plan
+from gates.review import evaluate
+from loaders import store
 from metrics import sequential
 from metrics.model import MetricValue, wilson
+from metrics.window import month_window
+from snapshots.build import record_review
+from snapshots.exports import write_all
+from snapshots.html import report
+from snapshots.record import Decision
+from snapshots.verify import verify
 
 ACCEPTANCE = "quality.acceptance_rate"
 
@@ -117,3 +128,28 @@ def test_repeated_looks_pass_a_gate_by_chance_far_more_often_with_the_fixed_meth
     assert fixed >= 0.15
     assert sequential_share <= 0.05
     assert fixed >= 4 * sequential_share
+
+
+
+def test_a_snapshot_names_its_method_and_reports_the_intervals_it_was_judged_with(demo_db: Path,
+                                                                                   tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.toml"  # the demo's plan, judged with the sequential method
+    plan_file.write_text(plan_file.read_text().replace("[[use_cases]]", '[evidence]\nmethod = "sequential"\n\n'
+                                                       "[[use_cases]]", 1))
+    plan = load_plan(plan_file)
+    with store.connect(demo_db) as con:
+        ev = evaluate(con, plan, "department", month_window("2026-06"))
+        snap = record_review(con, plan, ev, Decision(outcome="pause", decided_by="Chair"),
+                             by=local("Chair"))
+    assert ev.method == snap.evidence_method == "sequential"
+    error = next(c for c in snap.criteria if c.metric == "quality.error_rate")
+    assert error.value is not None and error.n
+    # as a snapshot keeps numbers: to 10 significant digits
+    assert (error.low, error.high) == pytest.approx(sequential.confidence_sequence(error.value * error.n, error.n),
+                                                    rel=1e-9)
+    assert (error.low, error.high) != (snap.metrics[error.metric].low, snap.metrics[error.metric].high)  # Wilson
+    page = report(snap)
+    assert "Intervals are 95% confidence sequences (the plan&#x27;s evidence method: sequential)" in page
+    written = write_all(snap, tmp_path / "out")
+    checked = verify(written["json"].read_bytes(), written["json"].name)
+    assert checked.intact

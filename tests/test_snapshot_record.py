@@ -93,7 +93,8 @@ def test_the_record_holds_every_part_of_the_review() -> None:
     assert list(data) == ["format", "id", "content_sha256", "created_at", "app_version", "supersedes",
                           "previous_sha256", "plan", "stage", "window", "period", "currency", "recommendation",
                           "decision",
-                          "criteria", "triggers", "readiness", "metrics", "trends", "incidents", "provenance"]
+                          "criteria", "triggers", "readiness", "evidence_method", "metrics", "trends", "incidents",
+                          "provenance"]
     assert data["format"] == "rollgate.gate-review/1"
     assert data["created_at"] == "2026-07-02T09:30:00Z"
     assert data["plan"]["content"] == p.content and data["plan"]["sha256"] == p.sha256

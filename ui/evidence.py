@@ -16,7 +16,7 @@ import streamlit as st
 from core.csv_export import safe_csv
 from core.words import LIMIT_LABEL, STATUS_ORDER, WARN_LABEL, sign, worst
 from gates import summary
-from gates.criteria import CriterionResult
+from gates.criteria import METHOD_SENTENCES, CriterionResult
 from gates.review import Evaluation
 from gates.triggers import ACTION_WORDS
 from metrics import privacy
@@ -172,14 +172,8 @@ def readiness(ev: Evaluation) -> None:
     st.markdown("\n".join(lines))
 
 
-# Which evidence method judged a review (DESIGN.md §4 "Evidence method"), for the page and the report.
-METHOD_WORDS: dict[str, str] = {
-    "fixed": "Intervals are 95% Wilson intervals, right for one look at the evidence (the plan's evidence method: "
-             "fixed).",
-    "sequential": "Intervals are 95% confidence sequences (the plan's evidence method: sequential): they stay "
-                  "right however often the gate is looked at, so a monthly look at a growing sample passes by chance "
-                  "no more than 5% of the time — at the price of wider intervals and more evidence needed.",
-}
+# Which evidence method judged a review (DESIGN.md §4 "Evidence method"), as the report says it.
+METHOD_WORDS = METHOD_SENTENCES
 
 
 def drill_down(s: Session, ev: Evaluation) -> None:

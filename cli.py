@@ -631,6 +631,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RollgateError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader of the output went away (e.g. `| head`): nothing more to say
+        return 1
 
 
 def _leave(status: int) -> None:

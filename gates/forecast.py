@@ -218,7 +218,9 @@ class Forecast(_Record):
 # -- numbers in words -------------------------------------------------------------------------------
 
 def number_text(x: float) -> str:
-    """A forecast number: whole above 10 ('1,234'), one decimal below ('0.4', '3')."""
+    """A forecast number: whole above 10 ('1,234'), one decimal below ('0.4', '3'). Float noise is dropped first
+    (45 × 0.7 is 31.499999999999996): the number reads the same as the snapshot, which keeps 10 digits, shows it."""
+    x = float(f"{x:.9g}")
     if abs(x) >= 10:
         return f"{x:,.0f}"
     return f"{x:.1f}".removesuffix(".0")

@@ -43,15 +43,15 @@ def test_the_forecast_in_words(capsys: pytest.CaptureFixture[str], demo_db: Path
     assert (status, err) == (0, "")
     lines = out.splitlines()
     assert lines[:4] == [
-        "Expansion forecast of stage 'department' (Department rollout) for Apr 2026, its first full month: 47 people "
-        "with access (the roster of its departments), damping 1.",
+        "Expansion forecast of stage 'department' (Department rollout) for Apr 2026, its first full month: 45 people "
+        "with access (the stage's expected_users in the plan), damping 1.",
         "Learned from stage 'pilot' (Limited pilot users), 1 Mar 2026 to 31 Mar 2026.",
         "",
         "  Measure          Central  80% range    Unit          Current rate"]
-    assert [line.split()[:2] for line in lines[4:10]] == [["Active", "users"], ["Interactions", "1,851"],
-                                                          ["Support", "tickets"], ["Incidents", "2.9"],
+    assert [line.split()[:2] for line in lines[4:10]] == [["Active", "users"], ["Interactions", "1,772"],
+                                                          ["Support", "tickets"], ["Incidents", "2.8"],
                                                           ["Usage", "cost"], ["Net", "hours"]]
-    assert lines[4] == ("  Active users          47  43–47        people        100% of the people with access used "
+    assert lines[4] == ("  Active users          45  41–45        people        100% of the people with access used "
                         "the tool in an average month")
     assert lines[11] == "Assumptions:"
     assert lines[12] == ("  - Rates: those of stage pilot (Limited pilot users) over Mar 2026 (1 whole month): 16 "

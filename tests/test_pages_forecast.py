@@ -48,9 +48,9 @@ def test_the_next_stage_is_forecast_beside_the_recommendation(demo_db: Path) -> 
                                                 "Usage cost", "Net hours saved"]
     assert "#### Expansion forecast" in [m.value for m in at.markdown]
     assert summary(expected) in [c.value for c in at.caption]
-    assert texts(at.caption).count("Apr 2026, the first full month of stage Department rollout: 47 people with "
-                                   "access (the roster of its departments), damping 1; learned from stage Limited "
-                                   "pilot users, 1 Mar 2026 – 31 Mar 2026.") == 1
+    assert texts(at.caption).count("Apr 2026, the first full month of stage Department rollout: 45 people with "
+                                   "access (the stage's expected_users in the plan), damping 1; learned from stage "
+                                   "Limited pilot users, 1 Mar 2026 – 31 Mar 2026.") == 1
     assistant = next(e for e in at.expander if e.label == "Assumptions")
     assert texts(assistant.markdown).splitlines() == [f"- {a}" for a in expected.assumptions]
     assert at.selectbox(key="forecast_stage").format_func("") == "Next stage: Department rollout"

@@ -139,7 +139,9 @@ def test_the_retention_chart_has_every_months_new_retained_returning_and_lapsed(
     assert worked[3] == (29, 15, 0, 1)  # April: the department stage's new people arrive
 
 
-def test_the_idle_seat_list_is_hidden_under_the_privacy_floor(demo_db: Path) -> None:
+def test_the_idle_seat_list_is_hidden_under_the_privacy_floor(demo_db: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"  # the demo plan without its seat price
+    plan.write_text(plan.read_text(encoding="utf-8").replace("seat_price = 30.0\n", ""), encoding="utf-8")
     demo = Demo(demo_db)
     assert len(demo.idle(SEPTEMBER_END)) == 3  # fewer than the demo plan's floor of 5
     at = adoption()

@@ -51,7 +51,7 @@ def test_a_snapshot_carries_its_forecast_and_verifies(con: duckdb.DuckDBPyConnec
     assert snap.forecast.assumptions == engine.assumptions
     assert snap.intact and get(con, snap.id) == snap
     raw = to_json(snap)
-    assert json.loads(raw)["forecast"]["people"] == {"count": 46, "source": "roster"}
+    assert json.loads(raw)["forecast"]["people"] == {"count": 45, "source": "plan"}
     checked = verify(raw, "review.json")
     assert checked.trusted, checked.message
     assert load_verified(raw, "review.json") == snap
@@ -99,8 +99,8 @@ def test_the_report_shows_the_forecast_after_readiness_escaped(con: duckdb.DuckD
     assert page.index('id="readiness"') < page.index('id="forecast"') < page.index('id="family-quality"')
     section = page[page.index('id="forecast"'):page.index('id="family-quality"')]
     assert "<h2>Expansion forecast</h2>" in section
-    assert "Stage &lt;b&gt;Extra&lt;/b&gt; &amp; co (extra-review) in Aug 2026, its first full month, with 46 " \
-           "people with access (the roster of its departments) and damping 1" in section
+    assert "Stage &lt;b&gt;Extra&lt;/b&gt; &amp; co (extra-review) in Aug 2026, its first full month, with 45 " \
+           "people with access (the stage&#x27;s expected_users in the plan) and damping 1" in section
     assert "<b>Extra</b>" not in page
     for m in snap.forecast.measures:
         assert f"<td>{m.label}</td>" in section

@@ -299,6 +299,10 @@ class Scans:
         self.training = training if training is not None and training.ctx == ctx else None
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
+        # Seats, cohorts and retention depend on a period's last day (and the filters) alone: kept scans keep
+        # them per (last day, department, use case), so a review's months, its period whole and its triggers'
+        # windows, which end on the same days, read the user months once for each day.
+        self._seats: dict[tuple[date, str | None, str | None], dict[str, Any]] = {}
 
     def serves(self, ctx: MetricContext, periods: Periods) -> bool:
         """Whether these scans hold the facts of `periods` (with its filters): the same periods, or one period
@@ -346,6 +350,22 @@ class Scans:
             if name not in self._tables:
                 self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window), needs)
             return name, {name: self._tables[name]}
+
+    def known_seats(self, keys: list[tuple[date, str | None, str | None]]
+                    ) -> dict[tuple[date, str | None, str | None], dict[str, Any]] | None:
+        """The kept seat facts of every (last day, department, use case) in `keys`, or None when one is missing."""
+        with self._lock:
+            if not self.keep or any(k not in self._seats for k in keys):
+                return None
+            return {k: self._seats[k] for k in keys}
+
+    def keep_seats(self, found: dict[tuple[date, str | None, str | None], dict[str, Any]]
+                   ) -> dict[tuple[date, str | None, str | None], dict[str, Any]]:
+        """Keep `found` (when these scans are kept) and give it back."""
+        if self.keep:
+            with self._lock:
+                self._seats.update(found)
+        return found
 
     def chosen(self, relation: str, window: Window) -> str:
         """SQL: the rows of scan `relation` that `window`'s filters keep, as they are (unlike `narrowed`, never
@@ -662,9 +682,15 @@ class PeriodFacts:
 
     @cached_property
     def seats(self) -> dict[date, SeatFacts]:
-        base, tables = self.base.relation(self.con, "user_months")
-        rows = self._rows(seats_sql(self.window, self.base.chosen(base, self.window)), tables)
-        return {m: SeatFacts(**r) for m, r in rows.items()}
+        w = self.window
+        keys = {(s.start.replace(day=1) if self.by_month else s.start): (s.end, w.department, w.use_case)
+                for s in self.spans}
+        known = self.base.known_seats(list(keys.values()))
+        if known is None:
+            base, tables = self.base.relation(self.con, "user_months")
+            rows = self._rows(seats_sql(w, self.base.chosen(base, w)), tables)
+            known = self.base.keep_seats({keys[m]: r for m, r in rows.items()})
+        return {m: SeatFacts(**known[key]) for m, key in keys.items()}
 
     @cached_property
     def tickets(self) -> dict[date, TicketFacts]:

@@ -57,13 +57,15 @@ class BreakdownRow:
 
 def compute(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
             chosen: Family | str | Iterable[str] | None = None, *,
-            training: Training | None = None, scans: Scans | None = None) -> dict[str, MetricValue]:
+            training: Training | None = None, scans: Scans | None = None, seats_from: Scans | None = None
+            ) -> dict[str, MetricValue]:
     """The chosen metrics (a family, metric ids, or None for all) for `window`, in registry order:
     {metric id: MetricValue}. The families share one aggregate per dataset (one scan of usage).
     `training`, a metrics.periods.Training the caller keeps while the data does not change, saves the
     scan of the training table when it asks about many windows; `scans` (metrics.periods.kept_scans or
-    shared_scans) serve the window when it is a run of their whole months."""
-    return _measure(con, ctx, Periods(window, by_month=False), chosen, scans, training)[0][1]
+    shared_scans) serve the window when it is a run of their whole months; `seats_from`, kept shared scans of the
+    data's months, the seats of any window inside them (metrics.periods.scans_for)."""
+    return _measure(con, ctx, Periods(window, by_month=False), chosen, scans, training, seats_from)[0][1]
 
 
 def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: Window,
@@ -73,12 +75,12 @@ def compute_family(con: duckdb.DuckDBPyConnection, ctx: MetricContext, window: W
 
 
 def _measure(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
-             chosen: Family | str | Iterable[str] | None, scans: Scans | None, training: Training | None
-             ) -> list[tuple[Window, dict[str, MetricValue]]]:
+             chosen: Family | str | Iterable[str] | None, scans: Scans | None, training: Training | None,
+             seats_from: Scans | None = None) -> list[tuple[Window, dict[str, MetricValue]]]:
     """(period's window, the chosen metrics of it) for every period, in order."""
     ids = metric_ids(chosen)
     families = [f for f in FAMILIES if any(REGISTRY[i].family == f for i in ids)]
-    facts = period_facts(con, ctx, periods, scans, training)
+    facts = period_facts(con, ctx, periods, scans, training, seats_from)
     missing = _gaps(con, [w for w, _ in facts], ids)
     out = []
     for (w, f), uncovered in zip(facts, missing, strict=True):

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from core.calendar import month_spans
+from core.calendar import month_end, month_spans
 from metrics import filters, scope, seats
 from metrics.facts import (
     CONFUSION,
@@ -293,9 +293,11 @@ class Scans:
     to keep it)."""
 
     def __init__(self, ctx: MetricContext, periods: Periods, shared: bool, training: Training | None = None,
-                 keep: bool = False) -> None:
+                 keep: bool = False, seats_from: Scans | None = None) -> None:
         self.ctx, self.periods, self.window, self.shared = ctx, periods, periods.window, shared
         self.keep = keep or shared
+        # Kept shared scans whose user months the seats of these periods are read from (`seat_source`).
+        self.seats_from = seats_from
         self.training = training if training is not None and training.ctx == ctx else None
         self._lock = threading.Lock()
         self._tables: dict[str, pa.Table] = {}
@@ -351,6 +353,19 @@ class Scans:
                 self._tables[name] = _arrow(con, sql, usage_params(self.ctx, self.window), needs)
             return name, {name: self._tables[name]}
 
+    def covers_seats(self, ctx: MetricContext, window: Window) -> bool:
+        """Whether these scans' user months hold the seats of any period of `window` (any filters): kept, shared
+        scans of the same context whose months reach the end of the window's last month. Their user months go
+        back to the first usage loaded, month by month from their own first month, which is at or before any
+        period's look-back when `window` starts inside them."""
+        return (self.shared and self.keep and ctx == self.ctx and self.window.start <= window.start
+                and window.end <= self.window.end and self.periods.by_month
+                and self.window.end == month_end(self.window.end))
+
+    def seat_source(self) -> Scans:
+        """The scans the seats are read from: `seats_from` when given, else these."""
+        return self.seats_from if self.seats_from is not None else self
+
     def known_seats(self, keys: list[tuple[date, str | None, str | None]]
                     ) -> dict[tuple[date, str | None, str | None], dict[str, Any]] | None:
         """The kept seat facts of every (last day, department, use case) in `keys`, or None when one is missing."""
@@ -402,13 +417,17 @@ def kept_scans(ctx: MetricContext, window: Window, training: Training | None = N
     return Scans(ctx, Periods(window, by_month=True), shared=False, training=training, keep=True)
 
 
-def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None, training: Training | None = None) -> Scans:
+def scans_for(ctx: MetricContext, periods: Periods, scans: Scans | None, training: Training | None = None,
+              seats_from: Scans | None = None) -> Scans:
     """`scans` when they serve these periods, else new ones made for the window's own filters (reading
-    `training`, or the given scans' training, when it is for the same context)."""
+    `training`, or the given scans' training, when it is for the same context). The seats are read from
+    `seats_from` when those kept shared scans cover the window (Scans.covers_seats): the users' history is
+    then read once for every window and filter, not once each."""
     if scans is not None and scans.serves(ctx, periods):
         return scans
+    source = seats_from if seats_from is not None and seats_from.covers_seats(ctx, periods.window) else None
     return Scans(ctx, periods, shared=False, training=training if training is not None else
-                 scans.training if scans is not None else None)
+                 scans.training if scans is not None else None, seats_from=source)
 
 
 # -- step 2: per filter --------------------------------------------------------------------------
@@ -685,11 +704,12 @@ class PeriodFacts:
         w = self.window
         keys = {(s.start.replace(day=1) if self.by_month else s.start): (s.end, w.department, w.use_case)
                 for s in self.spans}
-        known = self.base.known_seats(list(keys.values()))
+        source = self.base.seat_source()
+        known = source.known_seats(list(keys.values()))
         if known is None:
-            base, tables = self.base.relation(self.con, "user_months")
-            rows = self._rows(seats_sql(w, self.base.chosen(base, w)), tables)
-            known = self.base.keep_seats({keys[m]: r for m, r in rows.items()})
+            base, tables = source.relation(self.con, "user_months")
+            rows = self._rows(seats_sql(w, source.chosen(base, w)), tables)
+            known = source.keep_seats({keys[m]: r for m, r in rows.items()})
         return {m: SeatFacts(**known[key]) for m, key in keys.items()}
 
     @cached_property
@@ -759,8 +779,9 @@ class OnePeriod:
 
 
 def period_facts(con: duckdb.DuckDBPyConnection, ctx: MetricContext, periods: Periods,
-                 scans: Scans | None = None, training: Training | None = None) -> list[tuple[Window, OnePeriod]]:
+                 scans: Scans | None = None, training: Training | None = None, seats_from: Scans | None = None
+                 ) -> list[tuple[Window, OnePeriod]]:
     """(period's window, its facts) for every period, in order; from `scans` when they serve them, with the
-    users' training from `training` when given."""
-    found = PeriodFacts(con, ctx, periods, scans_for(ctx, periods, scans, training))
+    users' training from `training` when given, and the seats from `seats_from` when it covers them."""
+    found = PeriodFacts(con, ctx, periods, scans_for(ctx, periods, scans, training, seats_from))
     return [(w, found.period(w)) for w in found.spans]

@@ -295,3 +295,28 @@ def test_before_anyone_had_access_the_list_names_nobody(seats: duckdb.DuckDBPyCo
     # before anyone had access there is no seat, so nobody is idle (and the list names nobody)
     listed = idle_list(seat_holders(seats, Window(date(2025, 12, 1), date(2025, 12, 31))))
     assert listed.height == 0 and people_named(listed) == 0
+
+
+@pytest.mark.parametrize("window", [
+    Window(date(2026, 6, 1), date(2026, 6, 30)),
+    Window(date(2026, 3, 10), date(2026, 4, 9), department="legal"),
+    Window(date(2026, 5, 1), date(2026, 5, 31), use_case="drafting"),
+    Window(date(2026, 9, 1), date(2026, 9, 30), department="legal-ops", use_case="summarise"),
+])
+def test_seats_read_from_the_kept_history_equal_those_read_for_the_window(demo_db: object, window: Window) -> None:
+    from pathlib import Path
+
+    from gates.plan_io import load_plan
+    from loaders import store
+
+    assert isinstance(demo_db, Path)
+    ctx = load_plan().metric_context()
+    history = shared_scans(ctx, Window(date(2026, 1, 1), date(2026, 9, 30)))
+    ids = list(SEATS)
+    with store.connect(demo_db) as con:
+        alone = compute(con, ctx, window, ids)
+        shared = compute(con, ctx, window, ids, seats_from=history)
+        again = compute(con, ctx, window, ids, seats_from=history)  # from the seats it kept
+    assert shared == alone == again
+    assert history.covers_seats(ctx, window)
+    assert not history.covers_seats(ctx, Window(date(2026, 9, 1), date(2026, 10, 31)))  # beyond its months

@@ -118,13 +118,16 @@ def extent(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan | None
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, window: Window
-           ) -> dict[str, MetricValue]:
+def values(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, window: Window,
+           months: tuple[str, ...] = ()) -> dict[str, MetricValue]:
     """Every metric of the registry for one window: {metric id: MetricValue}. A Window is a frozen record,
-    hashed by its fields as part of the key."""
+    hashed by its fields as part of the key. `months`, the data's months, name the kept scans the seats are read
+    from (the users' history, read once for every window and filter: `_shared_scans`)."""
     training = _training(db, data_version, plan_sha, _plan)
+    seats = (_shared_scans(db, data_version, plan_sha, _plan, month_of_key(months[0])[0],
+                           month_of_key(months[-1])[1]) if months else None)
     with connection(db) as con:
-        return metrics.compute(con, _plan.metric_context(), window, training=training)
+        return metrics.compute(con, _plan.metric_context(), window, training=training, seats_from=seats)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -148,13 +151,6 @@ def group_sizes(db: str, data_version: DataVersion, window: Window, by: By) -> d
     """Distinct people per department or use case of `window` (metrics.privacy)."""
     with connection(db) as con:
         return privacy.group_sizes(con, window, by)  # type: ignore[arg-type]
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def view_size(db: str, data_version: DataVersion, window: Window) -> int | None:
-    """The people a filtered window is about; None when it is not filtered (metrics.privacy)."""
-    with connection(db) as con:
-        return privacy.view_size(con, window)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -87,7 +87,7 @@ class Session:
         return self.plan
 
     def values(self, window: Window) -> dict[str, MetricValue]:
-        return data.values(self.db, self.version, self.plan_state.sha256, self._plan(), window)
+        return data.values(self.db, self.version, self.plan_state.sha256, self._plan(), window, self.extent.months)
 
     def _values_in(self, ctx: MetricContext, window: Window) -> dict[str, MetricValue]:
         """Every metric of `window`, from the cache (a review asks under the plan's own context)."""
@@ -153,7 +153,15 @@ class Session:
         minimum = self.plan.privacy_min_group if self.plan is not None else 0
         if w is None or not minimum or (w.department is None and w.use_case is None):
             return privacy.Floor(minimum, None)
-        return privacy.Floor(minimum, data.view_size(self.db, self.version, w))
+        # The sizes of every use case (or department) of the window, read once per window and other filter, so
+        # that choosing another one in the sidebar costs nothing (metrics.privacy.view_size, from the cache).
+        db, version = self.db, self.version
+        if w.use_case is not None:
+            key: str | None
+            sizes, key = data.group_sizes(db, version, replace(w, use_case=None), "use_case"), w.use_case
+        else:
+            sizes, key = data.group_sizes(db, version, replace(w, department=None), "department"), w.department
+        return privacy.Floor(minimum, sizes.get(str(key), 0))
 
     def monthly(self) -> dict[str, dict[str, MetricValue]]:
         """Every metric for every month of the data, with the sidebar's department and use-case filters."""

@@ -30,7 +30,7 @@ import duckdb
 from core.calendar import add_months, month_end
 from metrics import filters, scope
 from metrics.model import MetricValue, Window
-from metrics.query import bind, window_params
+from metrics.query import bind, fetch_one, window_params
 from metrics.registry import Span
 
 if TYPE_CHECKING:  # DuckDB hands the list over as a polars frame; importing polars would load it for every command
@@ -109,6 +109,14 @@ def seat_holders(con: duckdb.DuckDBPyConnection, window: Window) -> pl.DataFrame
     when never used), days_idle, idle. Its idle rows are the people adoption.idle_seats counts."""
     sql = holders_sql(window)
     return con.sql(sql, params=bind(sql, window_params(window))).pl()
+
+
+def seat_count(con: duckdb.DuckDBPyConnection, window: Window) -> int:
+    """The seats on the window's end date: roster users (department filter applied) with access on it — the rows
+    of seat_holders, without reading anyone's usage."""
+    sql = (f"select count(*) as seats from ({filters.roster_rows(window)}) r "
+           f"where {scope.has_access('r', 'cast($end as date)')}")
+    return int(fetch_one(con, sql, window_params(window))["seats"])
 
 
 IDLE_COLUMNS = ("user_id", "department", "last_active", "days_idle")

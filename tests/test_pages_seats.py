@@ -86,8 +86,9 @@ def edit_plan(plan: Path, **settings: str) -> None:
 
 
 def adoption(**state: object) -> AppTest:
+    """The Adoption page with the idle-seat list opened (unless `idle_seats_open` is given)."""
     at = app()
-    for key, value in state.items():
+    for key, value in {"idle_seats_open": True, **state}.items():
         at.session_state[key] = value
     at.switch_page("pages/adoption.py")
     return run(at)
@@ -187,3 +188,11 @@ def test_another_window_looks_back_from_its_own_last_day(demo_db: Path, tmp_path
     at = adoption(filter_from=month, filter_to=month)
     assert chart(at, "Seats on")["data"][0]["x"] == demo.funnel(end)
     assert idle_table(at) == demo.idle(end)
+
+
+def test_the_idle_seat_list_is_read_only_when_opened(demo_db: Path) -> None:
+    at = adoption(idle_seats_open=False)
+    listing = next(e for e in at.expander if e.label.startswith("Idle seats to reclaim"))
+    assert listing.label == "Idle seats to reclaim: 3"
+    assert idle_table(at) is None
+    assert "so it is not shown" not in texts(at.caption)  # nobody's last use was read

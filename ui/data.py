@@ -161,6 +161,13 @@ def drill(db: str, data_version: DataVersion, plan_sha: str, _plan: Plan, metric
         return drill_rows(con, _plan.metric_context(), metric_id, window)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def seat_count(db: str, data_version: DataVersion, window: Window) -> int:
+    """The seats on `window`'s end date (metrics.seats.seat_count)."""
+    with connection(db) as con:
+        return seats.seat_count(con, window)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def seat_holders(db: str, data_version: DataVersion, window: Window) -> pl.DataFrame:
     """Every seat on `window`'s end date with its last use, days idle and whether it is idle (metrics.seats)."""

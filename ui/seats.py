@@ -26,6 +26,7 @@ from ui.session import Session
 
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 NEVER = "never"
+IDLE_OPEN = "idle_seats_open"  # the state of the idle-seat list's expander
 LIST_COLUMNS = {"user_id": "Person", "department": "Department", "last_active": "Last active",
                 "days_idle": "Days idle"}
 
@@ -56,11 +57,10 @@ def idle_rows(listed: pl.DataFrame) -> list[dict[str, object]]:
             for row in listed.to_dicts()]
 
 
-def _idle_list(s: Session, values: Mapping[str, MetricValue], holders: pl.DataFrame) -> None:
+def _idle_list(s: Session, values: Mapping[str, MetricValue]) -> None:
     plan, window = s.plan, s.window
     assert plan is not None and window is not None
     idle, cost = values["adoption.idle_seats"], values["cost.idle_seat_cost"]
-    st.markdown("**Idle seats to reclaim**")
     if idle.value is None:
         st.caption(escape_md(f"No list: {idle.missing or 'no data'}."))
         return
@@ -68,7 +68,7 @@ def _idle_list(s: Session, values: Mapping[str, MetricValue], holders: pl.DataFr
              if cost.value is not None else "the plan sets no seat price, so their cost is not known")
     st.caption(escape_md(f"People with access on {day_label(window.end)} who did not use the tool in the "
                          f"{seats.IDLE_DAYS} days up to it, most idle first; {price}."))
-    listed = seats.idle_list(holders)
+    listed = seats.idle_list(s.seat_holders(window))  # each person's last use: read when the list is opened
     people = privacy.people_named(listed)
     minimum = plan.privacy_min_group
     if minimum and people is not None and 0 < people < minimum:
@@ -97,8 +97,7 @@ def render() -> None:
                          f"holders used the tool in the {seats.COHORT_DAYS} days up to it. Retention compares each "
                          "calendar month with the one before."))
     values = s.values(window)
-    holders = s.seat_holders(window)
-    steps = seats.funnel(values, holders.height)
+    steps = seats.funnel(values, s.seat_count(window))
     left, right = st.columns(2)
     with left:
         if all(step.people is None for step in steps):
@@ -114,4 +113,9 @@ def render() -> None:
         st.caption("New: first use ever that month · Retained: used it that month and the month before · "
                    "Returning: back after a month or more without · Lapsed (below the line): used it the month "
                    "before, not that month. A gap is a month whose usage export, or the month before's, is missing.")
-    _idle_list(s, values, holders)
+    idle = values["adoption.idle_seats"].value
+    label = "Idle seats to reclaim" + (f": {idle:,.0f}" if idle is not None else "")
+    listing = st.expander(label, key=IDLE_OPEN, on_change="rerun", icon=":material/event_seat:")
+    with listing:
+        if listing.open:  # the list reads every holder's last use, so only when someone opens it
+            _idle_list(s, values)

@@ -129,6 +129,10 @@ class Session:
         """The rows behind `metric_id` over `window` (a review's period, with its filters)."""
         return data.drill(self.db, self.version, self.plan_state.sha256, self._plan(), metric_id, window)
 
+    def seat_count(self, window: Window) -> int:
+        """The seats on `window`'s end date (metrics.seats.seat_count)."""
+        return data.seat_count(self.db, self.version, window)
+
     def seat_holders(self, window: Window) -> pl.DataFrame:
         """Every seat on `window`'s end date, with its last use and days idle (metrics.seats.seat_holders)."""
         return data.seat_holders(self.db, self.version, window)

@@ -80,6 +80,29 @@ def entries(con: duckdb.DuckDBPyConnection) -> list[Entry]:
     return [Entry(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
 
 
+def details_text(details: str) -> str:
+    """An entry's details in words for a table: "file usage.csv · dataset usage · inserted 4,000"; a hash is shown
+    by its first 12 digits, as the reports show it."""
+    try:
+        data = json.loads(details)
+    except ValueError:
+        return details
+    if not isinstance(data, dict):
+        return details
+
+    def shown(value: object) -> str:
+        if isinstance(value, bool) or value is None:
+            return str(value).lower()
+        if isinstance(value, int):
+            return f"{value:,}"
+        if isinstance(value, list):
+            return ", ".join(shown(v) for v in value)
+        text = str(value)
+        return f"{text[:12]}…" if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else text
+
+    return " · ".join(f"{key.replace('_', ' ')} {shown(value)}" for key, value in data.items())
+
+
 def problems(listed: list[Entry]) -> list[str]:
     """Where the chain does not check, in words (empty when it does): a row whose hash is not that of its
     fields (edited), whose `previous` is not the hash of the row before (a row removed or inserted), or a gap

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from core.access import Action
+from loaders import activity
 from metrics.format import escape_md
 from ui import access, data, guards, session
 from ui.clock import viewer_zone, zone_note
@@ -36,7 +37,7 @@ if not listed:
     st.stop()
 
 frame = pl.DataFrame([{"id": e.id, "at": e.at, "who": e.who, "role": e.role, "action": e.action,
-                       "object": e.object, "details": e.details} for e in reversed(listed)])
+                       "object": e.object, "details": activity.details_text(e.details)} for e in reversed(listed)])
 left, right = st.columns(2)
 actions = left.multiselect("Actions", sorted(frame["action"].unique()), key="activity_actions",
                            placeholder="Every action")
@@ -52,6 +53,6 @@ st.dataframe(frame, hide_index=True, width="stretch", key="activity_table", plac
     "at": st.column_config.DatetimeColumn("When", timezone=zone.key if zone else "UTC", help=zone_note(),
                                           format="D MMM YYYY, HH:mm:ss"),
     "who": "Who", "role": "Role", "action": "Action", "object": "What",
-    "details": st.column_config.JsonColumn("Details"),
+    "details": st.column_config.TextColumn("Details", width="large"),
 })
 st.caption(f"{frame.height} of {len(listed)} entries shown.")

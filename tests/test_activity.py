@@ -423,3 +423,14 @@ def test_cli_without_as_names_the_operating_system_user_and_logs_exports(tmp_pat
     assert log[-2][5]["decided_by"] == "Chair"  # type: ignore[index]
     assert log[-1][:5] == (10, getpass.getuser(), "admin", "export", "snapshot #1")
     assert sorted(log[-1][5]["files"]) == sorted(p.name for p in (tmp_path / "again").iterdir())  # type: ignore[index]
+
+
+def test_details_read_as_words() -> None:
+    from loaders.activity import details_text
+
+    digest = "ab" * 32
+    assert details_text(json.dumps({"file": "usage.csv", "inserted": 4000, "sha256": digest, "files": ["a", "b"],
+                                    "decided_by": "Ann", "ok": True})) == (
+        "file usage.csv · inserted 4,000 · sha256 abababababab… · files a, b · decided by Ann · ok true")
+    assert details_text("not json") == "not json"
+    assert details_text("[1, 2]") == "[1, 2]"

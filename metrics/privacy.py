@@ -96,15 +96,19 @@ class TooFewPeople(InputError):
     """A filtered view about fewer people than the privacy floor: its values are not shown."""
 
 
+def view_words(window: Window) -> str:
+    """The groups a filtered view narrows to, in words: "department legal and use case drafting"."""
+    return " and ".join(f"{word} {value}" for word, value in
+                        (("department", window.department), ("use case", window.use_case)) if value)
+
+
 def refuse_small(con: duckdb.DuckDBPyConnection, window: Window, minimum: int) -> None:
     """TooFewPeople when `window`'s filters narrow it to 1 to minimum - 1 people (the command line's check)."""
     people = view_size(con, window) if minimum else None
     if people is not None and 0 < people < minimum:
-        chosen = " and ".join(f"{word} {value}" for word, value in
-                              (("department", window.department), ("use case", window.use_case)) if value)
-        raise TooFewPeople(f"The {chosen} covers {hidden_text(minimum)} from {window.start} to {window.end}, so "
-                           f"its values are not shown: the plan keeps groups this small private (privacy_min_group "
-                           f"= {minimum}). Leave out the filter or choose a larger group.")
+        raise TooFewPeople(f"The {view_words(window)} covers {hidden_text(minimum)} from {window.start} to "
+                           f"{window.end}, so its values are not shown: the plan keeps groups this small private "
+                           f"(privacy_min_group = {minimum}). Leave out the filter or choose a larger group.")
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,16 @@ TICKETS = b"ticket_id,opened_at,category,topic\nWEB-1,2026-09-28,how_to,Where is
 pytestmark = pytest.mark.browser
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ask a server process to stop; kill it if it has not within 20 seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -115,12 +125,7 @@ def _streamlit(db: Path, plan: Path, *options: str, port: int | None = None, env
         try:
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=20)
+            _stop(proc)
 
 
 @pytest.fixture(scope="module")

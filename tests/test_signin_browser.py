@@ -31,6 +31,7 @@ from test_browser import (
     _no_error,
     _open,
     _outcome,
+    _stop,
     _streamlit,
     _wait_loaded,
 )
@@ -91,12 +92,7 @@ def _provider(*users: Mapping[str, object]) -> Iterator[str]:
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        _stop(proc)
 
 
 @pytest.fixture(scope="module")

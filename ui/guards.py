@@ -10,6 +10,7 @@ from core.access import Action
 from core.errors import RollgateError
 from loaders import store
 from loaders.demo import load_demo
+from metrics import privacy
 from metrics.format import escape_md
 from ui import access, state
 from ui.session import Session
@@ -66,8 +67,8 @@ def require(s: Session, what: str, need_plan: bool = True) -> None:
         st.stop()
     floor = s.floor()
     if floor.hides_view:
-        chosen = " and ".join(f"{word} {escape_md(value)}" for word, value in
-                              (("department", s.department), ("use case", s.use_case)) if value)
+        assert s.window is not None  # a view with data has a window
+        chosen = escape_md(privacy.view_words(s.window))
         st.info(f"The {chosen} covers {floor.text} in this window, so its {what} is not shown: the plan keeps groups "
                 f"this small private (privacy_min_group = {floor.minimum}). Choose a larger group or all of them in "
                 "the sidebar; the review of the whole stage is always shown.", icon=":material/visibility_off:")
